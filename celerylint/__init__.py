@@ -1,0 +1,5 @@
+"""celerylint: a static analyzer for Python code that uses Celery."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

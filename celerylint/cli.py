@@ -1,0 +1,257 @@
+"""The command line: ``celerylint [PATH]...`` (ruff-like), ``rule``, ``rules``, ``lsp``.
+
+Start-up stays light: heavy modules are imported inside the commands that use them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from celerylint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+OUTPUT_FORMATS = ("text", "concise", "full", "json", "github")
+
+
+class _DefaultToCheck(click.Group):
+    """``celerylint src/`` means ``celerylint check src/``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"celerylint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "--version", "-V", prog_name="celerylint", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """celerylint: find Celery bugs before they reach production."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rule codes or prefixes to enable (replaces the configured set), or ALL.",
+)
+@click.option(
+    "--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition."
+)
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option(
+    "--output-format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True
+)
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), help="Use this pyproject.toml."
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = all cores)."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--stdin-filename", help="The name of the file read from stdin (with '-' as PATH).")
+@click.option(
+    "--no-respect-gitignore", is_flag=True, help="Also check files that .gitignore excludes."
+)
+def check(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str,
+    statistics: bool,
+    exit_zero: bool,
+    config_file: Path | None,
+    jobs: int,
+    quiet: bool,
+    stdin_filename: str | None,
+    no_respect_gitignore: bool,
+) -> None:
+    """Check PATHS (default: the current directory) for Celery problems."""
+    from celerylint.config import ConfigError, find_config, load_settings
+    from celerylint.engine.runner import RunRequest, enabled_codes, run
+    from celerylint.engine.selection import SelectorError, validate_selector
+    from celerylint.reporters import FORMATS
+    from celerylint.rules import all_rules
+
+    cwd = Path.cwd()
+    stdin: tuple[str, bytes] | None = None
+    if any(str(p) == "-" for p in paths):
+        if len(paths) != 1:
+            _fail("'-' (stdin) cannot be combined with other paths")
+        name = stdin_filename or "stdin.py"
+        stdin = (name, sys.stdin.buffer.read())
+        paths = ()
+        start = Path(os.path.abspath(name)).parent
+    else:
+        if not paths:
+            paths = (Path("."),)
+        for p in paths:
+            if not p.exists() and not p.is_symlink():
+                _fail(f"{p}: no such file or directory")
+        start = Path(os.path.abspath(paths[0]))
+    codes = [r.code for r in all_rules()]
+    try:
+        config_path = config_file if config_file is not None else find_config(start)
+        if config_file is not None and not config_file.is_file():
+            raise ConfigError(f"{config_file}: config file not found")
+        settings = load_settings(config_path, cwd, codes)
+        cli_select = [validate_selector(s, codes) for s in _split(select)] or None
+        cli_extend = [validate_selector(s, codes) for s in _split(extend_select)]
+        cli_ignore = [validate_selector(s, codes) for s in _split(ignore)]
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    except SelectorError as exc:
+        _fail(str(exc))
+        return
+    if no_respect_gitignore:
+        from dataclasses import replace
+
+        settings = replace(settings, respect_gitignore=False)
+    enabled = enabled_codes(settings, cli_select, cli_extend, cli_ignore)
+    report = run(RunRequest(paths, settings, enabled, jobs, stdin, cwd))
+    diagnostics = report.diagnostics
+
+    if statistics:
+        click.echo(_statistics(diagnostics, output_format), nl=False)
+    else:
+        sources = _sources(diagnostics, stdin) if output_format == "full" else {}
+        click.echo(FORMATS[output_format](diagnostics, sources), nl=False)
+    for crash in report.crashes:
+        click.echo(
+            f"celerylint: internal error: rule {crash.code} failed on {crash.path}: {crash.error} "
+            "(please report this bug; the rule's other findings in this file may be missing)",
+            err=True,
+        )
+    if not quiet and output_format in ("text", "concise", "full"):
+        n = len(diagnostics)
+        fixable = sum(1 for d in diagnostics if d.fix is not None)
+        if n:
+            summary = f"Found {n} error{'s' if n != 1 else ''}."
+            if fixable:
+                summary += f"\n[*] {fixable} fixable with the `--fix` option."
+            click.echo(summary, err=True)
+        else:
+            click.echo("All checks passed!", err=True)
+    if report.crashes:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _sources(diagnostics: Sequence[Any], stdin: tuple[str, bytes] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for d in diagnostics:
+        if d.path in out:
+            continue
+        try:
+            if stdin is not None:
+                out[d.path] = stdin[1].decode("utf-8", errors="replace")
+            else:
+                with open(d.path, "rb") as handle:
+                    out[d.path] = handle.read().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+    return out
+
+
+def _statistics(diagnostics: Sequence[Any], output_format: str) -> str:
+    import json
+    from collections import Counter
+
+    from celerylint.reporters.common import rule_name
+
+    counts = Counter(d.code for d in diagnostics)
+    fixable = Counter(d.code for d in diagnostics if d.fix is not None)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if output_format == "json":
+        data = [
+            {"code": code, "name": rule_name(code), "count": n, "fixable": fixable[code] == n}
+            for code, n in rows
+        ]
+        return json.dumps(data, indent=2) + "\n"
+    width = max((len(str(n)) for _, n in rows), default=1)
+    lines = []
+    for code, n in rows:
+        mark = "[*]" if fixable[code] == n else "[-]" if fixable[code] else "   "
+        lines.append(f"{n:>{width}}\t{code}\t{mark} {rule_name(code)}")
+    return "".join(line + "\n" for line in lines)
+
+
+@cli.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Show a rule's documentation (by code or name)."""
+    from celerylint.docs import rule_page
+    from celerylint.rules import all_rules, rule_lookup
+
+    rule = rule_lookup(code)
+    if rule is None:
+        import difflib
+
+        choices = [r.code for r in all_rules()] + [r.name for r in all_rules()]
+        close = difflib.get_close_matches(code, choices, n=1)
+        _fail(f"unknown rule `{code}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+        return
+    click.echo(rule_page(rule), nl=False)
+
+
+@cli.command("rules")
+@click.option(
+    "--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def rules_command(output_format: str) -> None:
+    """List every rule."""
+    import json
+
+    from celerylint.reporters.common import rule_url
+    from celerylint.rules import all_rules
+
+    rules = all_rules()
+    if output_format == "json":
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "default_enabled": r.default_enabled,
+                "fix": r.fix_safety.value,
+                "scope": "project" if r.project else "file",
+                "summary": r.summary(),
+                "url": rule_url(r.code),
+            }
+            for r in rules
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    for r in rules:
+        default = "" if r.default_enabled else " (off by default)"
+        click.echo(f"{r.code}  {r.name:<36} {r.severity.value:<7}{default}")
+
+
+def main(argv: Sequence[str] | None = None, prog_name: str = "celerylint") -> None:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name=prog_name)
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)

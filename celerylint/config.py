@@ -1,0 +1,252 @@
+"""``[tool.celerylint]`` in pyproject.toml -> a validated, typed ``Settings``.
+
+Every problem is a ``ConfigError`` with one line naming the file, the key and what is
+expected; the CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+from celerylint.engine.selection import SelectorError, validate_selector
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    config_path: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    src: tuple[Path, ...] | None = None
+    respect_gitignore: bool = True
+    rule_options: Mapping[str, Any] = field(default_factory=dict)
+    #: project-model keys (settings classification, routing) read by later rule families
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _is_str_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+_LIST = ("a list of strings", _is_str_list)
+_BOOL = ("true or false", lambda v: isinstance(v, bool))
+_STR = ("a string", lambda v: isinstance(v, str))
+_TABLE = ("a table", lambda v: isinstance(v, dict))
+
+#: key -> (what is expected, check)
+KEYS: dict[str, tuple[str, typing.Callable[[object], bool]]] = {
+    "select": _LIST,
+    "extend-select": _LIST,
+    "ignore": _LIST,
+    "per-file-ignores": _TABLE,
+    "exclude": _LIST,
+    "extend-exclude": _LIST,
+    "src": _LIST,
+    "respect-gitignore": _BOOL,
+    "options": _TABLE,
+    # project model (settings classification, routing, versions)
+    "production-settings": _LIST,
+    "test-settings": _LIST,
+    "celery-version": _STR,
+    "strict-routing": _BOOL,
+}
+
+
+def _suggest(key: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, list(choices), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml upward from ``start`` that has ``[tool.celerylint]``,
+    else the nearest pyproject.toml at all."""
+    start = start if start.is_dir() else start.parent
+    first_any: Path | None = None
+    for directory in [start, *start.parents]:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return candidate  # let load_settings report the problem
+            if "celerylint" in data.get("tool", {}):
+                return candidate
+            first_any = first_any or candidate
+    return first_any
+
+
+def load_settings(
+    config_path: Path | None, default_root: Path, rule_codes: Sequence[str]
+) -> Settings:
+    if config_path is None:
+        return Settings(root=default_root.resolve())
+    where = str(config_path)
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read config file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: config file is not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML ({exc})") from None
+    section = data.get("tool", {}).get("celerylint", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where}: [tool.celerylint] must be a table")
+    return settings_from_table(section, config_path, rule_codes)
+
+
+def settings_from_table(
+    section: Mapping[str, Any], config_path: Path, rule_codes: Sequence[str]
+) -> Settings:
+    where = f"{config_path}: [tool.celerylint]"
+    for key, value in section.items():
+        if key not in KEYS:
+            raise ConfigError(f"{where} unknown key `{key}`{_suggest(key, list(KEYS))}")
+        expected, check = KEYS[key]
+        if not check(value):
+            raise ConfigError(f"{where} `{key}` must be {expected}, got {_toml_type(value)}")
+
+    def selectors(key: str) -> tuple[str, ...]:
+        out = []
+        for sel in section.get(key, []):
+            try:
+                out.append(validate_selector(sel, rule_codes))
+            except SelectorError as exc:
+                raise ConfigError(f"{where} `{key}`: {exc}") from None
+        return tuple(out)
+
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    for pattern, codes in section.get("per-file-ignores", {}).items():
+        if not _is_str_list(codes):
+            raise ConfigError(
+                f"{where} `per-file-ignores` entry `{pattern}` must be a list of rule codes, "
+                f"got {_toml_type(codes)}"
+            )
+        checked = []
+        for code in codes:
+            try:
+                checked.append(validate_selector(code, rule_codes))
+            except SelectorError as exc:
+                raise ConfigError(f"{where} `per-file-ignores` entry `{pattern}`: {exc}") from None
+        per_file.append((pattern, tuple(checked)))
+
+    root = config_path.parent.resolve()
+    src = section.get("src")
+    options = parse_rule_options(section.get("options", {}), where)
+    extra = {
+        k: v
+        for k, v in section.items()
+        if k in {"production-settings", "test-settings", "celery-version", "strict-routing"}
+    }
+    return Settings(
+        root=root,
+        config_path=config_path,
+        select=selectors("select") if "select" in section else None,
+        extend_select=selectors("extend-select"),
+        ignore=selectors("ignore"),
+        per_file_ignores=tuple(per_file),
+        exclude=tuple(section.get("exclude", ())),
+        extend_exclude=tuple(section.get("extend-exclude", ())),
+        src=tuple((root / s).resolve() for s in src) if src is not None else None,
+        respect_gitignore=section.get("respect-gitignore", True),
+        rule_options=options,
+        extra=extra,
+    )
+
+
+def _toml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return f"boolean `{str(value).lower()}`"
+    if isinstance(value, str):
+        return f'string "{value}"'
+    if isinstance(value, int | float):
+        return f"number `{value}`"
+    if isinstance(value, list):
+        return "an array" if value else "an empty array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def parse_rule_options(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``[tool.celerylint.options.<rule name or code>]`` -> {code: options dataclass}."""
+    from celerylint.rules import all_rules, rule_lookup
+
+    parsed: dict[str, Any] = {}
+    for key, values in table.items():
+        rule = rule_lookup(key)
+        if rule is None:
+            names = [r.name for r in all_rules()] + [r.code for r in all_rules()]
+            raise ConfigError(f"{where} `options`: unknown rule `{key}`{_suggest(key, names)}")
+        if rule.options_class is None:
+            raise ConfigError(f"{where} `options.{key}`: rule {rule.code} has no options")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where} `options.{key}` must be a table, got {_toml_type(values)}")
+        parsed[rule.code] = build_options(rule.options_class, values, f"{where} `options.{key}`")
+    return parsed
+
+
+def build_options(options_class: type[Any], values: Mapping[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(options_class)
+    fields = {f.name.replace("_", "-"): f.name for f in dataclasses.fields(options_class)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        attr = fields.get(key)
+        if attr is None:
+            raise ConfigError(f"{where}: unknown option `{key}`{_suggest(key, list(fields))}")
+        expected = hints[attr]
+        if not _matches_type(value, expected):
+            raise ConfigError(
+                f"{where}: `{key}` must be {_describe(expected)}, got {_toml_type(value)}"
+            )
+        kwargs[attr] = tuple(value) if isinstance(value, list) else value
+    return options_class(**kwargs)
+
+
+def _matches_type(value: object, expected: Any) -> bool:
+    origin = typing.get_origin(expected)
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is str:
+        return isinstance(value, str)
+    if origin in (tuple, list):
+        return _is_str_list(value)
+    return False
+
+
+def _describe(expected: Any) -> str:
+    if expected is bool:
+        return "true or false"
+    if expected is int:
+        return "an integer"
+    if expected is float:
+        return "a number"
+    if expected is str:
+        return "a string"
+    return "a list of strings"

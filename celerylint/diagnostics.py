@@ -1,0 +1,82 @@
+"""Plain, frozen data that crosses process boundaries: spans, fixes and diagnostics."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class FixSafety(str, enum.Enum):
+    """Whether a rule's fix may change behaviour (ruff's "applicability")."""
+
+    NONE = "none"
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A source range. Lines are 1-based, columns are 1-based (as ruff prints them)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+NO_SPAN = Span(1, 1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text between two positions (1-based, end exclusive) with ``content``."""
+
+    content: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    message: str
+    safety: FixSafety
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCondition:
+    """A per-file finding that only stands if the project index confirms a task.
+
+    Phase 1 cannot always tell whether ``@app.task`` is a Celery task (``app`` may be
+    imported from another module) or what an option's effective value is (it may come
+    from a decorator alias or a ``**OPTIONS`` spread defined elsewhere). Such findings
+    carry this condition; phase 2 keeps them only when the function is a confirmed task
+    and every listed option has a *known* effective value equal to the one given.
+    """
+
+    function: str
+    options: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    path: str
+    span: Span
+    severity: Severity
+    fix: Fix | None = None
+    condition: TaskCondition | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.span.line, self.span.column, self.code)

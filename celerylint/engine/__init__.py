@@ -1,0 +1,1 @@
+"""The engine: parsing, the batched traversal, phases, suppression and output order."""

@@ -1,0 +1,93 @@
+"""The traversal context every per-file rule reads: scopes, functions, classes, blocks.
+
+The engine keeps these stacks; rules never keep their own "am I inside X" flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from celerylint.diagnostics import Fix, Severity, TaskCondition
+from celerylint.semantics.module_scope import ModuleScope
+from celerylint.semantics.names import Frame, NameResolver
+from celerylint.semantics.tasks import TaskDecorator
+
+if TYPE_CHECKING:
+    from celerylint.rules.base import FileRule
+
+
+@dataclass(slots=True)
+class FunctionScope:
+    node: cst.FunctionDef | cst.Lambda
+    qualname: str
+    task: TaskDecorator | None  # set when this function is (maybe) a Celery task
+    frame: Frame
+
+
+@dataclass(slots=True)
+class PendingFinding:
+    rule: FileRule
+    node: cst.CSTNode
+    message: str
+    severity: Severity
+    condition: TaskCondition | None
+    fix: Fix | None
+
+
+@dataclass(slots=True)
+class FileContext:
+    path: str
+    module: str
+    is_package: bool
+    scope: ModuleScope
+    functions: list[FunctionScope] = field(default_factory=list)
+    classes: list[cst.ClassDef] = field(default_factory=list)
+    with_blocks: list[cst.With] = field(default_factory=list)
+    type_checking_depth: int = 0
+    findings: list[PendingFinding] = field(default_factory=list)
+    wanted_positions: list[cst.CSTNode] = field(default_factory=list)
+
+    @property
+    def resolver(self) -> NameResolver:
+        return self.scope.resolver
+
+    def resolve(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name ``node`` refers to (``st`` -> ``celery.shared_task``), or None."""
+        return self.scope.resolver.resolve(node)
+
+    @property
+    def function(self) -> FunctionScope | None:
+        return self.functions[-1] if self.functions else None
+
+    @property
+    def in_function(self) -> bool:
+        return bool(self.functions)
+
+    @property
+    def load_time(self) -> bool:
+        """Code here runs when the module is imported (module or class body, not TYPE_CHECKING)."""
+        return not self.functions and self.type_checking_depth == 0
+
+    @property
+    def task(self) -> FunctionScope | None:
+        """The innermost enclosing function if it is a (maybe) task, else None."""
+        fn = self.functions[-1] if self.functions else None
+        return fn if fn is not None and fn.task is not None else None
+
+    def add_finding(
+        self,
+        rule: FileRule,
+        node: cst.CSTNode,
+        message: str,
+        severity: Severity,
+        condition: TaskCondition | None,
+        fix: Fix | None,
+    ) -> None:
+        self.findings.append(PendingFinding(rule, node, message, severity, condition, fix))
+        self.wanted_positions.append(node)
+
+    def want_position(self, node: cst.CSTNode) -> None:
+        self.wanted_positions.append(node)

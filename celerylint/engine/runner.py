@@ -1,0 +1,339 @@
+"""The two phases: per-file passes (in a process pool) then one project pass."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from celerylint.config import Settings
+from celerylint.diagnostics import Diagnostic, Severity
+from celerylint.engine.file_pass import FileResult, check_file, error_result
+from celerylint.engine.selection import resolve as resolve_selection
+from celerylint.engine.source import read_bytes
+from celerylint.engine.suppression import Suppressions
+from celerylint.engine.walker import RuleCrash
+from celerylint.facts.index import ProjectIndex
+from celerylint.facts.modules import ModuleNamer
+from celerylint.files import DEFAULT_EXCLUDE, discover
+from celerylint.rules import all_rules
+from celerylint.rules.base import FileRule, ProjectRule, Rule
+from celerylint.semantics.values import UNKNOWN
+
+UNUSED_NOQA = "CEL001"
+#: below this many files the pool costs more than it saves
+PARALLEL_THRESHOLD = 24
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str  # displayed
+    abspath: str
+    module: str
+    is_package: bool
+    data: bytes | None = None  # given (stdin) instead of read from disk
+    problem: str | None = None
+
+
+@dataclass
+class RunReport:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    crashes: list[RuleCrash] = field(default_factory=list)
+    files_checked: int = 0
+    files_indexed: int = 0
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    paths: Sequence[Path]
+    settings: Settings
+    enabled: frozenset[str]
+    jobs: int = 0
+    stdin: tuple[str, bytes] | None = None  # (filename, content)
+    cwd: Path = field(default_factory=Path.cwd)
+
+
+def enabled_codes(
+    settings: Settings,
+    select: Sequence[str] | None = None,
+    extend_select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> frozenset[str]:
+    return resolve_selection(
+        all_rules(),
+        select if select is not None else settings.select,
+        (*settings.extend_select, *extend_select),
+        (*settings.ignore, *ignore),
+    )
+
+
+# -- phase 1 -------------------------------------------------------------------------------
+
+_WORKER_RULES: list[tuple[type[FileRule], Any]] | None = None
+
+
+def _file_rules(
+    enabled: frozenset[str], options: dict[str, Any]
+) -> list[tuple[type[FileRule], Any]]:
+    out: list[tuple[type[FileRule], Any]] = []
+    for rule in all_rules():
+        if rule.code in enabled and issubclass(rule, FileRule):
+            out.append((rule, options.get(rule.code, rule.default_options())))
+    return out
+
+
+def _init_worker(enabled: frozenset[str], options: dict[str, Any]) -> None:
+    global _WORKER_RULES
+    _WORKER_RULES = _file_rules(enabled, options)
+
+
+def _run_job(job: FileJob, rules: list[tuple[type[FileRule], Any]]) -> FileResult:
+    if job.problem is not None:
+        return error_result(job.path, job.problem)
+    data = job.data
+    if data is None:
+        data, problem = read_bytes(job.abspath)
+        if data is None:
+            return error_result(job.path, problem or "could not be read")
+    try:
+        return check_file(job.path, data, job.module, job.is_package, rules)
+    except Exception as exc:  # last line of defence: an engine bug on this file
+        return error_result(job.path, f"internal error while checking: {type(exc).__name__}: {exc}")
+
+
+def _run_chunk(jobs: list[FileJob]) -> list[FileResult]:
+    assert _WORKER_RULES is not None
+    return [_run_job(job, _WORKER_RULES) for job in jobs]
+
+
+def run_phase_one(
+    jobs: Sequence[FileJob], enabled: frozenset[str], options: dict[str, Any], processes: int
+) -> list[FileResult]:
+    if processes <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        rules = _file_rules(enabled, options)
+        return [_run_job(job, rules) for job in jobs]
+    chunk = max(1, min(64, len(jobs) // (processes * 8)))
+    chunks = [list(jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)]
+    results: list[FileResult] = []
+    with ProcessPoolExecutor(
+        processes, initializer=_init_worker, initargs=(enabled, options)
+    ) as pool:
+        for part in pool.map(_run_chunk, chunks):
+            results.extend(part)
+    return results
+
+
+# -- phase 2 -------------------------------------------------------------------------------
+
+
+def _condition_holds(diag: Diagnostic, index: ProjectIndex) -> bool:
+    condition = diag.condition
+    if condition is None:
+        return True
+    task = index.task_for(diag.path, condition.function)
+    if task is None:
+        return False
+    for option, expected in condition.options:
+        value = task.option(option)
+        if value is UNKNOWN or value != expected or type(value) is not type(expected):
+            return False
+    return True
+
+
+def run_project_rules(
+    index: ProjectIndex, enabled: frozenset[str], options: dict[str, Any], report: RunReport
+) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for rule in all_rules():
+        if rule.code not in enabled or not issubclass(rule, ProjectRule):
+            continue
+        instance = rule(options.get(rule.code, rule.default_options()))
+        try:
+            for f in instance.check(index):
+                message = f.message if f.message is not None else rule.message.format(**f.args)
+                found.append(
+                    Diagnostic(
+                        rule.code, message, f.path, f.span, f.severity or rule.severity, f.fix
+                    )
+                )
+        except Exception as exc:
+            import traceback
+
+            report.crashes.append(
+                RuleCrash(
+                    rule.code, "<project>", f"{type(exc).__name__}: {exc}", traceback.format_exc()
+                )
+            )
+    return found
+
+
+# -- the whole run -------------------------------------------------------------------------
+
+
+def display_path(abspath: str, cwd: Path) -> str:
+    try:
+        rel = os.path.relpath(abspath, cwd)
+    except ValueError:
+        return abspath
+    return abspath if rel.startswith("..") else rel
+
+
+def _per_file_ignored(path: str, root: Path, settings: Settings) -> tuple[str, ...]:
+    if not settings.per_file_ignores:
+        return ()
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(root).as_posix()
+    except ValueError:
+        rel = Path(path).as_posix()
+    name = os.path.basename(path)
+    codes: list[str] = []
+    for pattern, selectors in settings.per_file_ignores:
+        if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(name, pattern):
+            codes.extend(selectors)
+    return tuple(codes)
+
+
+def _apply_suppressions(
+    diagnostics: Iterable[Diagnostic],
+    suppressions: dict[str, Suppressions],
+    enabled: frozenset[str],
+    settings: Settings,
+) -> list[Diagnostic]:
+    kept: list[Diagnostic] = []
+    used: dict[tuple[str, int, int], set[str]] = {}
+    ignored_cache: dict[str, tuple[str, ...]] = {}
+    for diag in diagnostics:
+        if diag.code not in enabled:
+            continue
+        ignored = ignored_cache.get(diag.path)
+        if ignored is None:
+            ignored = ignored_cache[diag.path] = _per_file_ignored(
+                diag.path, settings.root, settings
+            )
+        if any(sel == "ALL" or diag.code.startswith(sel) for sel in ignored):
+            continue
+        suppressed = False
+        for directive in suppressions.get(diag.path, Suppressions()).for_line(diag.span.line):
+            entry = directive.matches(diag.code)
+            if entry is not None:
+                suppressed = True
+                key = (diag.path, directive.span.line, directive.span.column)
+                used.setdefault(key, set()).add(entry)
+        if not suppressed:
+            kept.append(diag)
+    if UNUSED_NOQA in enabled:
+        for path, table in suppressions.items():
+            for directive in table.directives:
+                if directive.codes is None:
+                    continue  # a blanket noqa may be meant for another linter
+                key = (path, directive.span.line, directive.span.column)
+                unused = [
+                    c
+                    for c in directive.codes
+                    if c.startswith("CEL")
+                    and c not in used.get(key, set())
+                    and (c in enabled or not any(code.startswith(c) for code in enabled))
+                ]
+                if unused:
+                    kept.append(
+                        Diagnostic(
+                            UNUSED_NOQA,
+                            f"Unused `noqa` directive (unused: {', '.join(unused)})",
+                            path,
+                            directive.span,
+                            Severity.INFO,
+                        )
+                    )
+    return kept
+
+
+def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
+    """The files to analyse and, when only some are to be reported, which."""
+    settings = request.settings
+    cwd = request.cwd
+    namer = ModuleNamer(settings.src)
+    exclude = (*(settings.exclude or DEFAULT_EXCLUDE), *settings.extend_exclude)
+    paths = list(request.paths)
+    report_only: set[str] | None = None
+    stdin_abspath: str | None = None
+    if request.stdin is not None:
+        stdin_abspath = os.path.abspath(request.stdin[0])
+        report_only = {stdin_abspath}
+        paths = [settings.root] if Path(stdin_abspath).is_relative_to(settings.root) else []
+    elif paths and all(not p.is_dir() for p in paths):
+        report_only = {os.path.abspath(p) for p in paths}
+        if all(Path(p).is_relative_to(settings.root) for p in report_only):
+            paths = [*paths, settings.root]
+    jobs: list[FileJob] = []
+    for found in discover(paths, settings.root, exclude, settings.respect_gitignore):
+        if found.abspath == stdin_abspath:
+            continue
+        module, is_package = namer.name(found.abspath)
+        jobs.append(
+            FileJob(
+                display_path(found.abspath, cwd),
+                found.abspath,
+                module,
+                is_package,
+                problem=found.problem,
+            )
+        )
+    if request.stdin is not None and stdin_abspath is not None:
+        module, is_package = namer.name(stdin_abspath)
+        jobs.append(
+            FileJob(
+                display_path(stdin_abspath, cwd),
+                stdin_abspath,
+                module,
+                is_package,
+                data=request.stdin[1],
+            )
+        )
+    return jobs, report_only
+
+
+def run(request: RunRequest) -> RunReport:
+    settings = request.settings
+    enabled = request.enabled
+    options = dict(settings.rule_options)
+    report = RunReport()
+    jobs, report_only = plan_jobs(request)
+    processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
+    results = run_phase_one(jobs, enabled, options, processes)
+    index = ProjectIndex(r.facts for r in results if r.facts is not None)
+    diagnostics: list[Diagnostic] = []
+    suppressions: dict[str, Suppressions] = {}
+    reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
+    for result in results:
+        report.crashes.extend(result.crashes)
+        if result.path not in reported_paths:
+            continue
+        suppressions[result.path] = result.suppressions
+        diagnostics.extend(d for d in result.diagnostics if _condition_holds(d, index))
+    diagnostics.extend(
+        d for d in run_project_rules(index, enabled, options, report) if d.path in reported_paths
+    )
+    diagnostics = [
+        d
+        if d.condition is None
+        else Diagnostic(d.code, d.message, d.path, d.span, d.severity, d.fix)
+        for d in diagnostics
+    ]
+    report.diagnostics = sorted(
+        set(_apply_suppressions(diagnostics, suppressions, enabled, settings)),
+        key=lambda d: d.sort_key,
+    )
+    report.files_checked = len(reported_paths)
+    report.files_indexed = len(jobs)
+    return report
+
+
+def rule_for(code: str) -> type[Rule] | None:
+    for rule in all_rules():
+        if rule.code == code:
+            return rule
+    return None

@@ -1,0 +1,89 @@
+"""``# noqa`` comments, parsed once per file and applied centrally (rules never see them)."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from celerylint.diagnostics import Span
+
+_NOQA = re.compile(
+    r"#\s*noqa(?![\w-])(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.I
+)
+_FILE_NOQA = re.compile(
+    r"#\s*celerylint:\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """A ``# noqa`` on one line, or a file-level ``# celerylint: noqa``.
+
+    ``codes`` is None for a blanket directive; entries may be prefixes (``CEL1``).
+    """
+
+    line: int
+    codes: tuple[str, ...] | None
+    span: Span
+    file_level: bool
+
+    def matches(self, code: str) -> str | None:
+        """The entry that suppresses ``code``, "" for a blanket directive, None for no match."""
+        if self.codes is None:
+            return ""
+        for entry in self.codes:
+            if code.startswith(entry):
+                return entry
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressions:
+    directives: tuple[Directive, ...] = ()
+
+    def for_line(self, line: int) -> Iterator[Directive]:
+        for d in self.directives:
+            if d.file_level or d.line == line:
+                yield d
+
+
+def _codes(text: str | None) -> tuple[str, ...] | None:
+    if not text:
+        return None
+    return tuple(c.upper() for c in re.split(r"[\s,]+", text.strip()) if c)
+
+
+def _comments(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line, 0-based column, comment text) for every comment token."""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                yield tok.start[0], tok.start[1], tok.string
+        return
+    except (tokenize.TokenError, SyntaxError, IndentationError, ValueError):
+        pass
+    # newer syntax than this interpreter tokenizes: fall back to a line scan
+    for number, line in enumerate(text.splitlines(), start=1):
+        index = line.find("#")
+        if index >= 0:
+            yield number, index, line[index:]
+
+
+def parse_suppressions(text: str) -> Suppressions:
+    if "noqa" not in text and "NOQA" not in text.upper():
+        return Suppressions()
+    found: list[Directive] = []
+    for line, column, comment in _comments(text):
+        file_match = _FILE_NOQA.search(comment)
+        if file_match:
+            span = Span(line, column + file_match.start() + 1, line, column + file_match.end() + 1)
+            found.append(Directive(line, _codes(file_match.group("codes")), span, True))
+            continue
+        match = _NOQA.search(comment)
+        if match:
+            span = Span(line, column + match.start() + 1, line, column + match.end() + 1)
+            found.append(Directive(line, _codes(match.group("codes")), span, False))
+    return Suppressions(tuple(found))

@@ -1,0 +1,279 @@
+"""Phase 2: the project index, built once from every module's facts.
+
+Answers the cross-file questions: which names are Celery apps, which decorators make
+tasks, what each task is called on the wire, and who imports whom at load time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from celerylint.facts.model import AssignmentFact, ImportFact, ModuleFacts, TaskFact
+from celerylint.semantics import celery_data
+from celerylint.semantics.tasks import (
+    CELERY_APP_CLASSES,
+    LEGACY_TASK_REFS,
+    SHARED_TASK_REFS,
+    is_app_task_ref,
+)
+from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, Ref, Value
+
+#: option defaults when a task does not set them (``bind`` is a decorator argument)
+_OPTION_DEFAULTS: dict[str, Value] = {"bind": False, **celery_data.TASK_ATTRIBUTES}
+
+
+@dataclass(frozen=True)
+class Task:
+    """A confirmed Celery task with its effective options."""
+
+    module: str
+    path: str
+    fact: TaskFact
+    name: str | None  # the wire name; None when ``name=`` is not a literal
+    options: dict[str, Value] = field(hash=False)
+    options_complete: bool  # False when a non-literal ``**spread`` may set more options
+
+    def option(self, name: str) -> Value:
+        """The effective value, the Celery default when unset, or UNKNOWN."""
+        if name in self.options:
+            return self.options[name]
+        if not self.options_complete:
+            return UNKNOWN
+        return _OPTION_DEFAULTS.get(name)
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.fact.function}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEdge:
+    source: str
+    target: str  # the module the statement loads
+    fact: ImportFact
+
+
+class ProjectIndex:
+    def __init__(self, modules: Iterable[ModuleFacts]) -> None:
+        self.modules: dict[str, ModuleFacts] = {}
+        self.by_path: dict[str, ModuleFacts] = {}
+        for facts in modules:
+            self.by_path[facts.path] = facts
+            self.modules.setdefault(facts.module, facts)
+        self._assignments: dict[str, AssignmentFact] = {}
+        self._bindings: dict[str, str] = {}
+        for facts in self.modules.values():
+            for a in facts.assignments:
+                if not a.conditional or f"{facts.module}.{a.name}" not in self._assignments:
+                    self._assignments[f"{facts.module}.{a.name}"] = a
+            for imp in facts.imports:
+                if imp.name == "*" or not imp.bound:
+                    continue
+                target = imp.target if imp.name is None else f"{imp.target}.{imp.name}"
+                if imp.name is None and imp.bound == imp.target.split(".", 1)[0]:
+                    target = imp.bound
+                self._bindings[f"{facts.module}.{imp.bound}"] = target
+
+    # -- symbols ----------------------------------------------------------------------------
+
+    def split_module(self, ref: str) -> tuple[str | None, str]:
+        """Longest known module prefix of ``ref`` and the rest."""
+        parts = ref.split(".")
+        for i in range(len(parts), 0, -1):
+            head = ".".join(parts[:i])
+            if head in self.modules:
+                return head, ".".join(parts[i:])
+        return None, ref
+
+    def resolve(self, ref: str) -> str:
+        """Follow re-exports (``from .celery import app``) to where a name is defined."""
+        seen: set[str] = set()
+        while ref not in seen:
+            seen.add(ref)
+            module, rest = self.split_module(ref)
+            if module is None or not rest:
+                return ref
+            head, _, tail = rest.partition(".")
+            key = f"{module}.{head}"
+            if head in self.modules[module].defines:
+                return ref
+            target = self._bindings.get(key)
+            if target is None:
+                return ref
+            ref = f"{target}.{tail}" if tail else target
+        return ref
+
+    def assignment(self, ref: str) -> AssignmentFact | None:
+        return self._assignments.get(self.resolve(ref))
+
+    def value_of(self, value: Value) -> Value:
+        """Follow a ``Ref`` to a module-level literal (one level of constant lookup)."""
+        if isinstance(value, Ref):
+            found = self.assignment(value.name)
+            return found.value if found is not None else UNKNOWN
+        return value
+
+    # -- Celery apps and task decorators ----------------------------------------------------
+
+    @cached_property
+    def app_classes(self) -> frozenset[str]:
+        """``celery.Celery`` and project subclasses of it (transitively)."""
+        classes = set(CELERY_APP_CLASSES)
+        changed = True
+        while changed:
+            changed = False
+            for facts in self.modules.values():
+                for cls in facts.classes:
+                    qual = f"{facts.module}.{cls.name}"
+                    if qual not in classes and any(self.resolve(b) in classes for b in cls.bases):
+                        classes.add(qual)
+                        changed = True
+        return frozenset(classes)
+
+    @cached_property
+    def apps(self) -> frozenset[str]:
+        """Qualified names of module-level ``X = Celery(...)`` objects."""
+        found = set()
+        for key, assignment in self._assignments.items():
+            value = assignment.value
+            if isinstance(value, CallValue) and self.resolve(value.func) in self.app_classes:
+                found.add(key)
+        return frozenset(found)
+
+    def is_app(self, ref: str) -> bool:
+        return self.resolve(ref) in self.apps
+
+    def decorator_options(self, ref: str) -> tuple[bool, tuple[tuple[str, Value], ...]]:
+        """(makes a task?, options it contributes) for a decorator reference."""
+        resolved = self.resolve(ref)
+        if resolved in SHARED_TASK_REFS or resolved in LEGACY_TASK_REFS:
+            return True, ()
+        if is_app_task_ref(resolved) and self.is_app(resolved[: -len(".task")]):
+            return True, ()
+        alias = self._assignments.get(resolved)
+        if alias is not None and isinstance(alias.value, CallValue):
+            callee = self.resolve(alias.value.func)
+            if (callee != resolved and callee in SHARED_TASK_REFS | LEGACY_TASK_REFS) or (
+                is_app_task_ref(callee) and self.is_app(callee[: -len(".task")])
+            ):
+                return True, alias.value.kwargs
+        return False, ()
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def _make_task(self, facts: ModuleFacts, fact: TaskFact) -> Task | None:
+        is_task, alias_options = self.decorator_options(fact.decorator)
+        if not is_task:
+            return None
+        options: dict[str, Value] = dict(alias_options)
+        complete = True
+        for spread in fact.spreads:
+            value = self.value_of(spread)
+            if isinstance(value, DictValue) and value.complete:
+                for key, item in value.items:
+                    if isinstance(key, str):
+                        options[key] = item
+            else:
+                complete = False
+        for option in fact.options:
+            options[option.name] = option.value
+        explicit = options.get("name")
+        if "name" in options:
+            name = explicit if isinstance(explicit, str) else None
+        elif not complete:
+            name = None
+        else:
+            name = f"{facts.module}.{fact.function}" if facts.module else fact.function
+        return Task(facts.module, facts.path, fact, name, options, complete)
+
+    @cached_property
+    def tasks(self) -> tuple[Task, ...]:
+        found = []
+        for facts in self.by_path.values():
+            for fact in facts.tasks:
+                task = self._make_task(facts, fact)
+                if task is not None:
+                    found.append(task)
+        return tuple(found)
+
+    def task_for(self, path: str, function: str) -> Task | None:
+        return self._tasks_by_location.get((path, function))
+
+    @cached_property
+    def _tasks_by_location(self) -> dict[tuple[str, str], Task]:
+        return {(t.path, t.fact.function): t for t in self.tasks}
+
+    @cached_property
+    def tasks_by_name(self) -> dict[str, list[Task]]:
+        found: dict[str, list[Task]] = {}
+        for task in self.tasks:
+            if task.name is not None:
+                found.setdefault(task.name, []).append(task)
+        return found
+
+    @cached_property
+    def task_modules(self) -> frozenset[str]:
+        """Modules that define at least one Celery task."""
+        return frozenset(t.module for t in self.tasks)
+
+    # -- import graph -----------------------------------------------------------------------
+
+    def imported_module(self, fact: ImportFact) -> str | None:
+        """The project module an import loads (``from a import b`` may load ``a.b``)."""
+        if fact.name not in (None, "*"):
+            sub = f"{fact.target}.{fact.name}"
+            if sub in self.modules:
+                return sub
+        if fact.target in self.modules:
+            return fact.target
+        return None
+
+    def imported_symbol_module(self, fact: ImportFact) -> str | None:
+        """Where the imported name is really defined (through re-exports)."""
+        if fact.name in (None, "*"):
+            return self.imported_module(fact)
+        sub = f"{fact.target}.{fact.name}"
+        if sub in self.modules:
+            return sub
+        module, _ = self.split_module(self.resolve(sub))
+        return module
+
+    def import_edges(self, module: str) -> Iterator[ImportEdge]:
+        facts = self.modules.get(module)
+        if facts is None:
+            return
+        for fact in facts.imports:
+            if not fact.load_time:
+                continue
+            loaded = []
+            target = self.imported_module(fact)
+            if target is not None:
+                loaded.append(target)
+            # importing a.b.c also runs a/__init__ and a/b/__init__, unless they are
+            # packages of ``module`` itself (already loaded before it)
+            parts = fact.target.split(".")
+            for i in range(1, len(parts) + 1):
+                loaded.append(".".join(parts[:i]))
+            for name in dict.fromkeys(loaded):
+                if name in self.modules and name != module and not module.startswith(name + "."):
+                    yield ImportEdge(module, name, fact)
+
+    def shortest_import_path(self, start: str, goal: set[str] | frozenset[str]) -> list[str] | None:
+        """Module chain from ``start`` to any module in ``goal`` over load-time imports."""
+        previous: dict[str, str | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            if current in goal and current != start:
+                chain = [current]
+                while (back := previous[chain[-1]]) is not None:
+                    chain.append(back)
+                return list(reversed(chain))
+            for edge in self.import_edges(current):
+                if edge.target not in previous:
+                    previous[edge.target] = current
+                    queue.append(edge.target)
+        return None

@@ -1,0 +1,115 @@
+"""Per-module facts: frozen, plain data (picklable, cacheable, never CST nodes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from celerylint.diagnostics import Span
+from celerylint.semantics.values import Value
+
+#: bump when the shape of any fact changes (part of the cache key)
+FACTS_SCHEMA = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFact:
+    """One imported name. ``from a.b import c`` -> target ``a.b``, name ``c``."""
+
+    target: str
+    name: str | None  # None for ``import a.b``; "*" for a star import
+    bound: str  # the local name the statement binds ("" for a star import)
+    load_time: bool  # executed when the module loads (not in a function, not TYPE_CHECKING)
+    span: Span | None  # recorded where a rule may report at the statement
+
+
+@dataclass(frozen=True, slots=True)
+class ParamFact:
+    name: str
+    kind: str  # "posonly" | "normal" | "var" | "kwonly" | "varkw"
+    has_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OptionFact:
+    name: str
+    value: Value
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFact:
+    """A function decorated by something that may be a Celery task decorator.
+
+    Phase 2 decides whether ``decorator`` really makes a task (``app`` may be a
+    ``Celery`` instance defined in another module, or a decorator alias).
+    """
+
+    function: str
+    decorator: str  # qualified reference of the decorator's callee
+    called: bool  # ``@app.task(...)`` rather than ``@app.task``
+    options: tuple[OptionFact, ...]
+    spreads: tuple[Value, ...]  # ``**OPTIONS`` spreads (a Ref, a DictValue, or UNKNOWN)
+    params: tuple[ParamFact, ...]
+    decorator_index: int  # 0 when the task decorator is the outermost one
+    decorator_count: int
+    module_level: bool
+    span: Span | None  # the function name
+    decorator_span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFact:
+    """A module-level class: bases resolved, literal class attributes."""
+
+    name: str
+    bases: tuple[str, ...]
+    attributes: tuple[OptionFact, ...]
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentFact:
+    """A module-level ``NAME = value`` (settings, constants, decorator aliases)."""
+
+    name: str
+    value: Value
+    span: Span | None
+    conditional: bool  # under ``if``/``try`` at module level
+
+
+@dataclass(frozen=True, slots=True)
+class AppCallFact:
+    """A call on something that may be a Celery app: ``app.config_from_object(...)``."""
+
+    receiver: str  # qualified reference of the receiver (``proj.celery.app``)
+    method: str  # ``config_from_object``, ``autodiscover_tasks``, ``conf.update`` ...
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallSiteFact:
+    """A task call: ``t.delay(...)``, ``t.apply_async(...)``, ``t.s(...)``, ``send_task("n")``."""
+
+    receiver: str | None  # qualified reference of the task object, when it is a name
+    method: str
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    starred: bool  # ``*args`` or ``**kwargs`` in the call
+    function: str | None  # enclosing function, if any
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    path: str
+    module: str
+    is_package: bool
+    imports: tuple[ImportFact, ...] = ()
+    tasks: tuple[TaskFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    assignments: tuple[AssignmentFact, ...] = ()
+    app_calls: tuple[AppCallFact, ...] = ()
+    call_sites: tuple[CallSiteFact, ...] = ()
+    defines: tuple[str, ...] = ()  # module-level names bound by def/class/assignment

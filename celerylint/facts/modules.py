@@ -1,0 +1,47 @@
+"""Module names from file paths, the way Python would import them.
+
+With ``src`` configured, a file's module is its path relative to the deepest source root
+that holds it. Otherwise the package chain decides: walk up while the directory has an
+``__init__.py``; the first directory without one is the import root. That gives the right
+names for flat layouts, ``src/`` layouts and Django projects nested in a repository.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class ModuleNamer:
+    def __init__(self, src: Sequence[Path] | None) -> None:
+        self.src = sorted((str(p) for p in src), key=len, reverse=True) if src else None
+        self._is_package_dir: dict[str, bool] = {}
+
+    def _has_init(self, directory: str) -> bool:
+        found = self._is_package_dir.get(directory)
+        if found is None:
+            found = os.path.isfile(os.path.join(directory, "__init__.py"))
+            self._is_package_dir[directory] = found
+        return found
+
+    def name(self, abspath: str) -> tuple[str, bool]:
+        """(dotted module name, is_package) for a file."""
+        directory, filename = os.path.split(abspath)
+        stem = filename[:-3] if filename.endswith(".py") else filename
+        is_package = stem == "__init__"
+        if self.src is not None:
+            for root in self.src:
+                if abspath.startswith(root + os.sep):
+                    rel = os.path.relpath(abspath, root)[: -len(".py")]
+                    parts = rel.split(os.sep)
+                    if is_package:
+                        parts = parts[:-1]
+                    return ".".join(parts), is_package
+        parts = [] if is_package else [stem]
+        while self._has_init(directory):
+            directory, package = os.path.split(directory)
+            parts.append(package)
+            if not package:
+                break
+        return ".".join(reversed(parts)), is_package

@@ -1,0 +1,164 @@
+"""Which files to check: path discovery, excludes and .gitignore."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+DEFAULT_EXCLUDE = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".celerylint_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pypackages__",
+    "__pycache__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    abspath: str
+    explicit: bool  # named on the command line (checked even if excluded)
+    problem: str | None = None  # e.g. a directory named like a Python file
+
+
+class _Matcher:
+    def __init__(self, root: Path, patterns: Sequence[str]) -> None:
+        self.root = root
+        self.patterns = tuple(patterns)
+
+    def excluded(self, path: Path) -> bool:
+        name = path.name
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        for pattern in self.patterns:
+            pat = pattern.rstrip("/")
+            if fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat):
+                return True
+            if "/" in pat and fnmatch.fnmatchcase(rel, pat + "/*"):
+                return True
+        return False
+
+
+class _GitIgnore:
+    """.gitignore files from the repository root down, each applying to its own directory."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._specs: dict[Path, pathspec.PathSpec[Any] | None] = {}
+        self._top: dict[Path, Path] = {}
+
+    def _spec(self, directory: Path) -> pathspec.PathSpec[Any] | None:
+        if directory not in self._specs:
+            spec = None
+            ignore_file = directory / ".gitignore"
+            try:
+                if ignore_file.is_file():
+                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            except OSError:
+                spec = None
+            self._specs[directory] = spec
+        return self._specs[directory]
+
+    def _repo_top(self, directory: Path) -> Path:
+        if directory not in self._top:
+            top = directory
+            for candidate in [directory, *directory.parents]:
+                if (candidate / ".git").exists():
+                    top = candidate
+                    break
+            else:
+                top = Path(directory.anchor)
+            self._top[directory] = top
+        return self._top[directory]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        if not self.enabled:
+            return False
+        top = self._repo_top(path.parent)
+        directory = path.parent
+        chain = [directory, *directory.parents]
+        for base in chain:
+            spec = self._spec(base)
+            if spec is not None:
+                rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+                if spec.match_file(rel):
+                    return True
+            if base == top:
+                break
+        return False
+
+
+def discover(
+    paths: Iterable[Path],
+    root: Path,
+    exclude: Sequence[str],
+    respect_gitignore: bool = True,
+) -> Iterator[Discovered]:
+    """Yield the Python files under ``paths`` (explicit files always), sorted per directory."""
+    matcher = _Matcher(root, exclude)
+    gitignore = _GitIgnore(respect_gitignore)
+    seen: set[str] = set()
+    for given in paths:
+        path = Path(os.path.abspath(given))
+        if path.is_dir():
+            yield from _walk(path, matcher, gitignore, seen)
+        elif str(path) not in seen:
+            seen.add(str(path))
+            yield Discovered(str(path), True)
+
+
+def _walk(
+    top: Path, matcher: _Matcher, gitignore: _GitIgnore, seen: set[str]
+) -> Iterator[Discovered]:
+    for dirpath, dirnames, filenames in os.walk(top, onerror=None, followlinks=False):
+        base = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            child = base / d
+            if matcher.excluded(child) or gitignore.ignored(child, True):
+                continue
+            if d.endswith(".py") and str(child) not in seen:
+                seen.add(str(child))
+                yield Discovered(str(child), False, "is a directory, not a Python file")
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not name.endswith(".py"):
+                continue
+            child = base / name
+            if str(child) in seen or matcher.excluded(child) or gitignore.ignored(child, False):
+                continue
+            seen.add(str(child))
+            yield Discovered(str(child), False)

@@ -1,0 +1,1 @@
+"""CEL0xx: findings about celerylint's own input (unreadable files, unused suppressions)."""

@@ -1,0 +1,1 @@
+"""CEL1xx: layering, imports, registration and naming."""

@@ -1,0 +1,1 @@
+"""Shared Celery/Django knowledge: names, values, tasks, settings."""

@@ -1,0 +1,126 @@
+"""Read Celery's own knowledge out of the installed ``celery`` package.
+
+Importing celery costs ~80 ms, so celerylint does not do it at run time: the script
+``scripts/generate_celery_data.py`` writes the result of :func:`collect` to
+``celery_data.py`` and a test fails when that module drifts from the installed celery.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+_SIMPLE = (type(None), bool, int, float, str)
+
+
+def _simple(value: Any) -> bool:
+    if isinstance(value, _SIMPLE):
+        return True
+    if isinstance(value, tuple | list | frozenset | set):
+        return all(isinstance(v, _SIMPLE) for v in value)
+    return False
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list | set | frozenset):
+        return tuple(sorted(value)) if isinstance(value, set | frozenset) else tuple(value)
+    return value
+
+
+def collect() -> dict[str, Any]:
+    import celery
+    from celery.app import autoretry, defaults
+    from celery.app import base as app_base
+    from celery.app import task as app_task
+
+    setting_defaults: dict[str, Any] = {}
+    deprecated: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for key, option in sorted(defaults.flatten(defaults.NAMESPACES)):
+        if _simple(option.default):
+            setting_defaults[key] = _plain(option.default)
+        if option.deprecate_by or option.remove_by:
+            deprecated[key] = (option.deprecate_by, option.remove_by, option.alt)
+
+    task_attributes: dict[str, Any] = {}
+    for name, value in vars(app_task.Task).items():
+        if name.startswith("_") or inspect.isfunction(value) or inspect.isclass(value):
+            continue
+        if isinstance(value, classmethod | staticmethod | property):
+            continue
+        if name == "from_config" or not _simple(value):
+            continue
+        task_attributes[name] = _plain(value)
+
+    from_config = {opt: setting for opt, setting in app_task.Task.from_config}
+
+    exec_options: tuple[str, ...] = ()
+    closure = app_task.extract_exec_options.__closure__ or ()
+    for cell in closure:
+        if isinstance(cell.cell_contents, tuple):
+            exec_options = tuple(cell.cell_contents)
+
+    decorator_options = [
+        name
+        for name, param in inspect.signature(app_base.Celery._task_from_fun).parameters.items()
+        if name not in {"self", "fun"} and param.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    task_source = inspect.getsource(app_base.Celery.task)
+    decorator_options += re.findall(r"opts\.(?:get|pop)\(\s*['\"](\w+)['\"]", task_source)
+    for params in re.findall(r"def inner_create_task_cls\(([^)]*)\)", task_source):
+        decorator_options += re.findall(r"(?<![*\w])(\w+)\s*=", params)
+
+    autoretry_source = inspect.getsource(autoretry)
+    autoretry_options = re.findall(r"getattr\(\s*task,\s*['\"](\w+)['\"]", autoretry_source)
+
+    return {
+        "CELERY_VERSION": celery.__version__,
+        "SETTING_KEYS": tuple(sorted(defaults.SETTING_KEYS)),
+        "OLD_TO_NEW": dict(sorted(defaults._TO_NEW_KEY.items())),
+        "SETTING_DEFAULTS": setting_defaults,
+        "DEPRECATED_SETTINGS": deprecated,
+        "TASK_ATTRIBUTES": dict(sorted(task_attributes.items())),
+        "TASK_OPTION_FROM_SETTING": dict(sorted(from_config.items())),
+        "TASK_EXEC_OPTIONS": tuple(sorted(set(exec_options))),
+        "TASK_DECORATOR_OPTIONS": tuple(sorted(set(decorator_options))),
+        "TASK_AUTORETRY_OPTIONS": tuple(sorted(set(autoretry_options))),
+    }
+
+
+def _repr(value: Any) -> str:
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return 'float("inf")' if value > 0 else 'float("-inf")'
+    if isinstance(value, tuple):
+        inner = ", ".join(_repr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+def render(data: dict[str, Any]) -> str:
+    lines = [
+        '"""Celery facts read from the installed celery package. GENERATED, do not edit.',
+        "",
+        "Regenerate with ``python scripts/generate_celery_data.py``; tests/test_celery_data.py",
+        "fails when this module drifts from the installed celery.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any",
+        "",
+    ]
+    for name, value in data.items():
+        if isinstance(value, dict):
+            lines.append(f"{name}: dict[str, Any] = {{")
+            for k, v in value.items():
+                lines.append(f"    {k!r}: {_repr(v)},")
+            lines.append("}")
+        elif isinstance(value, tuple):
+            lines.append(f"{name}: tuple[str, ...] = (")
+            for v in value:
+                lines.append(f"    {_repr(v)},")
+            lines.append(")")
+        else:
+            lines.append(f"{name} = {value!r}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""What is a Celery task? The one place that decides, for every rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from celerylint.semantics.names import NameResolver
+
+#: callables that turn a function into a shared task
+SHARED_TASK_REFS = frozenset(
+    {"celery.shared_task", "celery.app.shared_task", "celery.app.base.shared_task"}
+)
+#: removed in Celery 5 but still tasks in intent (CEL801 reports the import)
+LEGACY_TASK_REFS = frozenset(
+    {
+        "celery.task",
+        "celery.task.task",
+        "celery.task.periodic_task",
+        "celery.decorators.task",
+        "celery.decorators.periodic_task",
+    }
+)
+CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+TASK_BASE_CLASSES = frozenset({"celery.Task", "celery.app.task.Task", "celery.app.Task"})
+
+#: decorator roots that never make a Celery task: skip them without a fact
+_NOT_TASK_ROOTS = frozenset(
+    {
+        "builtins",
+        "functools",
+        "contextlib",
+        "typing",
+        "typing_extensions",
+        "abc",
+        "dataclasses",
+        "pytest",
+        "unittest",
+        "django",
+        "rest_framework",
+        "flask",
+        "fastapi",
+        "click",
+        "attr",
+        "attrs",
+        "pydantic",
+        "asyncio",
+        "enum",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDecorator:
+    """The decorator that (maybe) makes a function a task."""
+
+    node: cst.Decorator
+    index: int
+    ref: str
+    call: cst.Call | None
+    confirmed: bool  # known to be a task decorator from this module alone
+
+
+def is_app_task_ref(ref: str) -> bool:
+    return ref.endswith(".task") and ref.count(".") >= 1
+
+
+def find_task_decorator(
+    decorators: Sequence[cst.Decorator],
+    resolver: NameResolver,
+    local_apps: frozenset[str],
+    local_aliases: frozenset[str],
+) -> TaskDecorator | None:
+    """Pick the decorator that may create a Celery task, if any.
+
+    ``confirmed`` is True for ``shared_task`` (however imported), ``<app>.task`` where the
+    app is a ``Celery(...)`` made in this module, and module-level decorator aliases; other
+    candidates (``@app.task`` on an imported app, an imported alias or wrapper) are left
+    for the project index to confirm.
+    """
+    candidate: TaskDecorator | None = None
+    for index, decorator in enumerate(decorators):
+        expr = decorator.decorator
+        call = expr if isinstance(expr, cst.Call) else None
+        callee = call.func if call is not None else expr
+        ref = resolver.resolve(callee)
+        if ref is None:
+            continue
+        if ref in SHARED_TASK_REFS or ref in LEGACY_TASK_REFS or ref in local_aliases:
+            return TaskDecorator(decorator, index, ref, call, True)
+        if is_app_task_ref(ref):
+            confirmed = ref[: -len(".task")] in local_apps
+            found = TaskDecorator(decorator, index, ref, call, confirmed)
+            if confirmed:
+                return found
+            candidate = candidate or found
+            continue
+        root = ref.split(".", 1)[0]
+        if root in _NOT_TASK_ROOTS or root == "celery":
+            continue
+        candidate = candidate or TaskDecorator(decorator, index, ref, call, False)
+    return candidate

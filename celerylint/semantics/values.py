@@ -1,0 +1,224 @@
+"""Static evaluation of literal expressions into plain, picklable values.
+
+Anything the evaluator cannot see through becomes ``UNKNOWN``; rules never fire on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Union
+
+import libcst as cst
+
+
+class _Unknown:
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to a name, resolved through imports where possible (``celery.Celery``)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListValue:
+    """A list or set literal (tuples are plain ``tuple``)."""
+
+    items: tuple[Value, ...]
+    kind: str = "list"
+
+
+@dataclass(frozen=True, slots=True)
+class DictValue:
+    items: tuple[tuple[Value, Value], ...]
+    complete: bool = True  # False when a ``**spread`` could add keys
+
+    def get(self, key: str, default: Value = None) -> Value:
+        for k, v in self.items:
+            if k == key:
+                return v
+        return default if self.complete else UNKNOWN
+
+    def keys(self) -> tuple[Value, ...]:
+        return tuple(k for k, _ in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class CallValue:
+    """A call whose callee is known by name: ``timedelta(hours=1)``, ``Queue("q")``."""
+
+    func: str
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    starred: bool = False  # ``*args``/``**kwargs`` present: more arguments than listed
+
+    def kwarg(self, name: str, default: Value = None) -> Value:
+        for k, v in self.kwargs:
+            if k == name:
+                return v
+        return default
+
+
+Value = Union[  # noqa: UP007 (forward references need Union at runtime)
+    None,
+    bool,
+    int,
+    float,
+    str,
+    bytes,
+    tuple["Value", ...],
+    ListValue,
+    DictValue,
+    CallValue,
+    Ref,
+    _Unknown,
+]
+
+Resolver = Callable[[cst.BaseExpression], "str | None"]
+
+
+def evaluate(node: cst.BaseExpression, resolve: Resolver) -> Value:
+    """Evaluate ``node`` to a plain value. ``resolve`` turns names into dotted references."""
+    try:
+        return _evaluate(node, resolve, 0)
+    except (ValueError, TypeError, ArithmeticError, OverflowError, RecursionError):
+        return UNKNOWN
+
+
+def _evaluate(node: cst.BaseExpression, resolve: Resolver, depth: int) -> Value:
+    if depth > 40:
+        return UNKNOWN
+    d = depth + 1
+    if isinstance(node, cst.Integer | cst.Float):
+        return node.evaluated_value
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value
+    if isinstance(node, cst.ConcatenatedString):
+        left = _evaluate(node.left, resolve, d)
+        right = _evaluate(node.right, resolve, d)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        return UNKNOWN
+    if isinstance(node, cst.Name):
+        if node.value == "True":
+            return True
+        if node.value == "False":
+            return False
+        if node.value == "None":
+            return None
+        ref = resolve(node)
+        return Ref(ref) if ref else UNKNOWN
+    if isinstance(node, cst.Attribute):
+        ref = resolve(node)
+        return Ref(ref) if ref else UNKNOWN
+    if isinstance(node, cst.Tuple):
+        return tuple(_element(e, resolve, d) for e in node.elements)
+    if isinstance(node, cst.List | cst.Set):
+        kind = "list" if isinstance(node, cst.List) else "set"
+        return ListValue(tuple(_element(e, resolve, d) for e in node.elements), kind)
+    if isinstance(node, cst.Dict):
+        items: list[tuple[Value, Value]] = []
+        complete = True
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                items.append((_evaluate(el.key, resolve, d), _evaluate(el.value, resolve, d)))
+            else:
+                complete = False
+        return DictValue(tuple(items), complete)
+    if isinstance(node, cst.UnaryOperation):
+        operand = _evaluate(node.expression, resolve, d)
+        if isinstance(operand, bool) or not isinstance(operand, int | float):
+            if isinstance(node.operator, cst.Not) and isinstance(operand, bool):
+                return not operand
+            return UNKNOWN
+        if isinstance(node.operator, cst.Minus):
+            return -operand
+        if isinstance(node.operator, cst.Plus):
+            return operand
+        return UNKNOWN
+    if isinstance(node, cst.BinaryOperation):
+        return _binary(node, resolve, d)
+    if isinstance(node, cst.Call):
+        func = resolve(node.func)
+        if func is None:
+            return UNKNOWN
+        args: list[Value] = []
+        kwargs: list[tuple[str, Value]] = []
+        starred = False
+        for arg in node.args:
+            if arg.star:
+                starred = True
+                continue
+            value = _evaluate(arg.value, resolve, d)
+            if arg.keyword is not None:
+                kwargs.append((arg.keyword.value, value))
+            else:
+                args.append(value)
+        return CallValue(func, tuple(args), tuple(kwargs), starred)
+    return UNKNOWN
+
+
+def _element(el: cst.BaseElement, resolve: Resolver, depth: int) -> Value:
+    if isinstance(el, cst.StarredElement):
+        return UNKNOWN
+    return _evaluate(el.value, resolve, depth)
+
+
+def _binary(node: cst.BinaryOperation, resolve: Resolver, depth: int) -> Value:
+    left = _evaluate(node.left, resolve, depth)
+    right = _evaluate(node.right, resolve, depth)
+    op = node.operator
+    if isinstance(left, str) and isinstance(right, str) and isinstance(op, cst.Add):
+        return left + right
+    if isinstance(left, tuple) and isinstance(right, tuple) and isinstance(op, cst.Add):
+        return left + right
+    if not (_is_number(left) and _is_number(right)):
+        return UNKNOWN
+    assert isinstance(left, int | float) and isinstance(right, int | float)
+    if isinstance(op, cst.Add):
+        return left + right
+    if isinstance(op, cst.Subtract):
+        return left - right
+    if isinstance(op, cst.Multiply):
+        return left * right
+    if isinstance(op, cst.Divide):
+        return left / right
+    if isinstance(op, cst.FloorDivide):
+        return left // right
+    if isinstance(op, cst.Power) and abs(right) <= 64:
+        return left**right
+    return UNKNOWN
+
+
+def _is_number(value: Value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_known(value: Value) -> bool:
+    """True when ``value`` holds no ``UNKNOWN`` anywhere inside it."""
+    if value is UNKNOWN:
+        return False
+    if isinstance(value, tuple):
+        return all(is_known(v) for v in value)
+    if isinstance(value, ListValue):
+        return all(is_known(v) for v in value.items)
+    if isinstance(value, DictValue):
+        return value.complete and all(is_known(k) and is_known(v) for k, v in value.items)
+    return True

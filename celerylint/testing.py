@@ -1,0 +1,71 @@
+"""Run rule examples through the real two-phase engine (used by the test suite).
+
+Expected findings are markers next to the code: ``# error: CEL101`` means a finding of
+CEL101 on that line at its first non-blank column; ``# error@12: CEL101`` pins column 12.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from celerylint.config import Settings, build_options
+from celerylint.diagnostics import Diagnostic
+from celerylint.engine.runner import RunRequest, run
+from celerylint.rules import rules_by_code
+from celerylint.rules.base import Example
+
+_MARKER = re.compile(r"#\s*error(?:@(?P<col>\d+))?:\s*(?P<codes>CEL\d{3}(?:\s*,\s*CEL\d{3})*)")
+
+Expectation = tuple[str, int, int, str]  # path, line, column, code
+
+
+def expected_findings(files: Mapping[str, str]) -> set[Expectation]:
+    found: set[Expectation] = set()
+    for path, text in files.items():
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in _MARKER.finditer(line):
+                column = (
+                    int(match.group("col"))
+                    if match.group("col")
+                    else len(line) - len(line.lstrip()) + 1
+                )
+                for code in re.split(r"\s*,\s*", match.group("codes")):
+                    found.add((path, number, column, code))
+    return found
+
+
+def run_files(
+    files: Mapping[str, str],
+    enabled: Iterable[str],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> list[Diagnostic]:
+    """Write ``files`` to a temporary project and check it; paths come back relative."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp).resolve()
+        for name, text in files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        rule_options = {}
+        for code, values in (options or {}).items():
+            rule = rules_by_code()[code]
+            assert rule.options_class is not None, f"{code} has no options"
+            rule_options[code] = build_options(rule.options_class, values, code)
+        settings = Settings(root=root, rule_options=rule_options, extra=dict(extra or {}))
+        report = run(RunRequest([root], settings, frozenset(enabled), jobs=1, cwd=root))
+        if report.crashes:
+            raise AssertionError("rule crashed:\n" + "\n".join(c.traceback for c in report.crashes))
+        return report.diagnostics
+
+
+def check_example(example: Example, code: str) -> tuple[set[Expectation], set[Expectation]]:
+    """(expected, actual) findings of rule ``code`` for one example."""
+    files = example.sources()
+    diagnostics = run_files(files, {code}, {code: example.options} if example.options else None)
+    actual = {(d.path, d.span.line, d.span.column, d.code) for d in diagnostics}
+    return expected_findings(files), actual
