@@ -18,10 +18,9 @@ from celerylint.diagnostics import Diagnostic, Severity, Span
 from celerylint.engine.context import FileContext
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
-from celerylint.facts.extract import FactCollector
+from celerylint.facts.collectors import COLLECTORS
 from celerylint.facts.model import ModuleFacts
 from celerylint.rules.base import FileRule
-from celerylint.semantics.django import is_models_module
 from celerylint.semantics.module_scope import build_module_scope
 
 PARSE_ERROR = "CEL000"
@@ -112,9 +111,9 @@ def check_file(
     suppressions = parse_suppressions(text)
     scope = build_module_scope(tree, module_name, is_package)
     ctx = FileContext(path, module_name, is_package, scope)
-    collector = FactCollector(ctx, positions_for_imports=is_models_module(module_name))
+    collectors = [make(ctx) for make in COLLECTORS]
     instances = [rule_class(ctx, options) for rule_class, options in rules]
-    walker = Walker(ctx, [collector, *instances])
+    walker = Walker(ctx, [*collectors, *instances])
     old_limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(old_limit, 10_000))
@@ -136,5 +135,8 @@ def check_file(
         Diagnostic(f.rule.code, f.message, path, span_of(f.node), f.severity, f.fix, f.condition)
         for f in ctx.findings
     )
-    facts = collector.finish(span_of if positions is not None else None, path)
+    fields: dict[str, Any] = {}
+    for collector in collectors:
+        fields.update(collector.finish(span_of if positions is not None else None))
+    facts = ModuleFacts(path=path, module=module_name, is_package=is_package, **fields)
     return FileResult(path, facts, diagnostics, suppressions, tuple(walker.crashes))

@@ -20,11 +20,11 @@ from celerylint.facts.model import (
     CallSiteFact,
     ClassFact,
     ImportFact,
-    ModuleFacts,
     OptionFact,
     ParamFact,
     TaskFact,
 )
+from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.values import Value, evaluate
 
@@ -63,11 +63,14 @@ def _params(params: cst.Parameters) -> tuple[ParamFact, ...]:
 
 
 class FactCollector:
+    """Imports, task candidates, classes, module-level assignments, app calls, task calls."""
+
     code = "facts"
 
-    def __init__(self, ctx: FileContext, positions_for_imports: bool) -> None:
+    def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
-        self.positions_for_imports = positions_for_imports
+        # positions are costly: only where a rule reports at the import (models modules)
+        self.positions_for_imports = is_models_module(ctx.module)
         self._imports: list[tuple[ImportFact, cst.CSTNode | None]] = []
         self._tasks: list[tuple[TaskFact, cst.CSTNode, cst.CSTNode, list[cst.CSTNode | None]]] = []
         self._classes: list[tuple[ClassFact, cst.CSTNode, list[cst.CSTNode | None]]] = []
@@ -249,7 +252,9 @@ class FactCollector:
 
     # -- result -----------------------------------------------------------------------------
 
-    def finish(self, span_of: SpanOf | None, path: str) -> ModuleFacts:
+    def finish(self, span_of: SpanOf | None) -> dict[str, Any]:
+        """Field values for ``ModuleFacts`` (positions resolved by ``span_of``)."""
+
         def at(node: cst.CSTNode | None) -> Span | None:
             return span_of(node) if node is not None and span_of is not None else None
 
@@ -268,15 +273,12 @@ class FactCollector:
         for cfact, name_node, attr_nodes in self._classes:
             attrs = tuple(place(a, n) for a, n in zip(cfact.attributes, attr_nodes, strict=True))
             classes.append(dataclasses.replace(cfact, span=at(name_node), attributes=attrs))
-        return ModuleFacts(
-            path=path,
-            module=self.ctx.module,
-            is_package=self.ctx.is_package,
-            imports=tuple(place(f, n) for f, n in self._imports),
-            tasks=tuple(tasks),
-            classes=tuple(classes),
-            assignments=tuple(place(f, n) for f, n in self._assignments),
-            app_calls=tuple(place(f, n) for f, n in self._app_calls),
-            call_sites=tuple(place(f, n) for f, n in self._call_sites),
-            defines=self.ctx.scope.defines,
-        )
+        return {
+            "imports": tuple(place(f, n) for f, n in self._imports),
+            "tasks": tuple(tasks),
+            "classes": tuple(classes),
+            "assignments": tuple(place(f, n) for f, n in self._assignments),
+            "app_calls": tuple(place(f, n) for f, n in self._app_calls),
+            "call_sites": tuple(place(f, n) for f, n in self._call_sites),
+            "defines": self.ctx.scope.defines,
+        }

@@ -1,0 +1,26 @@
+"""The fact collectors that run in every file's traversal.
+
+A collector is a visitor (``visit_<Node>``/``leave_<Node>`` hooks, reading ``ctx``) with
+``finish(span_of) -> dict`` returning values for ``ModuleFacts`` fields. To gather a new
+kind of fact: add fields (with defaults) to ``ModuleFacts`` and a collector class here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import libcst as cst
+
+from celerylint.diagnostics import Span
+from celerylint.engine.context import FileContext
+from celerylint.facts.extract import FactCollector
+
+
+class Collector(Protocol):
+    code: str
+
+    def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]: ...
+
+
+COLLECTORS: list[Callable[[FileContext], Collector]] = [FactCollector]

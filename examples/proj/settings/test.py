@@ -1,0 +1,4 @@
+from .base import *  # noqa: F403
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,10 @@
+from django.http import JsonResponse
+
+from shop.models import Order
+from shop.tasks import send_receipt
+
+
+def resend_receipt(request, order_id):
+    order = Order.objects.get(pk=order_id)
+    send_receipt.delay(order.pk)
+    return JsonResponse({"queued": True})
