@@ -296,22 +296,23 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
     return jobs, report_only
 
 
-def run(request: RunRequest) -> RunReport:
-    settings = request.settings
-    enabled = request.enabled
-    options = dict(settings.rule_options)
-    report = RunReport()
-    jobs, report_only = plan_jobs(request)
-    processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
-    results = run_phase_one(jobs, enabled, options, processes)
-    index = ProjectIndex(r.facts for r in results if r.facts is not None)
+def finish_diagnostics(
+    results: Sequence[FileResult],
+    index: ProjectIndex,
+    enabled: frozenset[str],
+    options: dict[str, Any],
+    settings: Settings,
+    report: RunReport,
+) -> list[Diagnostic]:
+    """Phase 2 for the files of ``results``: per-file findings whose task condition holds,
+    project-rule findings on those files, then selection, per-file-ignores and ``noqa``.
+
+    Reused by the language server, which keeps ``index`` in memory across edits.
+    """
+    reported_paths = {r.path for r in results}
     diagnostics: list[Diagnostic] = []
     suppressions: dict[str, Suppressions] = {}
-    reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     for result in results:
-        report.crashes.extend(result.crashes)
-        if result.path not in reported_paths:
-            continue
         suppressions[result.path] = result.suppressions
         diagnostics.extend(d for d in result.diagnostics if _condition_holds(d, index))
     diagnostics.extend(
@@ -323,9 +324,31 @@ def run(request: RunRequest) -> RunReport:
         else Diagnostic(d.code, d.message, d.path, d.span, d.severity, d.fix)
         for d in diagnostics
     ]
-    report.diagnostics = sorted(
+    return sorted(
         set(_apply_suppressions(diagnostics, suppressions, enabled, settings)),
         key=lambda d: d.sort_key,
+    )
+
+
+def run(request: RunRequest) -> RunReport:
+    settings = request.settings
+    enabled = request.enabled
+    options = dict(settings.rule_options)
+    report = RunReport()
+    jobs, report_only = plan_jobs(request)
+    processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
+    results = run_phase_one(jobs, enabled, options, processes)
+    index = ProjectIndex(r.facts for r in results if r.facts is not None)
+    reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
+    for result in results:
+        report.crashes.extend(result.crashes)
+    report.diagnostics = finish_diagnostics(
+        [r for r in results if r.path in reported_paths],
+        index,
+        enabled,
+        options,
+        settings,
+        report,
     )
     report.files_checked = len(reported_paths)
     report.files_indexed = len(jobs)
