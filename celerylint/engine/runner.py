@@ -338,7 +338,7 @@ def run(request: RunRequest) -> RunReport:
     jobs, report_only = plan_jobs(request)
     processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
     results = run_phase_one(jobs, enabled, options, processes)
-    index = ProjectIndex(r.facts for r in results if r.facts is not None)
+    index = ProjectIndex((r.facts for r in results if r.facts is not None), settings)
     reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     for result in results:
         report.crashes.extend(result.crashes)

@@ -10,7 +10,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
+from celerylint.config import Settings
 from celerylint.facts.model import AssignmentFact, ImportFact, ModuleFacts, TaskFact
 from celerylint.semantics import celery_data
 from celerylint.semantics.tasks import (
@@ -57,7 +60,10 @@ class ImportEdge:
 
 
 class ProjectIndex:
-    def __init__(self, modules: Iterable[ModuleFacts]) -> None:
+    def __init__(self, modules: Iterable[ModuleFacts], settings: Settings | None = None) -> None:
+        #: the run's configuration; project rules read ``[tool.celerylint]`` project-model
+        #: keys through :meth:`project_option` and the project root through :attr:`root`
+        self.settings = settings
         self.modules: dict[str, ModuleFacts] = {}
         self.by_path: dict[str, ModuleFacts] = {}
         for facts in modules:
@@ -76,6 +82,20 @@ class ProjectIndex:
                 if imp.name is None and imp.bound == imp.target.split(".", 1)[0]:
                     target = imp.bound
                 self._bindings[f"{facts.module}.{imp.bound}"] = target
+
+    # -- project configuration --------------------------------------------------------------
+
+    @property
+    def root(self) -> Path | None:
+        """The project root (where ``pyproject.toml`` is), when the run knows it."""
+        return self.settings.root if self.settings is not None else None
+
+    def project_option(self, key: str, default: Any = None) -> Any:
+        """A project-level ``[tool.celerylint]`` key (``strict-routing``, ``celery-version``,
+        ``production-settings`` ...), already validated by ``config.py``, or ``default``."""
+        if self.settings is None:
+            return default
+        return self.settings.extra.get(key, default)
 
     # -- symbols ----------------------------------------------------------------------------
 
