@@ -14,7 +14,8 @@ from typing import Any
 
 from celerylint.config import Settings, build_options
 from celerylint.diagnostics import Diagnostic
-from celerylint.engine.runner import RunRequest, run
+from celerylint.engine.runner import RunRequest, plan_jobs, run, run_phase_one
+from celerylint.facts.index import ProjectIndex
 from celerylint.rules import rules_by_code
 from celerylint.rules.base import Example
 
@@ -38,6 +39,22 @@ def expected_findings(files: Mapping[str, str]) -> set[Expectation]:
     return found
 
 
+def write_files(root: Path, files: Mapping[str, str]) -> None:
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def index_project(root: Path, extra: Mapping[str, Any] | None = None) -> ProjectIndex:
+    """Phase 1 over the project at ``root`` and the project index built from its facts
+    (for unit tests of index and semantics code; ``extra`` is ``[tool.celerylint]``)."""
+    settings = Settings(root=root.resolve(), extra=dict(extra or {}))
+    jobs, _ = plan_jobs(RunRequest([settings.root], settings, frozenset(), jobs=1, cwd=root))
+    results = run_phase_one(jobs, frozenset(), {}, 1)
+    return ProjectIndex((r.facts for r in results if r.facts is not None), settings)
+
+
 def run_files(
     files: Mapping[str, str],
     enabled: Iterable[str],
@@ -47,10 +64,7 @@ def run_files(
     """Write ``files`` to a temporary project and check it; paths come back relative."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp).resolve()
-        for name, text in files.items():
-            target = root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        write_files(root, files)
         rule_options = {}
         for code, values in (options or {}).items():
             rule = rules_by_code()[code]

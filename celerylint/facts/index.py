@@ -20,6 +20,8 @@ from celerylint.semantics.tasks import (
     CELERY_APP_CLASSES,
     LEGACY_TASK_REFS,
     SHARED_TASK_REFS,
+    TASK_BASE_CLASSES,
+    generated_task_name,
     is_app_task_ref,
 )
 from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, Ref, Value
@@ -200,13 +202,16 @@ class ProjectIndex:
                 complete = False
         for option in fact.options:
             options[option.name] = option.value
-        explicit = options.get("name")
-        if "name" in options:
-            name = explicit if isinstance(explicit, str) else None
-        elif not complete:
-            name = None
+        explicit = self.value_of(options["name"]) if "name" in options else None
+        name: str | None
+        if isinstance(explicit, str) and explicit:
+            name = explicit
+        elif explicit is not None and explicit != "":
+            name = None  # computed: unknown
+        elif "name" not in options and not complete:
+            name = None  # a ``**spread`` we cannot see may set it
         else:
-            name = f"{facts.module}.{fact.function}" if facts.module else fact.function
+            name = generated_task_name(facts.module, fact.function)  # ``name=None`` too
         return Task(facts.module, facts.path, fact, name, options, complete)
 
     @cached_property
@@ -238,6 +243,53 @@ class ProjectIndex:
     def task_modules(self) -> frozenset[str]:
         """Modules that define at least one Celery task."""
         return frozenset(t.module for t in self.tasks)
+
+    @cached_property
+    def task_names_complete(self) -> bool:
+        """False when some task's name is computed (``name=PREFIX + "x"``): then no string
+        can be said to name no task."""
+        return all(t.name is not None for t in self.tasks)
+
+    @cached_property
+    def possible_task_names(self) -> frozenset[str]:
+        """Names that may be tasks without being confirmed ones: functions under a decorator
+        the index cannot confirm (a wrapper from another package) and ``celery.Task``
+        subclasses (class-based tasks, registered with ``app.register_task``)."""
+        confirmed = {(t.path, t.fact.function) for t in self.tasks}
+        names: set[str] = set()
+        for facts in self.by_path.values():
+            for fact in facts.tasks:
+                if (facts.path, fact.function) in confirmed:
+                    continue
+                explicit = next((o.value for o in fact.options if o.name == "name"), None)
+                if isinstance(explicit, str) and explicit:
+                    names.add(explicit)
+                else:
+                    names.add(generated_task_name(facts.module, fact.function))
+        for qualname in self.task_classes:
+            module, _, cls_name = qualname.rpartition(".")
+            cls = next(c for c in self.modules[module].classes if c.name == cls_name)
+            explicit = next((a.value for a in cls.attributes if a.name == "name"), None)
+            if isinstance(explicit, str) and explicit:
+                names.add(explicit)
+            else:
+                names.add(generated_task_name(module, cls_name))
+        return frozenset(names)
+
+    @cached_property
+    def task_classes(self) -> frozenset[str]:
+        """Qualified names of project classes derived from ``celery.Task`` (transitively)."""
+        classes = set(TASK_BASE_CLASSES)
+        changed = True
+        while changed:
+            changed = False
+            for facts in self.modules.values():
+                for cls in facts.classes:
+                    qual = f"{facts.module}.{cls.name}"
+                    if qual not in classes and any(self.resolve(b) in classes for b in cls.bases):
+                        classes.add(qual)
+                        changed = True
+        return frozenset(classes - TASK_BASE_CLASSES)
 
     # -- import graph -----------------------------------------------------------------------
 

@@ -725,3 +725,15 @@ TASK_AUTORETRY_OPTIONS: tuple[str, ...] = (
     "retry_jitter",
     "retry_kwargs",
 )
+
+BUILTIN_TASK_NAMES: tuple[str, ...] = (
+    "celery.accumulate",
+    "celery.backend_cleanup",
+    "celery.chain",
+    "celery.chord",
+    "celery.chord_unlock",
+    "celery.chunks",
+    "celery.group",
+    "celery.map",
+    "celery.starmap",
+)

@@ -73,6 +73,11 @@ def collect() -> dict[str, Any]:
     autoretry_source = inspect.getsource(autoretry)
     autoretry_options = re.findall(r"getattr\(\s*task,\s*['\"](\w+)['\"]", autoretry_source)
 
+    # the tasks every app registers when it is finalized (``celery.app.builtins``)
+    probe = celery.Celery("celerylint-probe", set_as_current=False)
+    probe.finalize(auto=True)
+    builtin_tasks = tuple(sorted(name for name in probe.tasks if name.startswith("celery.")))
+
     return {
         "CELERY_VERSION": celery.__version__,
         "SETTING_KEYS": tuple(sorted(defaults.SETTING_KEYS)),
@@ -84,6 +89,7 @@ def collect() -> dict[str, Any]:
         "TASK_EXEC_OPTIONS": tuple(sorted(set(exec_options))),
         "TASK_DECORATOR_OPTIONS": tuple(sorted(set(decorator_options))),
         "TASK_AUTORETRY_OPTIONS": tuple(sorted(set(autoretry_options))),
+        "BUILTIN_TASK_NAMES": builtin_tasks,
     }
 
 

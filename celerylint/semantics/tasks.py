@@ -63,6 +63,16 @@ class TaskDecorator:
     confirmed: bool  # known to be a task decorator from this module alone
 
 
+def generated_task_name(module: str, function: str) -> str:
+    """The name Celery gives a task without a ``name=`` (or with ``name=None``).
+
+    ``gen_task_name`` joins the defining module (as imported, so relative to the source
+    root) and the function's ``__name__``: a task defined in a class or function body is
+    ``module.func``, not ``module.Outer.func``. ``function`` may be such a qualified name.
+    """
+    return ".".join(part for part in (module, function.rsplit(".", 1)[-1]) if part)
+
+
 def is_app_task_ref(ref: str) -> bool:
     return ref.endswith(".task") and ref.count(".") >= 1
 
