@@ -16,7 +16,17 @@ import click
 from celerylint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-OUTPUT_FORMATS = ("text", "concise", "full", "json", "github")
+OUTPUT_FORMATS = (
+    "text",
+    "concise",
+    "full",
+    "json",
+    "json-lines",
+    "github",
+    "gitlab",
+    "sarif",
+    "junit",
+)
 
 
 class _DefaultToCheck(click.Group):
@@ -61,6 +71,23 @@ def cli() -> None:
 @click.option(
     "--output-format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True
 )
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only findings that are not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record the current findings in this baseline file and exit 0.",
+)
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
@@ -80,6 +107,9 @@ def check(
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     output_format: str,
+    output_file: Path | None,
+    baseline_file: Path | None,
+    write_baseline: Path | None,
     statistics: bool,
     exit_zero: bool,
     config_file: Path | None,
@@ -89,13 +119,23 @@ def check(
     no_respect_gitignore: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for Celery problems."""
+    from celerylint.baseline import Baseline, BaselineError, load_baseline
+    from celerylint.baseline import write_baseline as write_baseline_file
     from celerylint.config import ConfigError, find_config, load_settings
     from celerylint.engine.runner import RunRequest, enabled_codes, run
     from celerylint.engine.selection import SelectorError, validate_selector
-    from celerylint.reporters import FORMATS
+    from celerylint.reporters import FORMATS, NEEDS_SOURCES
     from celerylint.rules import all_rules
 
     cwd = Path.cwd()
+    if baseline_file is not None and write_baseline is not None:
+        _fail("--baseline and --write-baseline cannot be combined (write the new baseline alone)")
+    baseline: Baseline | None = None
+    if baseline_file is not None:
+        try:
+            baseline = load_baseline(baseline_file)
+        except BaselineError as exc:
+            _fail(str(exc))
     stdin: tuple[str, bytes] | None = None
     if any(str(p) == "-" for p in paths):
         if len(paths) != 1:
@@ -134,30 +174,65 @@ def check(
     report = run(RunRequest(paths, settings, enabled, jobs, stdin, cwd))
     diagnostics = report.diagnostics
 
+    needs_sources = (
+        output_format in NEEDS_SOURCES or baseline is not None or write_baseline is not None
+    )
+    sources = _sources(diagnostics, stdin) if needs_sources else {}
+    if write_baseline is not None:
+        try:
+            count = write_baseline_file(write_baseline, diagnostics, sources)
+        except BaselineError as exc:
+            _fail(str(exc))
+            return
+        _report_crashes(report.crashes)
+        click.echo(
+            f"celerylint: recorded {count} finding{'s' if count != 1 else ''} "
+            f"in the baseline {write_baseline}",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR if report.crashes else EXIT_CLEAN)
+    hidden = 0
+    if baseline is not None:
+        diagnostics, hidden = baseline.filter(diagnostics, sources)
+
     if statistics:
-        click.echo(_statistics(diagnostics, output_format), nl=False)
+        output = _statistics(diagnostics, output_format)
     else:
-        sources = _sources(diagnostics, stdin) if output_format == "full" else {}
-        click.echo(FORMATS[output_format](diagnostics, sources), nl=False)
-    for crash in report.crashes:
+        output = FORMATS[output_format](diagnostics, sources)
+    if output_file is not None:
+        try:
+            output_file.parent.mkdir(parents=True, exist_ok=True)
+            output_file.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{output_file}: cannot write the report ({exc.strerror})")
+    else:
+        click.echo(output, nl=False)
+    _report_crashes(report.crashes)
+    if not quiet and output_format in ("text", "concise", "full"):
+        n = len(diagnostics)
+        fixable = sum(1 for d in diagnostics if d.fix is not None)
+        in_baseline = (
+            f" ({hidden} more in the baseline {baseline_file} not shown)" if hidden else ""
+        )
+        if n:
+            summary = f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."
+            if fixable:
+                summary += f"\n[*] {fixable} fixable with the `--fix` option."
+            click.echo(summary, err=True)
+        else:
+            click.echo(f"All checks passed!{in_baseline}", err=True)
+    if report.crashes:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _report_crashes(crashes: Sequence[Any]) -> None:
+    for crash in crashes:
         click.echo(
             f"celerylint: internal error: rule {crash.code} failed on {crash.path}: {crash.error} "
             "(please report this bug; the rule's other findings in this file may be missing)",
             err=True,
         )
-    if not quiet and output_format in ("text", "concise", "full"):
-        n = len(diagnostics)
-        fixable = sum(1 for d in diagnostics if d.fix is not None)
-        if n:
-            summary = f"Found {n} error{'s' if n != 1 else ''}."
-            if fixable:
-                summary += f"\n[*] {fixable} fixable with the `--fix` option."
-            click.echo(summary, err=True)
-        else:
-            click.echo("All checks passed!", err=True)
-    if report.crashes:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
 
 
 def _sources(diagnostics: Sequence[Any], stdin: tuple[str, bytes] | None) -> dict[str, str]:

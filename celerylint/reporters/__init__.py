@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from celerylint.diagnostics import Diagnostic
-from celerylint.reporters import github, json_format, text
+from celerylint.reporters import github, gitlab, json_format, json_lines, junit, sarif, text
 
 Reporter = Callable[[Sequence[Diagnostic], dict[str, str]], str]
 
@@ -16,4 +16,11 @@ FORMATS: dict[str, Reporter] = {
     "full": text.full,
     "json": json_format.render,
     "github": github.render,
+    "json-lines": json_lines.render,
+    "sarif": sarif.render,
+    "gitlab": gitlab.render,
+    "junit": junit.render,
 }
+
+#: formats whose reporter reads the checked files' text (source lines, fingerprints)
+NEEDS_SOURCES = frozenset({"full", "sarif", "gitlab"})
