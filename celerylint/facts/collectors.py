@@ -14,6 +14,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
+from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
 
 
@@ -23,4 +24,4 @@ class Collector(Protocol):
     def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]: ...
 
 
-COLLECTORS: list[Callable[[FileContext], Collector]] = [FactCollector]
+COLLECTORS: list[Callable[[FileContext], Collector]] = [FactCollector, ConfigCollector]

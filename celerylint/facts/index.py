@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celerylint.config import Settings
 from celerylint.facts.model import AssignmentFact, ImportFact, ModuleFacts, TaskFact
@@ -25,6 +25,9 @@ from celerylint.semantics.tasks import (
     is_app_task_ref,
 )
 from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, Ref, Value
+
+if TYPE_CHECKING:
+    from celerylint.semantics.config_model import ProjectConfig
 
 #: option defaults when a task does not set them (``bind`` is a decorator argument)
 _OPTION_DEFAULTS: dict[str, Value] = {"bind": False, **celery_data.TASK_ATTRIBUTES}
@@ -98,6 +101,14 @@ class ProjectIndex:
         if self.settings is None:
             return default
         return self.settings.extra.get(key, default)
+
+    @cached_property
+    def config(self) -> ProjectConfig:
+        """The project's Celery configuration as Celery reads it (settings modules and
+        classes, app configuration, namespaces, classification): ``semantics/config_model``."""
+        from celerylint.semantics.config_model import ProjectConfig
+
+        return ProjectConfig.of(self)
 
     # -- symbols ----------------------------------------------------------------------------
 

@@ -102,6 +102,79 @@ class CallSiteFact:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingFact:
+    """A write to a name that may configure Celery (``semantics.config_names.is_config_name``)
+    in a module body or a module-level class body. Phase 2 decides, from the config source
+    and its namespace, whether and how Celery reads it.
+
+    ``op``: ``=`` (assignment), ``+=``, ``update`` (``NAME.update(...)``), ``item``
+    (``NAME[key] = value``), ``append``/``extend``. ``alternatives`` are the branches of
+    ``a if c else b`` and the operands of ``a + b`` when the whole value is not known.
+    ``guard`` is the enclosing ``if`` (``semantics.config_env.guard_kind``).
+    """
+
+    name: str
+    value: Value
+    op: str = "="
+    key: Value = None
+    alternatives: tuple[Value, ...] = ()
+    owner: str | None = None  # the class, for class-body attributes
+    guard: str | None = None
+    conditional: bool = False  # under ``if``/``try``/``for``/``with`` in the module body
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfWriteFact:
+    """Configuration set on something that may be a Celery app (phase 2 confirms it).
+
+    ``op``: ``init`` (``Celery(..., broker=...)``; ``receiver`` is the assigned name),
+    ``update`` (``app.conf.update(k=v)`` / ``app.conf.update({"k": v})``; ``key`` None and a
+    mapping ``value`` for ``app.conf.update(MAPPING)``), ``attr`` (``app.conf.k = v``),
+    ``item`` (``app.conf["k"] = v``), ``setdefault``.
+    """
+
+    receiver: str
+    op: str
+    key: str | None
+    value: Value
+    alternatives: tuple[Value, ...] = ()
+    guard: str | None = None
+    function: str | None = None  # the enclosing function; None at load time
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvDefaultFact:
+    """``os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")``,
+    ``os.environ["VAR"] = "value"`` with literal strings."""
+
+    var: str
+    value: str
+    function: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultUseFact:
+    """Code that needs a result backend: ``AsyncResult(...)``, ``chord(...)``, or
+    ``.get()``/``.ready()``/``.state``... on the result of ``task.delay()``/``apply_async()``.
+    ``receiver`` is the task reference when the result comes from a call on one."""
+
+    kind: str  # "AsyncResult" | "chord" | the attribute read ("get", "state", ...)
+    receiver: str | None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryFact:
+    """``self.retry(countdown=...)``/``self.retry(eta=...)`` inside a (maybe) task."""
+
+    function: str
+    kwargs: tuple[tuple[str, Value], ...]
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: str
     module: str
@@ -113,3 +186,10 @@ class ModuleFacts:
     app_calls: tuple[AppCallFact, ...] = ()
     call_sites: tuple[CallSiteFact, ...] = ()
     defines: tuple[str, ...] = ()  # module-level names bound by def/class/assignment
+    # configuration (facts/config_collect.py; read through semantics/config_model.py)
+    setting_writes: tuple[SettingFact, ...] = ()
+    conf_writes: tuple[ConfWriteFact, ...] = ()
+    env_defaults: tuple[EnvDefaultFact, ...] = ()
+    setting_reads: tuple[str, ...] = ()  # ``settings.X``/``getattr(settings, "X")``/``app.conf.X``
+    result_uses: tuple[ResultUseFact, ...] = ()
+    retries: tuple[RetryFact, ...] = ()

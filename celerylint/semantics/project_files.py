@@ -1,0 +1,285 @@
+"""Non-Python project files read in phase 2: test runner config, deployment and env files.
+
+Plain text, read lazily and once per run from the project root (a few directory levels,
+skipping virtualenvs and caches). Python files are never read here: they are facts.
+
+* :meth:`ProjectFiles.settings_module_references` finds ``DJANGO_SETTINGS_MODULE`` values
+  (pytest ``DJANGO_SETTINGS_MODULE =``/``--ds=``, tox ``setenv``, CI workflows, Procfile,
+  Dockerfile, compose, k8s manifests, ``.env`` files) and says what each use implies.
+* :meth:`ProjectFiles.env_assignments` finds ``VAR=value`` in deployment and env files.
+* :meth:`ProjectFiles.deployment_texts` gives the text of Procfile/compose/systemd/shell/
+  Makefile/k8s files (for worker command lines).
+* :meth:`ProjectFiles.declared_celery_version` reads the project's celery requirement.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "site-packages",
+        "dist",
+        "build",
+        "htmlcov",
+        "static",
+        "media",
+    }
+)
+MAX_DEPTH = 4
+MAX_BYTES = 512 * 1024
+
+#: file name patterns -> category
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("pytest.ini", "test"),
+    ("tox.ini", "test"),
+    ("setup.cfg", "test"),
+    ("pyproject.toml", "pyproject"),
+    ("Procfile", "deploy"),
+    ("Procfile.*", "deploy"),
+    ("Dockerfile", "deploy"),
+    ("Dockerfile.*", "deploy"),
+    ("*.dockerfile", "deploy"),
+    ("docker-compose*.yml", "deploy"),
+    ("docker-compose*.yaml", "deploy"),
+    ("compose*.yml", "deploy"),
+    ("compose*.yaml", "deploy"),
+    ("*.service", "deploy"),
+    ("Makefile", "deploy"),
+    ("*.sh", "deploy"),
+    ("supervisord*.conf", "deploy"),
+    ("*.env", "env"),
+    (".env", "env"),
+    (".env.*", "env"),
+    ("requirements*.txt", "requirements"),
+    ("*.in", "requirements"),
+)
+_K8S_DIRS = frozenset({"k8s", "kubernetes", "helm", "deploy", "deployment", "manifests", "charts"})
+
+_DSM = re.compile(
+    r"""DJANGO_SETTINGS_MODULE["']?\s*(?:=|:)\s*["']?([A-Za-z_][\w.]*)""",
+)
+_DS_OPTION = re.compile(r"--ds[= ]\s*([A-Za-z_][\w.]*)")
+_ENV_LINE = re.compile(r"""(?:^|[\s"'-])([A-Z][A-Z0-9_]*)\s*[=:]\s*["']?([^\s"'#]+)""")
+_CELERY_REQ = re.compile(
+    r"""^\s*["']?celery(?:\[[^\]]*\])?\s*(?P<spec>(?:[<>=!~]=?|===)\s*[\w.*]+(?:\s*,\s*(?:[<>=!~]=?)\s*[\w.*]+)*)""",
+    re.IGNORECASE | re.MULTILINE,
+)
+_VERSION = re.compile(r"(\d+)\.(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsReference:
+    """A ``DJANGO_SETTINGS_MODULE`` value found in a non-Python file."""
+
+    module: str
+    kind: str  # "test" (pytest/tox/CI) | "deploy" (Procfile, Docker, compose, k8s, env)
+    file: str  # relative to the root
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredVersion:
+    version: tuple[int, int]
+    file: str
+    requirement: str
+
+
+class ProjectFiles:
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    @cached_property
+    def files(self) -> tuple[tuple[str, str], ...]:
+        """(relative path, category) of every file of interest."""
+        if self.root is None or not self.root.is_dir():
+            return ()
+        found: list[tuple[str, str]] = []
+        root = str(self.root)
+        for directory, dirs, names in os.walk(root):
+            rel_dir = os.path.relpath(directory, root)
+            depth = 0 if rel_dir == "." else rel_dir.count(os.sep) + 1
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if d not in _SKIP_DIRS and not d.endswith(".egg-info") and depth < MAX_DEPTH
+            )
+            parts = set(Path(rel_dir).parts)
+            in_ci = ".github" in parts or ".gitlab" in parts
+            for name in sorted(names):
+                rel = name if rel_dir == "." else os.path.join(rel_dir, name)
+                category = self._category(name, parts, in_ci)
+                if category is not None:
+                    found.append((Path(rel).as_posix(), category))
+        return tuple(found)
+
+    @staticmethod
+    def _category(name: str, parts: set[str], in_ci: bool) -> str | None:
+        if in_ci and name.endswith((".yml", ".yaml")):
+            return "test"
+        if name == ".gitlab-ci.yml":
+            return "test"
+        for pattern, category in _PATTERNS:
+            if fnmatch.fnmatchcase(name, pattern):
+                return category
+        if name.endswith((".yml", ".yaml")) and parts & _K8S_DIRS:
+            return "deploy"
+        return None
+
+    def read(self, rel: str) -> str:
+        assert self.root is not None
+        path = self.root / rel
+        try:
+            if path.stat().st_size > MAX_BYTES:
+                return ""
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def of(self, *categories: str) -> list[tuple[str, str]]:
+        """(relative path, text) of the files in these categories."""
+        return [(rel, self.read(rel)) for rel, cat in self.files if cat in categories]
+
+    def deployment_texts(self) -> list[tuple[str, str]]:
+        """Procfile, Dockerfile, compose, systemd, Makefile, shell and k8s files."""
+        return self.of("deploy")
+
+    # -- DJANGO_SETTINGS_MODULE -------------------------------------------------------------
+
+    @cached_property
+    def settings_module_references(self) -> tuple[SettingsReference, ...]:
+        found: list[SettingsReference] = []
+        for rel, category in self.files:
+            if category == "requirements":
+                continue
+            text = self.read(rel)
+            if "DJANGO_SETTINGS_MODULE" not in text and "--ds" not in text:
+                continue
+            if category == "pyproject":
+                found.extend(self._pyproject_references(rel, text))
+                continue
+            kind = "test" if category == "test" else "deploy"
+            for match in _DSM.finditer(text):
+                found.append(SettingsReference(match.group(1), kind, rel))
+            if category == "test":
+                for match in _DS_OPTION.finditer(text):
+                    found.append(SettingsReference(match.group(1), "test", rel))
+        return tuple(found)
+
+    @staticmethod
+    def _pyproject_references(rel: str, text: str) -> list[SettingsReference]:
+        try:
+            data = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, ValueError):
+            return []
+        pytest = data.get("tool", {}).get("pytest", {}).get("ini_options", {})
+        found: list[SettingsReference] = []
+        if isinstance(pytest, dict):
+            dsm = pytest.get("DJANGO_SETTINGS_MODULE")
+            if isinstance(dsm, str):
+                found.append(SettingsReference(dsm, "test", rel))
+            addopts = pytest.get("addopts", "")
+            if isinstance(addopts, list):
+                addopts = " ".join(str(a) for a in addopts)
+            if isinstance(addopts, str):
+                for match in _DS_OPTION.finditer(addopts):
+                    found.append(SettingsReference(match.group(1), "test", rel))
+        return found
+
+    # -- environment files ------------------------------------------------------------------
+
+    def env_assignments(self, var: str) -> list[tuple[str, str]]:
+        """(relative path, value) of ``VAR=value``/``VAR: value`` in env and deploy files."""
+        found: list[tuple[str, str]] = []
+        for rel, text in self.of("env", "deploy"):
+            if var not in text:
+                continue
+            for match in _ENV_LINE.finditer(text):
+                if match.group(1) == var:
+                    found.append((rel, match.group(2)))
+        return found
+
+    # -- the project's celery version -------------------------------------------------------
+
+    @cached_property
+    def declared_celery_version(self) -> DeclaredVersion | None:
+        """The lowest celery version the project's requirements allow, when stated."""
+        for rel, category in self.files:
+            if category not in {"pyproject", "requirements"} and not rel.endswith("setup.cfg"):
+                continue
+            if "/" in rel and category == "pyproject":
+                continue  # only the root pyproject declares the project's dependencies
+            text = self.read(rel)
+            if category == "pyproject":
+                found = _pyproject_celery(rel, text)
+                if found is not None:
+                    return found
+                continue
+            for match in _CELERY_REQ.finditer(text):
+                version = lowest_version(match.group("spec"))
+                if version is not None:
+                    return DeclaredVersion(version, rel, match.group(0).strip().strip("\"'"))
+        return None
+
+
+def _pyproject_celery(rel: str, text: str) -> DeclaredVersion | None:
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return None
+    requirements: list[str] = []
+    project = data.get("project", {})
+    if isinstance(project, dict) and isinstance(project.get("dependencies"), list):
+        requirements.extend(r for r in project["dependencies"] if isinstance(r, str))
+    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    if isinstance(poetry, dict):
+        spec = poetry.get("celery")
+        if isinstance(spec, dict):
+            spec = spec.get("version")
+        if isinstance(spec, str):
+            caret = spec.lstrip("^~")
+            requirements.append(f"celery>={caret}" if spec[:1] in "^~" else f"celery{spec}")
+    for requirement in requirements:
+        match = _CELERY_REQ.match(requirement)
+        if match is not None:
+            version = lowest_version(match.group("spec"))
+            if version is not None:
+                return DeclaredVersion(version, rel, requirement)
+    return None
+
+
+def lowest_version(spec: str) -> tuple[int, int] | None:
+    """``>=5.3,<6`` -> (5, 3); ``==5.2.7`` -> (5, 2); ``<6`` -> None."""
+    for clause in spec.split(","):
+        clause = clause.strip()
+        op = re.match(r"(===|==|>=|~=|>)", clause)
+        if op is None:
+            continue
+        found = _VERSION.search(clause)
+        if found is not None:
+            return int(found.group(1)), int(found.group(2))
+    return None
