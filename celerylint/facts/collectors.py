@@ -16,6 +16,7 @@ from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
+from celerylint.facts.runtime_imports import RuntimeImportCollector
 
 
 class Collector(Protocol):
@@ -24,4 +25,8 @@ class Collector(Protocol):
     def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]: ...
 
 
-COLLECTORS: list[Callable[[FileContext], Collector]] = [FactCollector, ConfigCollector]
+COLLECTORS: list[Callable[[FileContext], Collector]] = [
+    FactCollector,
+    ConfigCollector,
+    RuntimeImportCollector,
+]

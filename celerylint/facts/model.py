@@ -8,7 +8,7 @@ from celerylint.diagnostics import Span
 from celerylint.semantics.values import Value
 
 #: bump when the shape of any fact changes (part of the cache key)
-FACTS_SCHEMA = 1
+FACTS_SCHEMA = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,21 @@ class ImportFact:
     bound: str  # the local name the statement binds ("" for a star import)
     load_time: bool  # executed when the module loads (not in a function, not TYPE_CHECKING)
     span: Span | None  # recorded where a rule may report at the statement
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeImportFact:
+    """A module loaded when code runs rather than when the module loads: an ``import`` in
+    a function body, or ``importlib.import_module("x")``-style loading by name.
+
+    ``function`` is the enclosing function's qualname ("" when the loading call sits in a
+    module or class body). ``target``/``name`` read like ``ImportFact``; ``target`` is None
+    when the module name is computed at run time (a dynamic import nobody can follow).
+    """
+
+    function: str
+    target: str | None
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +201,8 @@ class ModuleFacts:
     app_calls: tuple[AppCallFact, ...] = ()
     call_sites: tuple[CallSiteFact, ...] = ()
     defines: tuple[str, ...] = ()  # module-level names bound by def/class/assignment
+    # imports in function bodies and by-name loading (facts/runtime_imports.py)
+    runtime_imports: tuple[RuntimeImportFact, ...] = ()
     # configuration (facts/config_collect.py; read through semantics/config_model.py)
     setting_writes: tuple[SettingFact, ...] = ()
     conf_writes: tuple[ConfWriteFact, ...] = ()
