@@ -7,7 +7,7 @@ tasks, what each task is called on the wire, and who imports whom at load time.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -360,3 +360,145 @@ class ProjectIndex:
                     previous[edge.target] = current
                     queue.append(edge.target)
         return None
+
+    # -- what gets loaded: load closures, task modules, start-up roots (layering rules) ---
+
+    def modules_loaded_by(self, importer: str, target: str, name: str | None) -> list[str]:
+        """Project modules that ``from target import name`` (``import target`` when ``name``
+        is None) run when executed in ``importer``: the module itself and the packages above
+        it, minus ``importer`` and its own packages (loaded before it)."""
+        loaded = []
+        if name not in (None, "*") and f"{target}.{name}" in self.modules:
+            loaded.append(f"{target}.{name}")
+        parts = target.split(".")
+        loaded.extend(".".join(parts[:i]) for i in range(len(parts), 0, -1))
+        return [
+            m
+            for m in dict.fromkeys(loaded)
+            if m in self.modules and m != importer and not importer.startswith(m + ".")
+        ]
+
+    @cached_property
+    def load_graph(self) -> dict[str, tuple[str, ...]]:
+        """module -> the project modules its load-time imports run (``import_edges``)."""
+        return {
+            module: tuple(dict.fromkeys(edge.target for edge in self.import_edges(module)))
+            for module in self.modules
+        }
+
+    @cached_property
+    def _importers(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for module, targets in self.load_graph.items():
+            for target in targets:
+                found.setdefault(target, []).append(module)
+        return found
+
+    @cached_property
+    def startup_runtime_imports(self) -> dict[str, tuple[str | None, ...]]:
+        """module -> modules it loads by other means when a Django process starts: loading
+        by name in its body (``importlib.import_module("x")``) and imports inside
+        ``ready()`` methods (``AppConfig.ready`` runs in ``django.setup()``). None stands
+        for a dynamic import whose module nobody can name."""
+        found: dict[str, tuple[str | None, ...]] = {}
+        for module, facts in self.modules.items():
+            loaded: list[str | None] = []
+            for fact in facts.runtime_imports:
+                if fact.function and fact.function.rsplit(".", 1)[-1] != "ready":
+                    continue
+                if fact.target is None:
+                    loaded.append(None)
+                else:
+                    loaded.extend(self.modules_loaded_by(module, fact.target, fact.name))
+            if loaded:
+                found[module] = tuple(dict.fromkeys(loaded))
+        return found
+
+    def load_closure(self, roots: Iterable[str]) -> tuple[frozenset[str], bool]:
+        """(every project module loaded when ``roots`` are imported, whether a dynamic import
+        was met on the way). Follows load-time imports, the packages above each module, and
+        ``startup_runtime_imports``. A dynamic import means the closure may be incomplete."""
+        seen: set[str] = set()
+        dynamic = False
+        queue = deque(m for m in roots if m in self.modules)
+        while queue:
+            module = queue.popleft()
+            if module in seen:
+                continue
+            seen.add(module)
+            parts = module.split(".")
+            packages = (".".join(parts[:i]) for i in range(1, len(parts)))
+            extra = self.startup_runtime_imports.get(module, ())
+            dynamic = dynamic or None in extra
+            for target in (*self.load_graph.get(module, ()), *packages, *extra):
+                if target is not None and target in self.modules and target not in seen:
+                    queue.append(target)
+        return frozenset(seen), dynamic
+
+    def next_hops_to(
+        self, goal: Iterable[str], through: Callable[[str], bool]
+    ) -> dict[str, str | None]:
+        """Shortest load-time import paths into ``goal``, for every module at once.
+
+        Maps each module that reaches a ``goal`` module, with every module in between
+        satisfying ``through``, to the next module on a shortest such path (None for the
+        goal modules themselves). Follow the hops to print the chain."""
+        hops: dict[str, str | None] = {}
+        queue: deque[str] = deque()
+        for module in goal:
+            if module in self.modules and module not in hops:
+                hops[module] = None
+                queue.append(module)
+        while queue:
+            current = queue.popleft()
+            if hops[current] is not None and not through(current):
+                continue
+            for importer in self._importers.get(current, ()):
+                if importer not in hops:
+                    hops[importer] = current
+                    queue.append(importer)
+        return hops
+
+    @cached_property
+    def app_modules(self) -> frozenset[str]:
+        """Modules that create a Celery app."""
+        return frozenset(app.rsplit(".", 1)[0] for app in self.apps)
+
+    @cached_property
+    def _module_level_tasks(self) -> dict[str, Task]:
+        return {t.qualname: t for t in self.tasks if t.fact.module_level}
+
+    def task_at(self, ref: str) -> Task | None:
+        """The module-level task a qualified name refers to, through re-exports
+        (``proj.search.reindex`` where ``proj/search/__init__.py`` imports it)."""
+        return self._module_level_tasks.get(self.resolve(ref))
+
+    def task_app(self, task: Task) -> str | None:
+        """The app a task is registered with: the resolved ``app`` of ``@app.task`` (or of
+        an ``app.task(...)`` alias), None for ``@shared_task``, which every app gets."""
+        resolved = self.resolve(task.fact.decorator)
+        alias = self._assignments.get(resolved)
+        if alias is not None and isinstance(alias.value, CallValue):
+            resolved = self.resolve(alias.value.func)
+        if is_app_task_ref(resolved) and self.is_app(resolved[: -len(".task")]):
+            return self.resolve(resolved[: -len(".task")])
+        return None
+
+    @cached_property
+    def django_startup_roots(self) -> frozenset[str]:
+        """Modules Django may import when it starts, over-approximated: every package (the
+        INSTALLED_APPS candidates), every ``models``/``apps``/``admin``/``urls`` module, the
+        settings modules (those assigning ``INSTALLED_APPS``) and a literal ``ROOT_URLCONF``
+        (``django.setup()`` plus the system checks, which load the URLconf). Use it where
+        assuming that *more* is loaded can only make a rule quieter."""
+        roots: set[str] = set()
+        for module, facts in self.modules.items():
+            last = module.rsplit(".", 1)[-1]
+            if facts.is_package or last in {"models", "apps", "admin", "urls"}:
+                roots.add(module)
+            for assignment in facts.assignments:
+                if assignment.name == "INSTALLED_APPS":
+                    roots.add(module)
+                elif assignment.name == "ROOT_URLCONF" and isinstance(assignment.value, str):
+                    roots.add(assignment.value)
+        return frozenset(roots)
