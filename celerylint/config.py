@@ -235,6 +235,8 @@ def _matches_type(value: object, expected: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if expected is str:
         return isinstance(value, str)
+    if origin is typing.Literal:
+        return any(type(value) is type(choice) and value == choice for choice in expected.__args__)
     if origin in (tuple, list):
         return _is_str_list(value)
     return False
@@ -249,4 +251,8 @@ def _describe(expected: Any) -> str:
         return "a number"
     if expected is str:
         return "a string"
+    if typing.get_origin(expected) is typing.Literal:
+        return "one of " + ", ".join(
+            f'"{c}"' if isinstance(c, str) else str(c) for c in expected.__args__
+        )
     return "a list of strings"
