@@ -105,7 +105,9 @@ def find_task_decorator(
             found = TaskDecorator(decorator, index, ref, call, confirmed)
             if confirmed:
                 return found
-            candidate = candidate or found
+            # ``@<app>.task`` beats a wrapper above it (``@logged @app.task``)
+            if candidate is None or not is_app_task_ref(candidate.ref):
+                candidate = found
             continue
         root = ref.split(".", 1)[0]
         if root in _NOT_TASK_ROOTS or root == "celery":
