@@ -1,0 +1,71 @@
+"""What a Django models module pulls in at load time: shared by CEL101 and CEL102.
+
+A *target* is a module that defines Celery tasks according to the project index (not a
+file named ``tasks.py``), except the module that creates the Celery app: models may
+import the app to call ``app.send_task()``, the documented way around the cycle, even
+when that module also holds a ``debug_task``. Importing a task itself by name is always
+a direct import, wherever the task lives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from celerylint.facts.index import ProjectIndex, Task
+from celerylint.facts.model import ImportFact, ModuleFacts
+from celerylint.semantics.django import is_models_module
+
+
+@dataclass(frozen=True, slots=True)
+class TaskImport:
+    """A models module's import statement that loads a target directly."""
+
+    module: str  # the task module loaded
+    task: Task | None  # the task imported by name, if the statement names one
+
+
+def targets(index: ProjectIndex) -> frozenset[str]:
+    return index.task_modules - index.app_modules
+
+
+def models_imports(index: ProjectIndex) -> Iterator[tuple[ModuleFacts, ImportFact]]:
+    """Load-time import statements of every models module (one fact per statement)."""
+    for facts in index.by_path.values():
+        if not is_models_module(facts.module):
+            continue
+        seen: set[object] = set()
+        for fact in facts.imports:
+            if fact.load_time and fact.span is not None and fact.span not in seen:
+                seen.add(fact.span)
+                yield facts, fact
+
+
+def statement_facts(facts: ModuleFacts, first: ImportFact) -> list[ImportFact]:
+    """Every name imported by the statement that ``first`` belongs to."""
+    return [f for f in facts.imports if f.span == first.span]
+
+
+def direct_task_import(
+    index: ProjectIndex, facts: ModuleFacts, statement: list[ImportFact], goal: frozenset[str]
+) -> TaskImport | None:
+    """The target one import statement loads or takes a name from, if any."""
+    module = facts.module
+    for fact in statement:
+        if fact.name not in (None, "*"):
+            task = index.task_at(f"{fact.target}.{fact.name}")
+            if task is not None and task.module != module:
+                return TaskImport(task.module, task)
+    for fact in statement:
+        for loaded in index.modules_loaded_by(module, fact.target, fact.name):
+            if loaded in goal:
+                return TaskImport(loaded, None)
+        symbol = index.imported_symbol_module(fact)
+        if symbol is not None and symbol in goal and symbol != module:
+            return TaskImport(symbol, None)
+    return None
+
+
+def cycle_back(index: ProjectIndex, task_module: str, models_module: str) -> list[str] | None:
+    """The load-time chain from the task module back to the models module, if any."""
+    return index.shortest_import_path(task_module, {models_module})
