@@ -325,6 +325,18 @@ def rules_command(output_format: str) -> None:
         click.echo(f"{r.code}  {r.name:<36} {r.severity.value:<7}{default}")
 
 
+@cli.command("lsp")
+def lsp_command() -> None:
+    """Run the language server over stdio (for editors; needs `celerylint[lsp]`)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        _fail("the language server needs pygls: pip install 'celerylint[lsp]'")
+    from celerylint.lsp import serve
+
+    serve()
+
+
 def main(argv: Sequence[str] | None = None, prog_name: str = "celerylint") -> None:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name=prog_name)

@@ -162,3 +162,21 @@ def _walk(
                 continue
             seen.add(str(child))
             yield Discovered(str(child), False)
+
+
+def is_discovered(
+    abspath: str, root: Path, exclude: Sequence[str], respect_gitignore: bool = True
+) -> bool:
+    """Whether walking ``root`` would find this file (the language server asks this about
+    files created or changed on disk, instead of walking the tree again)."""
+    path = Path(abspath)
+    if path.suffix != ".py" or not path.is_relative_to(root):
+        return False
+    matcher = _Matcher(root, exclude)
+    gitignore = _GitIgnore(respect_gitignore)
+    rel = path.relative_to(root)
+    for parent in reversed(rel.parents[:-1]):
+        directory = root / parent
+        if matcher.excluded(directory) or gitignore.ignored(directory, True):
+            return False
+    return not (matcher.excluded(path) or gitignore.ignored(path, False))

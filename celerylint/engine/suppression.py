@@ -87,3 +87,51 @@ def parse_suppressions(text: str) -> Suppressions:
             span = Span(line, column + match.start() + 1, line, column + match.end() + 1)
             found.append(Directive(line, _codes(match.group("codes")), span, False))
     return Suppressions(tuple(found))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def noqa_edit(text: str, line: int, code: str) -> tuple[int, int, str] | None:
+    """How to make the ``# noqa`` of ``line`` (1-based) also cover ``code``.
+
+    Returns (start, end, replacement) in 0-based code-point columns of that line: after the
+    codes of an existing ``# noqa: ...`` (``, CODE``), else at the end of the line
+    (``  # noqa: CODE``). None when the line already suppresses ``code``, carries a
+    file-level directive, or cannot take a comment (it ends inside a string or with a
+    backslash continuation).
+    """
+    lines = _LINE_BREAK.split(text)
+    if not 0 < line <= len(lines):
+        return None
+    source = lines[line - 1]
+    if source.rstrip().endswith("\\"):
+        return None
+    comment: tuple[int, str] | None = None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.start[0] > line:
+                break
+            if tok.type == tokenize.COMMENT and tok.start[0] == line:
+                comment = (tok.start[1], tok.string)
+            elif tok.start[0] <= line < tok.end[0] and tok.type not in (
+                tokenize.NL,
+                tokenize.NEWLINE,
+            ):
+                return None  # the line ends inside a (triple-quoted) string
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        index = source.find("#")
+        comment = (index, source[index:]) if index >= 0 else None
+    if comment is not None:
+        column, body = comment
+        if _FILE_NOQA.search(body):
+            return None
+        match = _NOQA.search(body)
+        if match is not None:
+            codes = _codes(match.group("codes"))
+            if codes is None or any(code.startswith(entry) for entry in codes):
+                return None
+            at = column + match.end("codes")
+            return (at, at, f", {code}")
+    end = len(source.rstrip())
+    return (end, end, f"  # noqa: {code}")
