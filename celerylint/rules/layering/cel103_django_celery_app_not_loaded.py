@@ -1,0 +1,260 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from celerylint.diagnostics import NO_SPAN, Severity
+from celerylint.facts.index import ProjectIndex
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.semantics.config_model import DJANGO_SETTINGS_SOURCES
+from celerylint.semantics.values import Ref
+
+
+def _django_apps(index: ProjectIndex) -> dict[str, str]:
+    """Apps configured from Django settings -> the module that creates them."""
+    found: dict[str, str] = {}
+    for facts in index.modules.values():
+        for call in facts.app_calls:
+            if call.method != "config_from_object":
+                continue
+            app = index.resolve(call.receiver)
+            if app not in index.apps:
+                continue
+            target = call.args[0] if call.args else dict(call.kwargs).get("obj")
+            if isinstance(target, Ref):
+                target = target.name
+            if isinstance(target, str) and target in DJANGO_SETTINGS_SOURCES:
+                found[app] = app.rsplit(".", 1)[0]
+    return found
+
+
+class DjangoCeleryAppNotLoaded(ProjectRule):
+    """
+    ## What it does
+    Reports a Django project whose Celery app, configured with
+    `app.config_from_object("django.conf:settings", ...)`, is never imported when Django
+    starts, while the project defines tasks with `@shared_task`. The finding sits at the
+    top of the `__init__.py` of the package that holds the app module, where the import
+    belongs.
+
+    It stays quiet when the app module is loaded some other way Django may start it: by any
+    package `__init__.py`, a settings, models, admin, apps or URL module (and what those
+    import), an `AppConfig.ready()` import, or `wsgi.py`/`asgi.py`, and when a dynamic
+    import on those paths could load it.
+
+    ## Why is this bad?
+    `@shared_task` binds to the *current* Celery app when the task is used. If the web
+    process never imports the module that creates the app, the current app is Celery's
+    default one: `.delay()` from a view then sends to `amqp://guest@localhost//` with
+    default settings instead of your broker. Celery's *First steps with Django* has
+    `proj/__init__.py` import the app "so that the `@shared_task` decorator will use it".
+
+    ## Example
+    ```python
+    # proj/celery.py
+    app = Celery("proj")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+
+    # proj/__init__.py is empty
+    ```
+
+    ## Use instead
+    ```python
+    # proj/__init__.py
+    from .celery import app as celery_app
+
+    __all__ = ("celery_app",)
+    ```
+
+    ## Fix safety
+    There is no fix yet. Adding the import to the package's `__init__.py` is safe.
+    """
+
+    code = "CEL103"
+    name = "django-celery-app-not-loaded"
+    message = "Nothing Django loads imports the Celery app `{app}`, so `@shared_task` tasks use Celery's default app; add `from .{module} import {name} as celery_app` to this package"
+    severity = Severity.WARNING
+    examples = (
+        Invalid(
+            files={
+                "proj/__init__.py": "# error: CEL103",
+                "proj/celery.py": """
+                    import os
+
+                    from celery import Celery
+
+                    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                    app.autodiscover_tasks()
+                """,
+                "proj/settings.py": """
+                    INSTALLED_APPS = ["django.contrib.auth", "shop"]
+                    CELERY_BROKER_URL = "redis://localhost:6379/0"
+                """,
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+                "shop/views.py": """
+                    from shop.tasks import send_receipt
+
+
+                    def resend(request, order_id):
+                        send_receipt.delay(order_id)
+                """,
+            }
+        ),
+        Invalid(
+            files={
+                "config/__init__.py": '"""Project configuration."""  # error: CEL103',
+                "config/celery_app.py": """
+                    from celery import Celery
+                    from django.conf import settings
+
+                    celery = Celery("config")
+                    celery.config_from_object(settings, namespace="CELERY")
+                """,
+                "users/__init__.py": "",
+                "users/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task()
+                    def count_users():
+                        return 0
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "proj/__init__.py": """
+                    try:
+                        from .celery import app as celery_app
+                    except ImportError:  # Celery is optional in development
+                        celery_app = None
+                """,
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                """,
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "proj/__init__.py": "",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                """,
+                "proj/apps.py": """
+                    from django.apps import AppConfig
+
+
+                    class ProjConfig(AppConfig):
+                        name = "proj"
+
+                        def ready(self):
+                            from proj.celery import app  # noqa: F401
+                """,
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "proj/__init__.py": "",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                """,
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from proj.celery import app
+
+
+                    @app.task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+                "shop/views.py": "from shop.tasks import send_receipt",
+                "proj/urls.py": "from shop import views",
+                "billing/__init__.py": "",
+                "billing/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def charge(invoice_id):
+                        return invoice_id
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "worker/__init__.py": "",
+                "worker/app.py": """
+                    from celery import Celery
+
+                    app = Celery("worker", broker="redis://localhost:6379/0")
+                    app.config_from_object("worker.celeryconfig")
+                """,
+                "worker/celeryconfig.py": 'broker_url = "redis://localhost:6379/0"',
+                "worker/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def ping():
+                        return "pong"
+                """,
+            }
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        apps = _django_apps(index)
+        if not apps or all(index.task_app(t) is not None for t in index.tasks):
+            return
+        roots = set(index.django_startup_roots)
+        roots.update(m for m in index.modules if m.rsplit(".", 1)[-1] in {"wsgi", "asgi"})
+        loaded, dynamic = index.load_closure(roots)
+        if dynamic:
+            return
+        for app, module in sorted(apps.items()):
+            package, _, stem = module.rpartition(".")
+            facts = index.modules.get(package)
+            if not package or facts is None or not facts.is_package or module in loaded:
+                continue
+            yield Finding(
+                facts.path,
+                NO_SPAN,
+                {"app": app, "module": stem, "name": app.rsplit(".", 1)[1]},
+            )
