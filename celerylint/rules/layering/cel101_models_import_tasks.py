@@ -273,6 +273,14 @@ class ModelsImportTasks(ProjectRule):
                         print(f"Request: {self.request!r}")
                 """,
                 "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
                 "shop/models.py": """
                     from proj.celery import app
 

@@ -226,6 +226,14 @@ class ModelsImportTasksTransitive(ProjectRule):
                         print(f"Request: {self.request!r}")
                 """,
                 "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
                 "shop/dispatch.py": """
                     from proj.celery import app
 

@@ -70,7 +70,7 @@ class DuplicateTaskName(ProjectRule):
     code = "CEL106"
     name = "duplicate-task-name"
     message = (
-        "Task name `{name}` is already used by `{other}` ({where}); Celery keeps only one of them"
+        "Task name `{name}` is already taken by `{other}` at {where}; Celery runs only one of them"
     )
     severity = Severity.ERROR
     examples = (
