@@ -1,0 +1,1 @@
+"""The back-office site: staff tools on their own host, with their own Celery worker."""  # error: CEL103

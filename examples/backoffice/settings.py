@@ -1,0 +1,10 @@
+from proj.settings.base import *  # noqa: F403
+
+ROOT_URLCONF = "backoffice.urls"
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django_celery_results",
+    "shop",
+    "backoffice.exports",
+]
