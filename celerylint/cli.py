@@ -101,6 +101,18 @@ def cli() -> None:
 @click.option(
     "--no-respect-gitignore", is_flag=True, help="Also check files that .gitignore excludes."
 )
+@click.option("--fix/--no-fix", default=False, help="Apply safe fixes, then report what is left.")
+@click.option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    default=False,
+    help="Also apply (and mark as fixable) fixes that may change behaviour.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff and write nothing (exit 1 if there is one).",
+)
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else (exit 0).")
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -117,6 +129,10 @@ def check(
     quiet: bool,
     stdin_filename: str | None,
     no_respect_gitignore: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    fix_only: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for Celery problems."""
     from celerylint.baseline import Baseline, BaselineError, load_baseline
@@ -171,7 +187,12 @@ def check(
 
         settings = replace(settings, respect_gitignore=False)
     enabled = enabled_codes(settings, cli_select, cli_extend, cli_ignore)
-    report = run(RunRequest(paths, settings, enabled, jobs, stdin, cwd))
+    request = RunRequest(paths, settings, enabled, jobs, stdin, cwd)
+    fixed_count: int | None = None
+    if fix or fix_only or diff:
+        fixed_count, report = _fix(request, stdin, unsafe_fixes, diff, fix_only, quiet)
+    else:
+        report = run(request)
     diagnostics = report.diagnostics
 
     needs_sources = (
@@ -196,7 +217,9 @@ def check(
         diagnostics, hidden = baseline.filter(diagnostics, sources)
 
     if statistics:
-        output = _statistics(diagnostics, output_format)
+        output = _statistics(diagnostics, output_format, unsafe_fixes)
+    elif output_format in ("text", "concise", "full"):
+        output = FORMATS[output_format](diagnostics, sources, unsafe_fixes=unsafe_fixes)  # type: ignore[call-arg]
     else:
         output = FORMATS[output_format](diagnostics, sources)
     if output_file is not None:
@@ -206,24 +229,92 @@ def check(
         except OSError as exc:
             _fail(f"{output_file}: cannot write the report ({exc.strerror})")
     else:
-        click.echo(output, nl=False)
+        # with a fixed stdin on stdout, the findings go to stderr (as ruff does)
+        click.echo(output, nl=False, err=stdin is not None and fixed_count is not None)
     _report_crashes(report.crashes)
     if not quiet and output_format in ("text", "concise", "full"):
-        n = len(diagnostics)
-        fixable = sum(1 for d in diagnostics if d.fix is not None)
         in_baseline = (
             f" ({hidden} more in the baseline {baseline_file} not shown)" if hidden else ""
         )
-        if n:
-            summary = f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."
-            if fixable:
-                summary += f"\n[*] {fixable} fixable with the `--fix` option."
-            click.echo(summary, err=True)
-        else:
-            click.echo(f"All checks passed!{in_baseline}", err=True)
+        click.echo(_summary(diagnostics, fixed_count, unsafe_fixes, in_baseline), err=True)
     if report.crashes:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _summary(
+    diagnostics: Sequence[Any], fixed: int | None, unsafe_fixes: bool, in_baseline: str
+) -> str:
+    """ruff's summary: counts, what ``--fix`` would do, and the fixes it keeps hidden."""
+    from celerylint.engine.fixes import is_applicable
+
+    n = len(diagnostics)
+    if fixed is not None and fixed:
+        total = n + fixed
+        return (
+            f"Found {total} error{'s' if total != 1 else ''} "
+            f"({fixed} fixed, {n} remaining){in_baseline}."
+        )
+    if not n:
+        return f"All checks passed!{in_baseline}"
+    lines = [f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."]
+    fixable = sum(1 for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
+    hidden = sum(
+        1 for d in diagnostics if is_applicable(d.fix, True) and not is_applicable(d.fix, False)
+    )
+    hidden = 0 if unsafe_fixes else hidden
+    note = (
+        f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the "
+        "`--unsafe-fixes` option)"
+        if hidden
+        else ""
+    )
+    if fixable and fixed is None:
+        lines.append(f"[*] {fixable} fixable with the `--fix` option{note}.")
+    elif note:
+        lines.append(f"No fixes available{note}.")
+    return "\n".join(lines)
+
+
+def _fix(
+    request: Any,
+    stdin: tuple[str, bytes] | None,
+    unsafe: bool,
+    diff: bool,
+    fix_only: bool,
+    quiet: bool,
+) -> tuple[int, Any]:
+    """``--fix``/``--diff``/``--fix-only``: fix, write (or diff), and return (number of
+    findings fixed, the report of what is left). Exits itself for ``--diff``/``--fix-only``."""
+    from celerylint.engine.fixes import fix_run, write_fixes
+
+    result = fix_run(request, unsafe=unsafe)
+    problems = list(result.problems)
+    count = result.fixed
+    noun = f"{count} error{'s' if count != 1 else ''}"
+    if diff:
+        click.echo("".join(f.diff() for f in result.files), nl=False)
+        for problem in problems:
+            click.echo(f"celerylint: warning: {problem}", err=True)
+        _report_crashes(result.report.crashes)
+        if not quiet:
+            click.echo(f"Would fix {noun}." if count else "No errors would be fixed.", err=True)
+        sys.exit(EXIT_ERROR if result.report.crashes else EXIT_FINDINGS if count else EXIT_CLEAN)
+    if stdin is not None:
+        # like ruff: the fixed source goes to stdout (unchanged if nothing was fixed)
+        fixed = result.files[0].data() if result.files else stdin[1]
+        sys.stdout.buffer.write(fixed)
+        sys.stdout.flush()
+    else:
+        problems += write_fixes(result.files)
+    for problem in problems:
+        click.echo(f"celerylint: warning: {problem}", err=True)
+    if fix_only:
+        _report_crashes(result.report.crashes)
+        if not quiet:
+            click.echo(f"Fixed {noun}." if count else "No errors fixed.", err=True)
+        sys.exit(EXIT_ERROR if result.report.crashes else EXIT_CLEAN)
+    return count, result.report
 
 
 def _report_crashes(crashes: Sequence[Any]) -> None:
@@ -251,14 +342,15 @@ def _sources(diagnostics: Sequence[Any], stdin: tuple[str, bytes] | None) -> dic
     return out
 
 
-def _statistics(diagnostics: Sequence[Any], output_format: str) -> str:
+def _statistics(diagnostics: Sequence[Any], output_format: str, unsafe_fixes: bool = False) -> str:
     import json
     from collections import Counter
 
+    from celerylint.engine.fixes import is_applicable
     from celerylint.reporters.common import rule_name
 
     counts = Counter(d.code for d in diagnostics)
-    fixable = Counter(d.code for d in diagnostics if d.fix is not None)
+    fixable = Counter(d.code for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if output_format == "json":
         data = [

@@ -6,6 +6,7 @@ CEL101 on that line at its first non-blank column; ``# error@12: CEL101`` pins c
 
 from __future__ import annotations
 
+import inspect
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -83,3 +84,42 @@ def check_example(example: Example, code: str) -> tuple[set[Expectation], set[Ex
     diagnostics = run_files(files, {code}, {code: example.options} if example.options else None)
     actual = {(d.path, d.span.line, d.span.column, d.code) for d in diagnostics}
     return expected_findings(files), actual
+
+
+def fix_files(
+    files: Mapping[str, str],
+    enabled: Iterable[str],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    unsafe: bool = True,
+) -> tuple[dict[str, str], list[str]]:
+    """Run ``--fix`` (with ``--unsafe-fixes`` unless told otherwise) on ``files`` in a
+    temporary project: the changed files' new text, and any problems the engine reported."""
+    from celerylint.engine.fixes import fix_run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp).resolve()
+        write_files(root, files)
+        rule_options = {}
+        for code, values in (options or {}).items():
+            rule = rules_by_code()[code]
+            assert rule.options_class is not None, f"{code} has no options"
+            rule_options[code] = build_options(rule.options_class, values, code)
+        settings = Settings(root=root, rule_options=rule_options)
+        request = RunRequest([root], settings, frozenset(enabled), jobs=1, cwd=root)
+        result = fix_run(request, unsafe=unsafe)
+        if result.report.crashes:
+            raise AssertionError(
+                "rule crashed:\n" + "\n".join(c.traceback for c in result.report.crashes)
+            )
+        return {f.path: f.fixed for f in result.files}, result.problems
+
+
+def expected_fixed(example: Example) -> dict[str, str]:
+    """An example's ``fixed=`` as {path: text} (dedented like the sources)."""
+    fixed = example.fixed
+    if fixed is None:
+        return {}
+    if isinstance(fixed, str):
+        return {example.path: inspect.cleandoc(fixed) + "\n"}
+    return {name: inspect.cleandoc(text) + "\n" for name, text in fixed.items()}

@@ -16,6 +16,7 @@ from celerylint.semantics.names import Frame, NameResolver
 from celerylint.semantics.tasks import TaskDecorator
 
 if TYPE_CHECKING:
+    from celerylint.engine.edits import NodeFix
     from celerylint.rules.base import FileRule
 
 
@@ -34,7 +35,7 @@ class PendingFinding:
     message: str
     severity: Severity
     condition: TaskCondition | None
-    fix: Fix | None
+    fix: Fix | NodeFix | None  # node fixes become text fixes at the end of phase 1
 
 
 @dataclass(slots=True)
@@ -84,10 +85,17 @@ class FileContext:
         message: str,
         severity: Severity,
         condition: TaskCondition | None,
-        fix: Fix | None,
+        fix: Fix | NodeFix | None,
     ) -> None:
         self.findings.append(PendingFinding(rule, node, message, severity, condition, fix))
         self.wanted_positions.append(node)
 
     def want_position(self, node: cst.CSTNode) -> None:
         self.wanted_positions.append(node)
+
+    @property
+    def module_node(self) -> cst.Module:
+        """The file's whole tree (for fixes that edit elsewhere, e.g. add an import)."""
+        node = self.scope.resolver.frames[0].node
+        assert isinstance(node, cst.Module)
+        return node

@@ -14,8 +14,9 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from celerylint.diagnostics import Diagnostic, Severity, Span
+from celerylint.diagnostics import Diagnostic, Fix, Severity, Span
 from celerylint.engine.context import FileContext
+from celerylint.engine.edits import NodeFix, realize_fixes
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
 from celerylint.facts.collectors import COLLECTORS
@@ -93,6 +94,14 @@ def _span_table(module: cst.Module) -> Any:
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
+def _text_fixes(tree: cst.Module, text: str, ctx: FileContext) -> list[Fix | None]:
+    """Each finding's fix as text edits (node fixes are rendered only in files that have
+    them)."""
+    node_fixes = [f.fix for f in ctx.findings if isinstance(f.fix, NodeFix)]
+    realized = iter(realize_fixes(tree, text, node_fixes))
+    return [next(realized) if isinstance(f.fix, NodeFix) else f.fix for f in ctx.findings]
+
+
 def check_file(
     path: str,
     data: bytes,
@@ -119,6 +128,7 @@ def check_file(
         sys.setrecursionlimit(max(old_limit, 10_000))
         tree.visit(walker)
         positions = _span_table(tree) if ctx.wanted_positions else None
+        fixes = _text_fixes(tree, text, ctx)
     except RecursionError:
         return error_result(path, "is nested too deeply to analyse; the file was not checked")
     finally:
@@ -132,8 +142,8 @@ def check_file(
         return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
 
     diagnostics = tuple(
-        Diagnostic(f.rule.code, f.message, path, span_of(f.node), f.severity, f.fix, f.condition)
-        for f in ctx.findings
+        Diagnostic(f.rule.code, f.message, path, span_of(f.node), f.severity, fix, f.condition)
+        for f, fix in zip(ctx.findings, fixes, strict=True)
     )
     fields: dict[str, Any] = {}
     for collector in collectors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
@@ -20,7 +21,7 @@ from celerylint.engine.walker import RuleCrash
 from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
 from celerylint.files import DEFAULT_EXCLUDE, discover
-from celerylint.rules import all_rules
+from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
 from celerylint.semantics.values import UNKNOWN
 
@@ -142,6 +143,17 @@ def _condition_holds(diag: Diagnostic, index: ProjectIndex) -> bool:
         if value is UNKNOWN or value != expected or type(value) is not type(expected):
             return False
     return True
+
+
+def review_fix(diag: Diagnostic, index: ProjectIndex) -> Diagnostic:
+    """Let the rule settle its fix with project knowledge (``Rule.review_fix``)."""
+    if diag.fix is None:
+        return diag
+    rule = rules_by_code().get(diag.code)
+    if rule is None or rule.review_fix.__func__ is Rule.review_fix.__func__:  # type: ignore[attr-defined]
+        return diag
+    fix = rule.review_fix(diag, index)
+    return diag if fix is diag.fix else dataclasses.replace(diag, fix=fix)
 
 
 def run_project_rules(
@@ -322,7 +334,7 @@ def finish_diagnostics(
         d
         if d.condition is None
         else Diagnostic(d.code, d.message, d.path, d.span, d.severity, d.fix)
-        for d in diagnostics
+        for d in (review_fix(d, index) for d in diagnostics)
     ]
     return sorted(
         set(_apply_suppressions(diagnostics, suppressions, enabled, settings)),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from celerylint.diagnostics import Diagnostic
+from celerylint.diagnostics import Diagnostic, FixSafety
 from celerylint.rules import rules_by_code
 
 DOCS_URL = "https://github.com/celerylint/celerylint/blob/main/docs/rules/{code}.md"
@@ -15,5 +15,8 @@ def rule_url(code: str) -> str:
     return DOCS_URL.format(code=code)
 
 
-def is_fixable(diag: Diagnostic) -> bool:
-    return diag.fix is not None
+def is_fixable(diag: Diagnostic, unsafe_fixes: bool = False) -> bool:
+    """Whether ``--fix`` would apply the finding's fix (unsafe ones need ``--unsafe-fixes``)."""
+    if diag.fix is None or not diag.fix.edits:
+        return False
+    return diag.fix.safety is FixSafety.SAFE or unsafe_fixes

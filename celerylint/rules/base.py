@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from celerylint.diagnostics import Fix, FixSafety, Severity, Span, TaskCondition
+from celerylint.engine.edits import NodeFix, Replacement
 
 if TYPE_CHECKING:
+    from celerylint.diagnostics import Diagnostic
     from celerylint.engine.context import FileContext
     from celerylint.facts.index import ProjectIndex
 
@@ -33,7 +35,9 @@ class Example:
     files: Mapping[str, str] = field(default_factory=dict)
     path: str = "example.py"
     options: Mapping[str, Any] = field(default_factory=dict)
-    fixed: str | None = None
+    #: the code after ``celerylint --fix --unsafe-fixes`` (for ``files=`` examples, a
+    #: mapping of the files that change); the tests check it parses and is a fixed point
+    fixed: str | Mapping[str, str] | None = None
 
     @property
     def valid(self) -> bool:
@@ -89,6 +93,13 @@ class Rule:
     def default_options(cls) -> Any:
         return cls.options_class() if cls.options_class is not None else None
 
+    @classmethod
+    def review_fix(cls, diagnostic: Diagnostic, index: ProjectIndex) -> Fix | None:
+        """Phase 2: settle a finding's fix with project knowledge (e.g. make it unsafe
+        when a call site elsewhere would change meaning). Returns the fix to keep (the same
+        object when unchanged), or None to drop it. Override in rules that need it."""
+        return diagnostic.fix
+
 
 class FileRule(Rule):
     """A rule that runs during the single per-file traversal.
@@ -109,11 +120,25 @@ class FileRule(Rule):
         message: str | None = None,
         severity: Severity | None = None,
         condition: TaskCondition | None = None,
-        fix: Fix | None = None,
+        fix: Fix | NodeFix | None = None,
         **args: object,
     ) -> None:
         text = message if message is not None else self.message.format(**args)
         self.ctx.add_finding(self, node, text, severity or self.severity, condition, fix)
+
+    def fix(
+        self,
+        replacements: Mapping[cst.CSTNode, Replacement],
+        message: str,
+        safety: FixSafety | None = None,
+    ) -> NodeFix:
+        """A fix for ``report(..., fix=...)``: each node of this file's tree maps to its
+        replacement node, ``cst.RemoveFromParent()``, or ``cst.FlattenSentinel([...])``
+        (several nodes in its place, e.g. a new statement before it). ``message`` says what
+        the fix does ("Add `bind=True`"); ``safety`` defaults to the rule's ``fix_safety``.
+        The engine turns it into minimal text edits; nothing outside the replaced nodes
+        changes."""
+        return NodeFix(message, safety or self.fix_safety, tuple(replacements.items()))
 
 
 @dataclass(frozen=True, slots=True)

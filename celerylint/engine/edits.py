@@ -1,0 +1,271 @@
+"""Fixes as replacement nodes (the Fixit way), turned into text edits (the ruff way).
+
+A rule attaches a :class:`NodeFix` ("replace this node by that one", or remove it, or
+splice several nodes in its place). Phase 1 turns it into a plain :class:`Fix` of text
+edits here, while the tree is still at hand: it renders only the smallest enclosing
+node that can be rendered on its own (with the indentation it has in the file), and
+keeps only the characters that really change. Everything outside the edited nodes,
+comments and formatting included, is untouched by construction.
+
+This module is pure: no I/O, no project knowledge. ``engine/fixes.py`` applies the text
+edits to files.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import inspect
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from celerylint.diagnostics import Edit, Fix, FixSafety, Span
+
+#: what a node may be replaced with
+Replacement = Union[cst.CSTNode, cst.RemovalSentinel, "cst.FlattenSentinel[Any]"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NodeFix:
+    """A fix as rules write it: CST nodes and what to put in their place.
+
+    Lives only in phase 1 (it holds CST nodes); ``realize_fixes`` turns it into a
+    :class:`Fix` before anything crosses a process boundary.
+    """
+
+    message: str
+    safety: FixSafety
+    replacements: tuple[tuple[cst.CSTNode, Replacement], ...]
+
+
+# -- text positions ------------------------------------------------------------------------
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets at which each line starts (line 1 at index 0)."""
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+
+def position(starts: Sequence[int], offset: int) -> tuple[int, int]:
+    """(line, column), both 1-based, of a character offset."""
+    line = bisect.bisect_right(starts, offset) - 1
+    return line + 1, offset - starts[line] + 1
+
+
+def offset(starts: Sequence[int], line: int, column: int) -> int:
+    """The character offset of a 1-based (line, column)."""
+    if line - 1 >= len(starts):
+        return starts[-1] + column - 1
+    return starts[line - 1] + column - 1
+
+
+def edit_span(starts: Sequence[int], start: int, end: int) -> Span:
+    line, column = position(starts, start)
+    end_line, end_column = position(starts, end)
+    return Span(line, column, end_line, end_column)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits (positions relative to ``text``)."""
+    starts = line_starts(text)
+    spans = sorted(
+        (
+            (offset(starts, e.span.line, e.span.column)),
+            offset(starts, e.span.end_line, e.span.end_column),
+            e.content,
+        )
+        for e in edits
+    )
+    out: list[str] = []
+    cursor = 0
+    for start, end, content in spans:
+        if start < cursor:
+            raise ValueError("overlapping edits")
+        out.append(text[cursor:start])
+        out.append(content)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+# -- rendering nodes in place --------------------------------------------------------------
+
+
+@functools.cache
+def _needs_parent(node_type: type[cst.CSTNode]) -> bool:
+    """True when a node renders differently depending on its parent.
+
+    Such nodes get keyword arguments from their parent's codegen (``default_comma`` for
+    arguments and elements, ``default_semicolon`` for small statements, ``is_elif``), so
+    they are rendered as part of the parent instead.
+    """
+    parameters = inspect.signature(node_type._codegen_impl).parameters
+    return len(parameters) > 2
+
+
+class _Recorder(CodegenState):
+    """Renders the module once, remembering where the nodes of interest start and end
+    (as token indices), their ancestors and the indentation in effect."""
+
+    def __init__(self, module: cst.Module, targets: set[int]) -> None:
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        self._targets = targets
+        self._stack: list[tuple[cst.CSTNode, int, tuple[str, ...]]] = []
+        #: id(node) -> [start token, end token, indent tokens, ancestors (outermost first)]
+        self.found: dict[int, list[Any]] = {}
+        self._watch: set[int] = set()
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        entry = (node, len(self.tokens), tuple(self.indent_tokens))
+        self._stack.append(entry)
+        if id(node) in self._targets:
+            stack = self._stack
+            for depth, (ancestor, start, indent) in enumerate(stack):
+                if id(ancestor) not in self.found or ancestor is node:
+                    outer = tuple(n for n, _, _ in stack[:depth])
+                    self.found[id(ancestor)] = [start, None, indent, outer]
+                    self._watch.add(id(ancestor))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        self._stack.pop()
+        if id(node) in self._watch:
+            self.found[id(node)][1] = len(self.tokens)
+
+
+class _Replacer(cst.CSTTransformer):
+    def __init__(self, table: dict[int, Replacement]) -> None:
+        super().__init__()
+        self._table = table
+
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> Replacement:
+        return self._table.get(id(original_node), updated_node)
+
+
+def _render(node: cst.CSTNode, module: cst.Module, indent: tuple[str, ...]) -> str:
+    state = CodegenState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        indent_tokens=list(indent),
+    )
+    node._codegen(state)
+    return "".join(state.tokens)
+
+
+def _trimmed_edit(old: str, new: str, base: int) -> tuple[int, int, str] | None:
+    """The smallest (start, end, content) turning ``old`` into ``new`` (offsets + base)."""
+    if old == new:
+        return None
+    limit = min(len(old), len(new))
+    prefix = 0
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        suffix += 1
+    return base + prefix, base + len(old) - suffix, new[prefix : len(new) - suffix]
+
+
+class FixRealizer:
+    """Turns a file's node fixes into text fixes with one extra render of the module."""
+
+    def __init__(self, module: cst.Module, text: str, fixes: Sequence[NodeFix]) -> None:
+        self.module = module
+        self.text = text
+        targets = {id(node) for fix in fixes for node, _ in fix.replacements}
+        recorder = _Recorder(module, targets)
+        module._codegen(recorder)
+        rendered = "".join(recorder.tokens)
+        #: libcst does not round-trip a few exotic files (lone CR line endings, form
+        #: feeds); positions would be wrong there, so such files get no fixes
+        self.ok = rendered == text
+        self._found = recorder.found
+        self._offsets = list(itertools.accumulate((len(t) for t in recorder.tokens), initial=0))
+        self._starts = line_starts(text)
+
+    def _range(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        entry = self._found.get(id(node))
+        if entry is None or entry[1] is None:
+            return None
+        end = min(self._offsets[entry[1]], len(self.text))
+        return self._offsets[entry[0]], end
+
+    def _unit(self, node: cst.CSTNode, replacement: Replacement) -> cst.CSTNode | None:
+        """The node to re-render for this replacement: the node itself, or the nearest
+        ancestor that renders the same on its own."""
+        entry = self._found.get(id(node))
+        if entry is None:
+            return None
+        ancestors: tuple[cst.CSTNode, ...] = entry[3]
+        unit = node
+        climb = not isinstance(replacement, cst.CSTNode) or _needs_parent(type(replacement))
+        depth = len(ancestors)
+        while climb or _needs_parent(type(unit)):
+            if depth == 0:
+                return None
+            depth -= 1
+            unit = ancestors[depth]
+            climb = False
+        return unit
+
+    def realize(self, fix: NodeFix) -> Fix | None:
+        """The text edits of one fix, or None if it cannot be expressed (or changes nothing)."""
+        if not self.ok or not fix.replacements:
+            return None
+        table: dict[int, Replacement] = {}
+        units: dict[int, cst.CSTNode] = {}
+        for node, replacement in fix.replacements:
+            unit = self._unit(node, replacement)
+            if unit is None:
+                return None
+            table[id(node)] = replacement
+            units[id(unit)] = unit
+        # keep only the outermost units: an inner one is re-rendered as part of it
+        ranged = []
+        for unit in units.values():
+            where = self._range(unit)
+            if where is None:
+                return None
+            ranged.append((where[0], -where[1], unit))
+        ranged.sort(key=lambda item: (item[0], item[1]))
+        replacer = _Replacer(table)
+        edits: list[Edit] = []
+        covered_end = -1
+        for start, neg_end, unit in ranged:
+            end = -neg_end
+            if end <= covered_end:
+                continue  # inside the previous unit
+            if start < covered_end:
+                return None  # partial overlap: not expressible as separate edits
+            covered_end = end
+            new_unit = unit.visit(replacer)
+            if not isinstance(new_unit, cst.CSTNode):
+                return None  # a unit cannot itself be removed
+            entry = self._found[id(unit)]
+            new_text = _render(new_unit, self.module, entry[2])
+            change = _trimmed_edit(self.text[start:end], new_text, start)
+            if change is not None:
+                a, b, content = change
+                edits.append(Edit(content, edit_span(self._starts, a, b)))
+        if not edits:
+            return None
+        return Fix(fix.message, fix.safety, tuple(edits))
+
+
+def realize_fixes(module: cst.Module, text: str, fixes: Sequence[NodeFix]) -> list[Fix | None]:
+    """Text fixes for ``fixes`` (None where a fix cannot be expressed)."""
+    if not fixes:
+        return []
+    realizer = FixRealizer(module, text, fixes)
+    return [realizer.realize(fix) for fix in fixes]
