@@ -6,6 +6,7 @@ CEL101 on that line at its first non-blank column; ``# error@12: CEL101`` pins c
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import tempfile
@@ -13,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from celerylint.config import Settings, build_options
+from celerylint.config import Settings, build_options, load_settings
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine.runner import RunRequest, plan_jobs, run, run_phase_one
 from celerylint.facts.index import ProjectIndex
-from celerylint.rules import rules_by_code
+from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import Example
 
 _MARKER = re.compile(r"#\s*error(?:@(?P<col>\d+))?:\s*(?P<codes>CEL\d{3}(?:\s*,\s*CEL\d{3})*)")
@@ -47,10 +48,27 @@ def write_files(root: Path, files: Mapping[str, str]) -> None:
         target.write_text(text, encoding="utf-8")
 
 
+def project_settings(
+    root: Path, rule_options: Mapping[str, Any], extra: Mapping[str, Any] | None
+) -> Settings:
+    """Settings for a test project: its ``pyproject.toml`` ``[tool.celerylint]`` when it has
+    one (so examples can show project keys such as ``strict-routing = true``), with the
+    given rule options and project keys on top."""
+    config = root / "pyproject.toml"
+    base = Settings(root=root)
+    if config.is_file():
+        base = load_settings(config, root, [rule.code for rule in all_rules()])
+    return dataclasses.replace(
+        base,
+        rule_options={**base.rule_options, **rule_options},
+        extra={**base.extra, **(extra or {})},
+    )
+
+
 def index_project(root: Path, extra: Mapping[str, Any] | None = None) -> ProjectIndex:
     """Phase 1 over the project at ``root`` and the project index built from its facts
     (for unit tests of index and semantics code; ``extra`` is ``[tool.celerylint]``)."""
-    settings = Settings(root=root.resolve(), extra=dict(extra or {}))
+    settings = project_settings(root.resolve(), {}, extra)
     jobs, _ = plan_jobs(RunRequest([settings.root], settings, frozenset(), jobs=1, cwd=root))
     results = run_phase_one(jobs, frozenset(), {}, 1)
     return ProjectIndex((r.facts for r in results if r.facts is not None), settings)
@@ -71,7 +89,7 @@ def run_files(
             rule = rules_by_code()[code]
             assert rule.options_class is not None, f"{code} has no options"
             rule_options[code] = build_options(rule.options_class, values, code)
-        settings = Settings(root=root, rule_options=rule_options, extra=dict(extra or {}))
+        settings = project_settings(root, rule_options, extra)
         report = run(RunRequest([root], settings, frozenset(enabled), jobs=1, cwd=root))
         if report.crashes:
             raise AssertionError("rule crashed:\n" + "\n".join(c.traceback for c in report.crashes))

@@ -16,6 +16,7 @@ from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
+from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
 
 
@@ -27,6 +28,7 @@ class Collector(Protocol):
 
 COLLECTORS: list[Callable[[FileContext], Collector]] = [
     FactCollector,
+    RoutingCollector,
     ConfigCollector,
     RuntimeImportCollector,
 ]

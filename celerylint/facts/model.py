@@ -190,6 +190,31 @@ class RetryFact:
 
 
 @dataclass(frozen=True, slots=True)
+class RoutingLiteralFact:
+    """Where a routing string is written inside a ``*routes``/``*schedule`` value, so that
+    rules can report at it: ``role`` is ``route-key`` (a route pattern, or the source of a
+    ``re.compile`` key), ``route-queue``, ``beat-task`` or ``beat-queue``."""
+
+    role: str
+    text: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskNameRefFact:
+    """A task named by a string: ``app.send_task("n")``, ``signature("n")``,
+    ``app.signature("n")``; ``periodic`` when the signature is passed to
+    ``add_periodic_task``. ``callee`` is the resolved callee (phase 2 checks it is an app's
+    method or Celery's ``signature``); ``span`` is the string's."""
+
+    name: str
+    callee: str
+    periodic: bool
+    function: str | None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: str
     module: str
@@ -201,6 +226,9 @@ class ModuleFacts:
     app_calls: tuple[AppCallFact, ...] = ()
     call_sites: tuple[CallSiteFact, ...] = ()
     defines: tuple[str, ...] = ()  # module-level names bound by def/class/assignment
+    # routing literals and task names in strings (facts/routing_collect.py)
+    routing_literals: tuple[RoutingLiteralFact, ...] = ()
+    task_name_refs: tuple[TaskNameRefFact, ...] = ()
     # imports in function bodies and by-name loading (facts/runtime_imports.py)
     runtime_imports: tuple[RuntimeImportFact, ...] = ()
     # configuration (facts/config_collect.py; read through semantics/config_model.py)

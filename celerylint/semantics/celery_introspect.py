@@ -73,6 +73,17 @@ def collect() -> dict[str, Any]:
     autoretry_source = inspect.getsource(autoretry)
     autoretry_options = re.findall(r"getattr\(\s*task,\s*['\"](\w+)['\"]", autoretry_source)
 
+    # options of ``celery`` and ``celery worker`` that take a value (to read -Q in commands)
+    import click
+    from celery.bin import celery as celery_cli
+    from celery.bin import worker as worker_cli
+
+    worker_value_options: set[str] = set()
+    for command in (celery_cli.celery, worker_cli.worker):
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.is_flag and not param.count:
+                worker_value_options.update(param.opts)
+
     # the tasks every app registers when it is finalized (``celery.app.builtins``)
     probe = celery.Celery("celerylint-probe", set_as_current=False)
     probe.finalize(auto=True)
@@ -90,7 +101,17 @@ def collect() -> dict[str, Any]:
         "TASK_DECORATOR_OPTIONS": tuple(sorted(set(decorator_options))),
         "TASK_AUTORETRY_OPTIONS": tuple(sorted(set(autoretry_options))),
         "BUILTIN_TASK_NAMES": builtin_tasks,
+        "WORKER_VALUE_OPTIONS": tuple(sorted(worker_value_options)),
+        "CRONTAB_FIELDS": _crontab_fields(),
     }
+
+
+def _crontab_fields() -> tuple[str, ...]:
+    """``crontab``'s schedule fields in positional order (``minute`` first)."""
+    from celery.schedules import crontab
+
+    params = inspect.signature(crontab.__init__).parameters.values()
+    return tuple(p.name for p in params if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD)
 
 
 def _repr(value: Any) -> str:
