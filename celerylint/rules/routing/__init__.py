@@ -1,0 +1,1 @@
+"""CEL4xx: routing and task-name resolution (cross-file), and schedules."""
