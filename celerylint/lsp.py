@@ -41,6 +41,7 @@ from celerylint.config import ConfigError, Settings, find_config, load_settings
 from celerylint.diagnostics import Diagnostic, Edit, FixSafety, Severity, Span
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.runner import (
+    UNUSED_NOQA,
     FileJob,
     RunReport,
     RunRequest,
@@ -220,11 +221,12 @@ class Project:
 
     def _store(self, result: FileResult) -> None:
         self.results[result.path] = result
-        if result.facts is not None:
+        # without facts (the buffer does not parse mid-edit) keep the last good ones, so
+        # that cross-file findings in other files do not flicker; with facts equal to the
+        # old ones (most keystrokes), keep the index and what it has computed
+        if result.facts is not None and self.facts.get(result.path) != result.facts:
             self.facts[result.path] = result.facts
-        # else keep the last good facts: a buffer that does not parse mid-edit must not
-        # make cross-file findings in other files flicker
-        self._index = None
+            self._index = None
 
     def check(self, abspath: str, text: str | None) -> FileResult:
         """Phase 1 for one file, from unsaved ``text`` or (None) from disk."""
@@ -262,12 +264,24 @@ class Project:
     def diagnostics(
         self, abspaths: Sequence[str]
     ) -> tuple[dict[str, list[Diagnostic]], list[RuleCrash]]:
-        """Final diagnostics of these files (phase 2 against the whole project)."""
+        """Final diagnostics of these files (phase 2 against the whole project).
+
+        Until the project is indexed the answer is *provisional*: per-file findings only.
+        Project rules, findings that need the index to confirm a task, and unused-``noqa``
+        reports (which depend on all of those) wait for the index rather than guess.
+        """
         results = [self.results[p] for p in abspaths if p in self.results]
         report = RunReport()
-        found = finish_diagnostics(
-            results, self.index, self.enabled, self.options, self.settings, report
-        )
+        enabled = self.enabled
+        index = self.index
+        if not self.ready.is_set():
+            enabled = frozenset(
+                code
+                for code, rule in rules_by_code().items()
+                if code in enabled and not rule.project and code != UNUSED_NOQA
+            )
+            index = ProjectIndex((), self.settings)
+        found = finish_diagnostics(results, index, enabled, self.options, self.settings, report)
         grouped: dict[str, list[Diagnostic]] = {p: [] for p in abspaths}
         for diag in found:
             grouped.setdefault(diag.path, []).append(diag)
@@ -428,7 +442,7 @@ class CelerylintServer(LanguageServer):
             logger.exception("checking %s failed", uri)
             self.log(f"celerylint: checking {uri} failed: {exc}", lsp.MessageType.Error)
 
-    async def check_now(self, uri: str) -> None:
+    def check_now(self, uri: str) -> None:
         """Check one open document from its current text, then publish its project."""
         handle = self.pending.pop(uri, None)
         if handle is not None:
@@ -437,23 +451,18 @@ class CelerylintServer(LanguageServer):
         if entry is None:
             return
         abspath, project = entry
-        await project.ready.wait()
         self._check_buffer(uri, abspath, project)
-        self.publish(project)
+        self.publish(project)  # provisional until the project is indexed
 
     def check_later(self, uri: str) -> None:
         handle = self.pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
         loop = asyncio.get_running_loop()
-        self.pending[uri] = loop.call_later(
-            DEBOUNCE_SECONDS, lambda: self.spawn(self.check_now(uri))
-        )
+        self.pending[uri] = loop.call_later(DEBOUNCE_SECONDS, self.check_now, uri)
 
     def publish(self, project: Project) -> None:
         """Phase 2 for every open document of ``project``, and publish the results."""
-        if not project.ready.is_set():
-            return
         uris = [uri for uri, (_, owner) in self.open.items() if owner is project]
         if not uris:
             return
@@ -466,7 +475,11 @@ class CelerylintServer(LanguageServer):
         self._log_crashes(crashes)
         for uri in uris:
             abspath = self.open[uri][0]
-            self._publish_document(uri, grouped.get(abspath, []))
+            try:
+                self._publish_document(uri, grouped.get(abspath, []))
+            except Exception as exc:
+                logger.exception("publishing %s failed", uri)
+                self.log(f"celerylint: publishing {uri} failed: {exc}", lsp.MessageType.Error)
 
     def _publish_document(self, uri: str, diagnostics: Sequence[Diagnostic]) -> None:
         document = self.workspace.get_text_document(uri)
@@ -656,13 +669,13 @@ def _is_python(uri: str, language_id: str | None) -> bool:
     return uri.endswith(".py") or language_id == "python"
 
 
-async def did_open(ls: CelerylintServer, params: lsp.DidOpenTextDocumentParams) -> None:
+def did_open(ls: CelerylintServer, params: lsp.DidOpenTextDocumentParams) -> None:
     document = params.text_document
     abspath = _path(document.uri)
     if abspath is None or not _is_python(document.uri, document.language_id):
         return
     ls.open[document.uri] = (abspath, ls.project_for(abspath))
-    await ls.check_now(document.uri)
+    ls.check_now(document.uri)
 
 
 def did_change(ls: CelerylintServer, params: lsp.DidChangeTextDocumentParams) -> None:
@@ -670,13 +683,13 @@ def did_change(ls: CelerylintServer, params: lsp.DidChangeTextDocumentParams) ->
         ls.check_later(params.text_document.uri)
 
 
-async def did_save(ls: CelerylintServer, params: lsp.DidSaveTextDocumentParams) -> None:
+def did_save(ls: CelerylintServer, params: lsp.DidSaveTextDocumentParams) -> None:
     uri = params.text_document.uri
     if uri.endswith("pyproject.toml"):
         ls.reload_projects()
         return
     if uri in ls.open:
-        await ls.check_now(uri)
+        ls.check_now(uri)
 
 
 async def did_close(ls: CelerylintServer, params: lsp.DidCloseTextDocumentParams) -> None:

@@ -196,3 +196,30 @@ def test_lsp_command_without_pygls_says_how_to_install(monkeypatch) -> None:  # 
     result = CliRunner().invoke(cli, ["lsp"])
     assert result.exit_code == 2
     assert "pip install 'celerylint[lsp]'" in result.output
+
+
+def test_until_indexed_only_per_file_findings_are_published(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from celerylint.lsp import Project
+
+    (tmp_path / "pyproject.toml").write_text('[tool.celerylint]\nextend-select = ["CEL001"]\n')
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "__init__.py").write_text("")
+    (shop / "tasks.py").write_text(
+        "from celery import shared_task\n\n\n@shared_task\ndef send(pk):\n    return pk\n"
+    )
+    models = shop / "models.py"
+    text = "from shop.tasks import send\nimport os  # noqa: CEL101\n"
+    models.write_text(text)
+    project = Project(tmp_path, tmp_path / "pyproject.toml", scan=True)
+    project.check(str(models), text)
+    grouped, _ = project.diagnostics([str(models)])
+    assert grouped[str(models)] == []  # no CEL101 (a project rule), no guessed CEL001 yet
+    project.install(project.scan())
+    project.ready.set()
+    project.check(str(models), text)
+    grouped, _ = project.diagnostics([str(models)])
+    assert [(d.code, d.span.line) for d in grouped[str(models)]] == [
+        ("CEL101", 1),
+        ("CEL001", 2),
+    ]
