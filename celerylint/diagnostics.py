@@ -61,10 +61,21 @@ class TaskCondition:
     from a decorator alias or a ``**OPTIONS`` spread defined elsewhere). Such findings
     carry this condition; phase 2 keeps them only when the function is a confirmed task
     and every listed option has a *known* effective value equal to the one given.
+
+    ``holder`` says what ``function`` names in this file: a task function (``"function"``),
+    a class that must be a confirmed ``celery.Task`` subclass (``"class"``; options are its
+    effective attributes) or a decorator alias/wrapper that must make tasks (``"factory"``;
+    options are the ones it applies). ``task_ref`` names a task by qualified reference
+    instead (``shop.tasks.send``, defined in any module). ``any_truthy`` asks that at least
+    one listed option has a known, truthy value (``acks_late`` or ``autoretry_for``).
+    ``ProjectIndex.condition_holds`` decides.
     """
 
     function: str
     options: tuple[tuple[str, object], ...] = ()
+    holder: str = "function"  # "function" | "class" | "factory"
+    task_ref: str = ""
+    any_truthy: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,10 @@ class FunctionScope:
     qualname: str
     task: TaskDecorator | None  # set when this function is (maybe) a Celery task
     frame: Frame
+    #: ``len(ctx.with_blocks)`` when the function was entered: the ``with`` blocks from
+    #: there on are inside this function (the ones before run at another time)
+    with_depth: int = 0
+    loop_depth: int = 0  # ``len(ctx.loops)`` when the function was entered
 
 
 @dataclass(slots=True)
@@ -47,6 +51,7 @@ class FileContext:
     functions: list[FunctionScope] = field(default_factory=list)
     classes: list[cst.ClassDef] = field(default_factory=list)
     with_blocks: list[cst.With] = field(default_factory=list)
+    loops: list[cst.For | cst.While] = field(default_factory=list)
     type_checking_depth: int = 0
     findings: list[PendingFinding] = field(default_factory=list)
     wanted_positions: list[cst.CSTNode] = field(default_factory=list)
@@ -66,6 +71,19 @@ class FileContext:
     @property
     def in_function(self) -> bool:
         return bool(self.functions)
+
+    @property
+    def local_with_blocks(self) -> list[cst.With]:
+        """The ``with`` blocks around this point inside the innermost function (all of them
+        at module level): a function defined in a block does not run inside it."""
+        fn = self.functions[-1] if self.functions else None
+        return self.with_blocks[fn.with_depth :] if fn is not None else self.with_blocks
+
+    @property
+    def local_loops(self) -> list[cst.For | cst.While]:
+        """The ``for``/``while`` loops around this point inside the innermost function."""
+        fn = self.functions[-1] if self.functions else None
+        return self.loops[fn.loop_depth :] if fn is not None else self.loops
 
     @property
     def load_time(self) -> bool:

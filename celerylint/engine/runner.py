@@ -23,7 +23,6 @@ from celerylint.facts.modules import ModuleNamer
 from celerylint.files import DEFAULT_EXCLUDE, discover
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
-from celerylint.semantics.values import UNKNOWN
 
 UNUSED_NOQA = "CEL001"
 #: below this many files the pool costs more than it saves
@@ -132,17 +131,7 @@ def run_phase_one(
 
 
 def _condition_holds(diag: Diagnostic, index: ProjectIndex) -> bool:
-    condition = diag.condition
-    if condition is None:
-        return True
-    task = index.task_for(diag.path, condition.function)
-    if task is None:
-        return False
-    for option, expected in condition.options:
-        value = task.option(option)
-        if value is UNKNOWN or value != expected or type(value) is not type(expected):
-            return False
-    return True
+    return diag.condition is None or index.condition_holds(diag.path, diag.condition)
 
 
 def review_fix(diag: Diagnostic, index: ProjectIndex) -> Diagnostic:

@@ -90,6 +90,9 @@ class Walker(cst.CSTVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         t = type(node)
+        if t is cst.For or t is cst.While:
+            assert isinstance(node, cst.For | cst.While)
+            self.ctx.loops.append(node)
         if t is cst.FunctionDef or t is cst.Lambda or t is cst.ClassDef:
             self._enter_scope(node)
         elif t is cst.With:
@@ -120,6 +123,8 @@ class Walker(cst.CSTVisitor):
             self.ctx.resolver.frames.pop()
         elif t is cst.With:
             self.ctx.with_blocks.pop()
+        elif t is cst.For or t is cst.While:
+            self.ctx.loops.pop()
         elif t is cst.If and id(original_node) in self._type_checking_ifs:
             self.ctx.type_checking_depth -= 1
 
@@ -166,7 +171,9 @@ class Walker(cst.CSTVisitor):
         for param in function_parameters(node.params):
             frame.bindings[param.name.value] = ""
         resolver.frames.append(frame)
-        ctx.functions.append(FunctionScope(node, qualname, task, frame))
+        ctx.functions.append(
+            FunctionScope(node, qualname, task, frame, len(ctx.with_blocks), len(ctx.loops))
+        )
 
     def _bind_local(self, node: cst.CSTNode) -> None:
         resolver = self.ctx.resolver

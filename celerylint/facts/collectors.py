@@ -14,10 +14,12 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
+from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
+from celerylint.facts.transactions import TransactionCollector
 
 
 class Collector(Protocol):
@@ -31,4 +33,6 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     RoutingCollector,
     ConfigCollector,
     RuntimeImportCollector,
+    TaskFactoryCollector,
+    TransactionCollector,
 ]

@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from celerylint.config import Settings
-from celerylint.facts.model import AssignmentFact, ImportFact, ModuleFacts, TaskFact
+from celerylint.diagnostics import Span, TaskCondition
+from celerylint.facts.model import (
+    AssignmentFact,
+    ClassFact,
+    ImportFact,
+    ModuleFacts,
+    OptionFact,
+    TaskFact,
+    TaskFactoryFact,
+    TxCallFact,
+)
 from celerylint.semantics import celery_data
 from celerylint.semantics.tasks import (
     CELERY_APP_CLASSES,
@@ -22,20 +32,83 @@ from celerylint.semantics.tasks import (
     SHARED_TASK_REFS,
     TASK_BASE_CLASSES,
     generated_task_name,
+    is_app_task_class_ref,
     is_app_task_ref,
 )
-from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, Ref, Value
+from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
 
 if TYPE_CHECKING:
     from celerylint.semantics.config_model import ProjectConfig
 
-#: option defaults when a task does not set them (``bind`` is a decorator argument)
-_OPTION_DEFAULTS: dict[str, Value] = {"bind": False, **celery_data.TASK_ATTRIBUTES}
+
+def _plain_default(value: object) -> Value:
+    if isinstance(value, dict):
+        return DictValue(tuple(value.items()))  # ``retry_kwargs`` defaults to ``{}``
+    return value  # type: ignore[return-value]
+
+
+#: option defaults when a task does not set them (``bind`` is a decorator argument; the
+#: ``autoretry_for`` family is read with these defaults by ``add_autoretry_behaviour``)
+_OPTION_DEFAULTS: dict[str, Value] = {
+    "bind": False,
+    **celery_data.TASK_ATTRIBUTES,
+    **{k: _plain_default(v) for k, v in celery_data.TASK_AUTORETRY_DEFAULTS.items()},
+}
+#: options only the decorator reads: a ``base=`` class cannot set them
+_DECORATOR_ONLY = frozenset(celery_data.TASK_DECORATOR_OPTIONS)
+
+
+def truthy(value: Value) -> bool | None:
+    """Python truthiness of a static value; None when it cannot be told."""
+    if value is UNKNOWN or isinstance(value, Ref | CallValue):
+        return None
+    if isinstance(value, ListValue):
+        return bool(value.items)
+    if isinstance(value, DictValue):
+        return True if value.items else (False if value.complete else None)
+    return bool(value)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionOrigin:
+    """Where an effective option value is written: report there, once for every task."""
+
+    path: str
+    span: Span | None
+    kind: str  # "decorator" | "alias" | "wrapper" | "class" | "dict"
+    holder: str  # qualified name of the task, alias, wrapper, class or dict
+
+
+@dataclass(frozen=True)
+class TaskClass:
+    """A project ``celery.Task`` subclass: its attributes along the bases are options."""
+
+    qualname: str
+    module: str
+    path: str
+    fact: ClassFact
+    options: dict[str, Value] = field(hash=False)
+    origins: dict[str, OptionOrigin] = field(hash=False, compare=False)
+    complete: bool  # False when a base the index cannot see may set more attributes
+    members: frozenset[str]  # names its bodies (and its bases' bodies) define
+    reads: frozenset[str]  # ``self.<name>`` its methods (and its bases' methods) read
+
+    def option(self, name: str) -> Value:
+        if name in self.options:
+            return self.options[name]
+        if not self.complete:
+            return UNKNOWN
+        return _OPTION_DEFAULTS.get(name)
 
 
 @dataclass(frozen=True)
 class Task:
-    """A confirmed Celery task with its effective options."""
+    """A confirmed Celery task with its effective options.
+
+    Options merge, lowest first: Celery's defaults, the ``base=`` class's attributes, the
+    options of a decorator alias or wrapper (and the literal dicts it spreads), then the
+    decorator's own ``**spreads`` and keywords. ``origins`` says where each was written.
+    """
 
     module: str
     path: str
@@ -43,18 +116,54 @@ class Task:
     name: str | None  # the wire name; None when ``name=`` is not a literal
     options: dict[str, Value] = field(hash=False)
     options_complete: bool  # False when a non-literal ``**spread`` may set more options
+    origins: dict[str, OptionOrigin] = field(default_factory=dict, hash=False, compare=False)
+    base: TaskClass | None = field(default=None, hash=False, compare=False)
+    #: False when the ``base=`` class is not one the index can see (a third-party class):
+    #: then every attribute option that is not set explicitly is unknown
+    base_known: bool = True
+    kind: str = "function"  # "function", or "class" for a registered ``Task`` subclass
 
     def option(self, name: str) -> Value:
         """The effective value, the Celery default when unset, or UNKNOWN."""
         if name in self.options:
             return self.options[name]
-        if not self.options_complete:
+        if not self.options_complete or (not self.base_known and name not in _DECORATOR_ONLY):
             return UNKNOWN
         return _OPTION_DEFAULTS.get(name)
 
     @property
     def qualname(self) -> str:
         return f"{self.module}.{self.fact.function}"
+
+
+@dataclass(frozen=True)
+class OptionSite:
+    """A place where task options are written: a task decorator, a decorator alias or
+    wrapper, a ``celery.Task`` subclass body, or a literal dict spread into one of those.
+    Option rules check sites (one finding per written value, however many tasks share it)."""
+
+    kind: str  # "decorator" | "alias" | "wrapper" | "class" | "dict"
+    holder: str  # qualified name of the task, alias, wrapper, class or dict
+    path: str
+    span: Span | None  # the decorator, alias, class name or dict assignment
+    options: tuple[OptionFact, ...]  # spans fall back to ``span``
+    tasks: tuple[Task, ...] = field(hash=False, compare=False)
+    #: names a custom base class defines or reads (valid extra options); None when unknown
+    extra_names: frozenset[str] | None = field(default=frozenset(), hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Decorator:
+    app: str | None  # the app of ``@app.task``; None for ``shared_task``
+    options: dict[str, Value]
+    origins: dict[str, OptionOrigin]
+    complete: bool
+    forwards: bool  # options written where it is used are task options
+    factory: str | None  # the alias or wrapper, if any
+
+    def option(self, name: str) -> Value:
+        """What an alias / wrapper sets (UNKNOWN when it does not say)."""
+        return self.options.get(name, UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,38 +290,140 @@ class ProjectIndex:
 
     def decorator_options(self, ref: str) -> tuple[bool, tuple[tuple[str, Value], ...]]:
         """(makes a task?, options it contributes) for a decorator reference."""
-        resolved = self.resolve(ref)
-        if resolved in SHARED_TASK_REFS or resolved in LEGACY_TASK_REFS:
-            return True, ()
-        if is_app_task_ref(resolved) and self.is_app(resolved[: -len(".task")]):
-            return True, ()
-        alias = self._assignments.get(resolved)
-        if alias is not None and isinstance(alias.value, CallValue):
-            callee = self.resolve(alias.value.func)
-            if (callee != resolved and callee in SHARED_TASK_REFS | LEGACY_TASK_REFS) or (
-                is_app_task_ref(callee) and self.is_app(callee[: -len(".task")])
-            ):
-                return True, alias.value.kwargs
-        return False, ()
+        found = self._decorator(ref)
+        if found is None:
+            return False, ()
+        return True, tuple(found.options.items())
 
-    # -- tasks ------------------------------------------------------------------------------
+    @cached_property
+    def task_factories(self) -> dict[str, tuple[ModuleFacts, TaskFactoryFact]]:
+        """Decorator aliases and wrapper functions by qualified name (confirmed or not)."""
+        return {
+            f"{facts.module}.{fact.name}": (facts, fact)
+            for facts in self.modules.values()
+            for fact in facts.task_factories
+        }
+
+    def _direct_decorator(self, resolved: str) -> tuple[bool, str | None]:
+        """(is ``shared_task`` or ``<app>.task``, the app) for a resolved reference."""
+        if resolved in SHARED_TASK_REFS or resolved in LEGACY_TASK_REFS:
+            return True, None
+        if is_app_task_ref(resolved) and self.is_app(resolved[: -len(".task")]):
+            return True, self.resolve(resolved[: -len(".task")])
+        return False, None
+
+    def _decorator(self, ref: str) -> _Decorator | None:
+        resolved = self.resolve(ref)
+        direct, app = self._direct_decorator(resolved)
+        if direct:
+            return _Decorator(app, {}, {}, True, True, None)
+        found = self.task_factories.get(resolved)
+        if found is None:
+            return None
+        facts, fact = found
+        direct, app = self._direct_decorator(self.resolve(fact.decorator))
+        if not direct:
+            return None  # followed one level only
+        options: dict[str, Value] = {}
+        origins: dict[str, OptionOrigin] = {}
+        here = OptionOrigin(facts.path, fact.span, fact.kind, resolved)
+        complete = self._merge_spreads(fact.spreads, options, origins, here)
+        for option in fact.options:
+            options[option.name] = self.literal(option.value)
+            origins[option.name] = OptionOrigin(
+                facts.path, option.span or fact.span, fact.kind, resolved
+            )
+        forwards = fact.kind == "alias" or fact.forwards
+        return _Decorator(app, options, origins, complete, forwards, resolved)
+
+    def literal(self, value: Value, depth: int = 0) -> Value:
+        """Follow a ``Ref`` to a project constant (``max_retries=MAX_RETRIES``); other
+        references (exception classes, base classes) stay references."""
+        if isinstance(value, Ref) and depth < 4:
+            found = self._assignments.get(self.resolve(value.name))
+            if found is not None:
+                return UNKNOWN if found.conditional else self.literal(found.value, depth + 1)
+        return value
+
+    def spread_dict(self, value: Value) -> tuple[DictValue | None, str | None]:
+        """(the literal dict, its qualified name) a ``**spread`` stands for, when known."""
+        name = None
+        if isinstance(value, Ref):
+            name = self.resolve(value.name)
+            found = self._assignments.get(name)
+            value = UNKNOWN if found is None or found.conditional else found.value
+        if (
+            isinstance(value, DictValue)
+            and value.complete
+            and all(isinstance(key, str) for key, _ in value.items)
+        ):
+            return value, name
+        return None, name
+
+    def _merge_spreads(
+        self,
+        spreads: Iterable[Value],
+        options: dict[str, Value],
+        origins: dict[str, OptionOrigin],
+        here: OptionOrigin,
+    ) -> bool:
+        """Merge ``**OPTIONS`` literal dicts; False when one cannot be seen."""
+        complete = True
+        for spread in spreads:
+            found, name = self.spread_dict(spread)
+            if found is None:
+                complete = False
+                continue
+            origin = here
+            if name is not None:
+                module, _ = self.split_module(name)
+                assignment = self._assignments.get(name)
+                if module is not None and assignment is not None:
+                    origin = OptionOrigin(self.modules[module].path, assignment.span, "dict", name)
+            for key, item in found.items:
+                assert isinstance(key, str)
+                options[key] = self.literal(item)
+                origins[key] = origin
+        return complete
+
+    def _base_class(self, value: Value | None) -> tuple[TaskClass | None, bool]:
+        """(the project base class, whether the base is known) for a ``base=`` value."""
+        if value is None:
+            return None, True
+        if not isinstance(value, Ref):
+            return None, False
+        resolved = self.resolve(value.name)
+        found = self._task_class_infos.get(resolved)
+        if found is not None:
+            return found, True
+        if resolved in TASK_BASE_CLASSES or self._is_app_task_class(resolved):
+            return None, True
+        # Celery's own Task subclasses (``DjangoTask``, ``AbortableTask``) set no options
+        return None, resolved.startswith("celery.") and resolved not in self._task_class_infos
 
     def _make_task(self, facts: ModuleFacts, fact: TaskFact) -> Task | None:
-        is_task, alias_options = self.decorator_options(fact.decorator)
-        if not is_task:
+        deco = self._decorator(fact.decorator)
+        if deco is None:
             return None
-        options: dict[str, Value] = dict(alias_options)
-        complete = True
-        for spread in fact.spreads:
-            value = self.value_of(spread)
-            if isinstance(value, DictValue) and value.complete:
-                for key, item in value.items:
-                    if isinstance(key, str):
-                        options[key] = item
-            else:
-                complete = False
-        for option in fact.options:
-            options[option.name] = option.value
+        options = dict(deco.options)
+        origins = dict(deco.origins)
+        complete = deco.complete
+        qualname = f"{facts.module}.{fact.function}"
+        if deco.forwards:
+            here = OptionOrigin(facts.path, fact.decorator_span, "decorator", qualname)
+            complete = self._merge_spreads(fact.spreads, options, origins, here) and complete
+            for option in fact.options:
+                options[option.name] = self.literal(option.value)
+                origins[option.name] = OptionOrigin(
+                    facts.path, option.span or fact.decorator_span, "decorator", qualname
+                )
+        base, base_known = self._base_class(options.get("base"))
+        if base is not None:
+            for key, value in base.options.items():
+                if key not in options:
+                    options[key] = value
+                    origins[key] = base.origins[key]
+            base_known = base.complete
         explicit = self.value_of(options["name"]) if "name" in options else None
         name: str | None
         if isinstance(explicit, str) and explicit:
@@ -223,7 +434,70 @@ class ProjectIndex:
             name = None  # a ``**spread`` we cannot see may set it
         else:
             name = generated_task_name(facts.module, fact.function)  # ``name=None`` too
-        return Task(facts.module, facts.path, fact, name, options, complete)
+        return Task(
+            facts.module, facts.path, fact, name, options, complete, origins, base, base_known
+        )
+
+    def _class_task(self, info: TaskClass) -> Task:
+        """A registered ``celery.Task`` subclass as a task (``app.register_task(Cls())``)."""
+        members = {m.name: m for m in self.modules[info.module].class_members}
+        found = members.get(info.fact.name)
+        params = found.run_params if found is not None and found.run_params is not None else ()
+        fact = TaskFact(
+            function=info.fact.name,
+            decorator=info.qualname,
+            called=False,
+            options=info.fact.attributes,
+            spreads=(),
+            params=params,
+            decorator_index=0,
+            decorator_count=0,
+            module_level=True,
+            span=info.fact.span,
+            decorator_span=info.fact.span,
+        )
+        explicit = info.options.get("name")
+        name: str | None = None
+        if isinstance(explicit, str) and explicit:
+            name = explicit
+        elif explicit is None and info.complete:
+            name = generated_task_name(info.module, info.fact.name)
+        return Task(
+            info.module,
+            info.path,
+            fact,
+            name,
+            dict(info.options),
+            info.complete,
+            dict(info.origins),
+            info,
+            True,
+            "class",
+        )
+
+    @cached_property
+    def registered_task_classes(self) -> frozenset[str]:
+        """Task classes registered with an app: ``app.register_task(Cls())`` / ``(Cls)``."""
+        found = set()
+        for facts in self.modules.values():
+            for call in facts.app_calls:
+                if (
+                    call.method != "register_task"
+                    or not call.args
+                    or not self.is_app(call.receiver)
+                ):
+                    continue
+                arg = call.args[0]
+                ref = (
+                    arg.func
+                    if isinstance(arg, CallValue)
+                    else arg.name
+                    if isinstance(arg, Ref)
+                    else None
+                )
+                if ref is not None and self.resolve(ref) in self._task_class_infos:
+                    found.add(self.resolve(ref))
+        return frozenset(found)
 
     @cached_property
     def tasks(self) -> tuple[Task, ...]:
@@ -233,6 +507,8 @@ class ProjectIndex:
                 task = self._make_task(facts, fact)
                 if task is not None:
                     found.append(task)
+        for qualname in sorted(self.registered_task_classes):
+            found.append(self._class_task(self._task_class_infos[qualname]))
         return tuple(found)
 
     def task_for(self, path: str, function: str) -> Task | None:
@@ -289,7 +565,8 @@ class ProjectIndex:
 
     @cached_property
     def task_classes(self) -> frozenset[str]:
-        """Qualified names of project classes derived from ``celery.Task`` (transitively)."""
+        """Qualified names of project classes derived from ``celery.Task`` (transitively),
+        also through an app's ``Task`` (``class Base(app.Task)``)."""
         classes = set(TASK_BASE_CLASSES)
         changed = True
         while changed:
@@ -297,10 +574,277 @@ class ProjectIndex:
             for facts in self.modules.values():
                 for cls in facts.classes:
                     qual = f"{facts.module}.{cls.name}"
-                    if qual not in classes and any(self.resolve(b) in classes for b in cls.bases):
+                    if qual not in classes and any(
+                        (r := self.resolve(b)) in classes or self._is_app_task_class(r)
+                        for b in cls.bases
+                    ):
                         classes.add(qual)
                         changed = True
         return frozenset(classes - TASK_BASE_CLASSES)
+
+    # -- task classes, option sites, task conditions --------------------------------------
+
+    def _is_app_task_class(self, resolved: str) -> bool:
+        return is_app_task_class_ref(resolved) and self.is_app(resolved[: -len(".Task")])
+
+    @cached_property
+    def _project_classes(self) -> dict[str, tuple[ModuleFacts, ClassFact]]:
+        return {
+            f"{facts.module}.{cls.name}": (facts, cls)
+            for facts in self.modules.values()
+            for cls in facts.classes
+        }
+
+    @cached_property
+    def _task_class_infos(self) -> dict[str, TaskClass]:
+        memo: dict[str, TaskClass] = {}
+        for qualname in sorted(self.task_classes):
+            self._class_info(qualname, memo, set())
+        return {q: memo[q] for q in self.task_classes if q in memo}
+
+    def _class_info(self, qualname: str, memo: dict[str, TaskClass], seen: set[str]) -> TaskClass:
+        if qualname in memo:
+            return memo[qualname]
+        facts, cls = self._project_classes[qualname]
+        seen.add(qualname)
+        options: dict[str, Value] = {}
+        origins: dict[str, OptionOrigin] = {}
+        members: set[str] = set()
+        reads: set[str] = set()
+        complete = True
+        for base in reversed(cls.bases):
+            resolved = self.resolve(base)
+            if resolved in TASK_BASE_CLASSES or self._is_app_task_class(resolved):
+                continue
+            if resolved in self._project_classes and resolved not in seen:
+                info = self._class_info(resolved, memo, seen)
+                options.update(info.options)
+                origins.update(info.origins)
+                members |= info.members
+                reads |= info.reads
+                complete = complete and info.complete
+            elif resolved != "builtins.object" and not resolved.startswith("celery."):
+                complete = False  # a third-party base may set any attribute
+        for attribute in cls.attributes:
+            options[attribute.name] = self.literal(attribute.value)
+            origins[attribute.name] = OptionOrigin(
+                facts.path, attribute.span or cls.span, "class", qualname
+            )
+        for found in facts.class_members:
+            if found.name == cls.name:
+                members.update(found.members)
+                reads.update(found.self_reads)
+        info = TaskClass(
+            qualname,
+            facts.module,
+            facts.path,
+            cls,
+            options,
+            origins,
+            complete,
+            frozenset(members),
+            frozenset(reads),
+        )
+        memo[qualname] = info
+        return info
+
+    def task_class(self, ref: str) -> TaskClass | None:
+        """The project ``celery.Task`` subclass ``ref`` names (through re-exports)."""
+        return self._task_class_infos.get(self.resolve(ref))
+
+    def condition_holds(self, path: str, condition: TaskCondition) -> bool:
+        """Does a per-file finding's ``TaskCondition`` hold (see ``diagnostics.py``)?"""
+        holder: Task | TaskClass | _Decorator | None
+        facts = self.by_path.get(path)
+        if condition.task_ref:
+            holder = self.task_at(condition.task_ref)
+        elif condition.holder == "class":
+            holder = self.task_class(f"{facts.module}.{condition.function}") if facts else None
+        elif condition.holder == "factory":
+            found = self._decorator(f"{facts.module}.{condition.function}") if facts else None
+            holder = found if found is not None and found.factory is not None else None
+        else:
+            holder = self.task_for(path, condition.function)
+        if holder is None:
+            return False
+        for option, expected in condition.options:
+            value = holder.option(option)
+            if value is UNKNOWN or value != expected or type(value) is not type(expected):
+                return False
+        return not condition.any_truthy or any(
+            truthy(holder.option(option)) for option in condition.any_truthy
+        )
+
+    def extra_option_names(self, task: Task) -> frozenset[str] | None:
+        """Names a task's custom base class defines or reads (so a decorator keyword of
+        that name is consumed, not a typo); None when the base cannot be seen."""
+        if not task.base_known or self._custom_app_task_cls:
+            return None
+        if task.base is None:
+            return frozenset()
+        return task.base.members | task.base.reads
+
+    @cached_property
+    def _custom_app_task_cls(self) -> bool:
+        """An app made with ``Celery(task_cls=...)``: its tasks have a base we do not see."""
+        for app in self.apps:
+            found = self._assignments.get(app)
+            value = found.value if found is not None else None
+            if isinstance(value, CallValue) and (
+                value.starred or any(k == "task_cls" for k, _ in value.kwargs)
+            ):
+                return True
+        return False
+
+    @cached_property
+    def option_sites(self) -> tuple[OptionSite, ...]:
+        """Every place a confirmed task's options are written (see ``OptionSite``)."""
+        sites: list[OptionSite] = []
+        by_factory: dict[str, list[Task]] = {}
+        by_dict: dict[str, list[Task]] = {}
+        for task in self.tasks:
+            if task.kind != "function":
+                continue
+            facts = self.modules.get(task.module)
+            deco = self._decorator(task.fact.decorator)
+            if deco is None or facts is None:
+                continue
+            if deco.factory is not None:
+                by_factory.setdefault(deco.factory, []).append(task)
+            if deco.forwards:
+                extra = self.extra_option_names(task)
+                sites.append(
+                    OptionSite(
+                        "decorator",
+                        task.qualname,
+                        task.path,
+                        task.fact.decorator_span,
+                        task.fact.options,
+                        (task,),
+                        extra,
+                    )
+                )
+                for spread in task.fact.spreads:
+                    _, name = self.spread_dict(spread)
+                    if name is not None:
+                        by_dict.setdefault(name, []).append(task)
+        for qualname, (facts, fact) in self.task_factories.items():
+            if self._decorator(qualname) is None:
+                continue
+            users = by_factory.get(qualname, [])
+            sites.append(
+                OptionSite(
+                    fact.kind,
+                    qualname,
+                    facts.path,
+                    fact.span,
+                    fact.options,
+                    tuple(users),
+                    self._union_extra(users, fact.options),
+                )
+            )
+            for spread in fact.spreads:
+                _, name = self.spread_dict(spread)
+                if name is not None:
+                    by_dict.setdefault(name, []).extend(users)
+                    by_dict.setdefault(name, [])
+        for name, users in by_dict.items():
+            found, _ = self.spread_dict(Ref(name))
+            module, _ = self.split_module(name)
+            assignment = self._assignments.get(name)
+            if found is None or module is None or assignment is None:
+                continue
+            options = tuple(
+                OptionFact(str(key), value, assignment.span) for key, value in found.items
+            )
+            sites.append(
+                OptionSite(
+                    "dict",
+                    name,
+                    self.modules[module].path,
+                    assignment.span,
+                    options,
+                    tuple(users),
+                    self._union_extra(users, options),
+                )
+            )
+        for qualname, info in self._task_class_infos.items():
+            users = [t for t in self.tasks if t.base is info]
+            sites.append(
+                OptionSite(
+                    "class",
+                    qualname,
+                    info.path,
+                    info.fact.span,
+                    info.fact.attributes,
+                    tuple(users),
+                    None,
+                )
+            )
+        return tuple(sites)
+
+    def _union_extra(
+        self, users: Iterable[Task], options: Iterable[OptionFact]
+    ) -> frozenset[str] | None:
+        names: set[str] = set()
+        any_user = False
+        for task in users:
+            any_user = True
+            extra = self.extra_option_names(task)
+            if extra is None:
+                return None
+            names |= extra
+        if not any_user:  # an unused alias: its own ``base=`` decides
+            base = next((o.value for o in options if o.name == "base"), None)
+            info, known = self._base_class(base)
+            if not known or self._custom_app_task_cls:
+                return None
+            if info is not None:
+                names |= info.members | info.reads
+        return frozenset(names)
+
+    # -- transactions ---------------------------------------------------------------------
+
+    def is_atomic_wrapper(self, ref: str) -> bool:
+        """Is ``ref`` a project function whose body enters ``transaction.atomic`` (a traced
+        ``atomic`` context manager, a decorator that wraps calls in one)?"""
+        module, rest = self.split_module(self.resolve(ref))
+        return module is not None and rest in self.modules[module].atomic_functions
+
+    def in_transaction(self, atomic: bool, candidates: Iterable[str]) -> bool:
+        return atomic or any(self.is_atomic_wrapper(c) for c in candidates)
+
+    @cached_property
+    def dispatching_functions(self) -> dict[str, str]:
+        """Module-level project functions that dispatch a task when called (not deferred to
+        ``on_commit``), with the dispatch as written (``charge_invoice.delay``)."""
+        found: dict[str, str] = {}
+        for facts in self.modules.values():
+            for site in facts.call_sites:
+                function = site.function
+                if not function or "." in function or site.receiver is None:
+                    continue
+                key = f"{facts.module}.{function}"
+                if key in found:
+                    continue
+                short = site.receiver.rsplit(".", 1)[-1]
+                if site.method in {"delay", "apply_async"} and self.task_at(site.receiver):
+                    found[key] = f"{short}.{site.method}"
+                elif site.method == "send_task" and self.is_app(site.receiver):
+                    found[key] = f"{short}.send_task"
+        return found
+
+    def dispatch_of(self, call: TxCallFact) -> str | None:
+        """What a call inside a transaction dispatches, as text, or None if it does not."""
+        if call.kind == "task":
+            return call.text if self.task_at(call.target) is not None else None
+        if call.kind == "send_task":
+            resolved = self.resolve(call.target)
+            return call.text if self.is_app(resolved) or resolved == "celery.current_app" else None
+        if call.kind == "canvas":
+            return call.text
+        helper = self.dispatching_functions.get(self.resolve(call.target))
+        return f"{call.text}() (it calls `{helper}()`)" if helper is not None else None
 
     # -- import graph -----------------------------------------------------------------------
 

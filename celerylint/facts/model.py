@@ -215,6 +215,60 @@ class TaskNameRefFact:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskFactoryFact:
+    """A module-level name that may make Celery tasks (``semantics/tasks.py``; the index
+    confirms it): an alias of a configured decorator (``retrying = shared_task(acks_late=True)``)
+    or a wrapper function whose body applies one (``def traced_task(**kw): ...
+    shared_task(**kw)(fn)``), followed one level. Its options apply to every task it makes.
+    """
+
+    name: str
+    kind: str  # "alias" | "wrapper"
+    decorator: str  # qualified reference of the decorator it applies
+    options: tuple[OptionFact, ...]
+    spreads: tuple[Value, ...]  # ``**OPTIONS`` other than the wrapper's own ``**kwargs``
+    forwards: bool  # a wrapper that passes its ``**kwargs`` on: options at the use site count
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassMembersFact:
+    """What a module-level class with bases defines and reads: names bound in its body, the
+    ``self.<name>`` attributes its methods read (a task base class consuming a custom
+    decorator option), and ``run``'s parameters after ``self`` (class-based tasks)."""
+
+    name: str
+    members: tuple[str, ...]
+    self_reads: tuple[str, ...]
+    run_params: tuple[ParamFact, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TxCallFact:
+    """A call made inside a (maybe) open transaction that may dispatch a task
+    (``semantics/transactions.py``): ``t.delay()``, ``t.s().apply_async()``, ``chain(...)()``,
+    ``app.send_task()``, or a project function (a helper that may dispatch)."""
+
+    target: str  # qualified reference: the task, the app, the canvas function, the helper
+    kind: str  # "task" | "send_task" | "canvas" | "call"
+    text: str  # the callee as written, for messages
+    function: str | None  # the enclosing function's qualname
+    atomic: bool  # certainly inside ``transaction.atomic``
+    candidates: tuple[str, ...]  # context managers / decorators that may wrap ``atomic``
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LockFact:
+    """A ``select_for_update()`` query evaluated here (``.get()``, ``.first()``, a loop)."""
+
+    function: str
+    atomic: bool
+    candidates: tuple[str, ...]
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: str
     module: str
@@ -238,3 +292,9 @@ class ModuleFacts:
     setting_reads: tuple[str, ...] = ()  # ``settings.X``/``getattr(settings, "X")``/``app.conf.X``
     result_uses: tuple[ResultUseFact, ...] = ()
     retries: tuple[RetryFact, ...] = ()
+    # tasks and transactions (facts/celery_tasks.py, facts/transactions.py)
+    task_factories: tuple[TaskFactoryFact, ...] = ()
+    class_members: tuple[ClassMembersFact, ...] = ()
+    atomic_functions: tuple[str, ...] = ()  # module-level functions that enter ``atomic``
+    tx_calls: tuple[TxCallFact, ...] = ()
+    locks: tuple[LockFact, ...] = ()

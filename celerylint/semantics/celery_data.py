@@ -726,6 +726,75 @@ TASK_AUTORETRY_OPTIONS: tuple[str, ...] = (
     "retry_kwargs",
 )
 
+TASK_AUTORETRY_DEFAULTS: dict[str, Any] = {
+    "autoretry_for": (),
+    "dont_autoretry_for": (),
+    "retry_backoff": False,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "retry_kwargs": {},
+}
+
+TASK_METHODS: tuple[str, ...] = (
+    "AsyncResult",
+    "add_around",
+    "add_to_chord",
+    "add_trail",
+    "after_return",
+    "annotate",
+    "apply",
+    "apply_async",
+    "backend",
+    "before_start",
+    "bind",
+    "chunks",
+    "delay",
+    "map",
+    "on_bound",
+    "on_failure",
+    "on_replace",
+    "on_retry",
+    "on_success",
+    "pop_request",
+    "push_request",
+    "replace",
+    "request",
+    "retry",
+    "run",
+    "s",
+    "send_event",
+    "shadow_name",
+    "si",
+    "signature",
+    "signature_from_request",
+    "starmap",
+    "start_strategy",
+    "subtask",
+    "subtask_from_request",
+    "update_state",
+)
+
+TASK_CONTROL_EXCEPTIONS: dict[str, Any] = {
+    "celery.exceptions.Ignore": (
+        "celery.exceptions.TaskPredicate",
+        "celery.exceptions.CeleryError",
+        "builtins.Exception",
+        "builtins.BaseException",
+    ),
+    "celery.exceptions.Reject": (
+        "celery.exceptions.TaskPredicate",
+        "celery.exceptions.CeleryError",
+        "builtins.Exception",
+        "builtins.BaseException",
+    ),
+    "celery.exceptions.Retry": (
+        "celery.exceptions.TaskPredicate",
+        "celery.exceptions.CeleryError",
+        "builtins.Exception",
+        "builtins.BaseException",
+    ),
+}
+
 BUILTIN_TASK_NAMES: tuple[str, ...] = (
     "celery.accumulate",
     "celery.backend_cleanup",

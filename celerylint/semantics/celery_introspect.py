@@ -72,6 +72,23 @@ def collect() -> dict[str, Any]:
 
     autoretry_source = inspect.getsource(autoretry)
     autoretry_options = re.findall(r"getattr\(\s*task,\s*['\"](\w+)['\"]", autoretry_source)
+    autoretry_defaults = _autoretry_defaults(autoretry_source)
+
+    # public methods and properties of ``Task``: a decorator keyword may override them too
+    task_methods = sorted(
+        name
+        for name, value in vars(app_task.Task).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(value) or isinstance(value, classmethod | staticmethod | property))
+    )
+
+    # what a task's control-flow exceptions are caught by (``except Exception`` eats Retry)
+    from celery import exceptions as celery_exceptions
+
+    control_exceptions = {
+        _qualified(cls): tuple(_qualified(base) for base in cls.__mro__[1:] if base is not object)
+        for cls in (celery_exceptions.Retry, celery_exceptions.Reject, celery_exceptions.Ignore)
+    }
 
     # options of ``celery`` and ``celery worker`` that take a value (to read -Q in commands)
     import click
@@ -100,6 +117,9 @@ def collect() -> dict[str, Any]:
         "TASK_EXEC_OPTIONS": tuple(sorted(set(exec_options))),
         "TASK_DECORATOR_OPTIONS": tuple(sorted(set(decorator_options))),
         "TASK_AUTORETRY_OPTIONS": tuple(sorted(set(autoretry_options))),
+        "TASK_AUTORETRY_DEFAULTS": dict(sorted(autoretry_defaults.items())),
+        "TASK_METHODS": tuple(task_methods),
+        "TASK_CONTROL_EXCEPTIONS": dict(sorted(control_exceptions.items())),
         "BUILTIN_TASK_NAMES": builtin_tasks,
         "WORKER_VALUE_OPTIONS": tuple(sorted(worker_value_options)),
         "CRONTAB_FIELDS": _crontab_fields(),
@@ -112,6 +132,35 @@ def _crontab_fields() -> tuple[str, ...]:
 
     params = inspect.signature(crontab.__init__).parameters.values()
     return tuple(p.name for p in params if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD)
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _autoretry_defaults(source: str) -> dict[str, Any]:
+    """``getattr(task, "retry_backoff", False)`` -> ``{"retry_backoff": False}`` (literal
+    defaults only: what an autoretry option means when neither task nor base sets it)."""
+    import ast
+
+    found: dict[str, Any] = {}
+    for node in ast.walk(ast.parse(source)):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) == 3
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            continue
+        try:
+            default = ast.literal_eval(node.args[2])
+        except ValueError:
+            continue
+        if _simple(default) or default == {}:
+            found[node.args[1].value] = _plain(default)
+    return found
 
 
 def _repr(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,9 @@ _NOT_TASK_ROOTS = frozenset(
 )
 
 
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
 @dataclass(frozen=True, slots=True)
 class TaskDecorator:
     """The decorator that (maybe) makes a function a task."""
@@ -75,6 +79,35 @@ def generated_task_name(module: str, function: str) -> str:
 
 def is_app_task_ref(ref: str) -> bool:
     return ref.endswith(".task") and ref.count(".") >= 1
+
+
+def is_task_decorator_callee(ref: str) -> bool:
+    """``shared_task`` however imported, or ``<x>.task`` (an app's, if the index agrees)."""
+    return ref in SHARED_TASK_REFS or ref in LEGACY_TASK_REFS or is_app_task_ref(ref)
+
+
+def is_app_task_class_ref(ref: str) -> bool:
+    """``<app>.Task``: an app's task base class (the index confirms ``<app>``)."""
+    return ref.endswith(".Task") and ref.count(".") >= 1 and ref not in TASK_BASE_CLASSES
+
+
+def may_be_project_ref(ref: str) -> bool:
+    """Could ``ref`` name something the project defines (not the stdlib, Celery, Django ...)?
+    Phase 1 keeps such references as candidates for the project index to decide."""
+    root = ref.split(".", 1)[0]
+    return root not in _NOT_TASK_ROOTS and root != "celery" and root not in _STDLIB
+
+
+def task_class_candidate(bases: Sequence[str]) -> bool | None:
+    """For a class's resolved bases: True when one is ``celery.Task``; None when one may be a
+    project ``Task`` subclass or an app's ``Task`` (the index decides); False otherwise."""
+    maybe = False
+    for base in bases:
+        if base in TASK_BASE_CLASSES:
+            return True
+        if is_app_task_class_ref(base) or may_be_project_ref(base):
+            maybe = True
+    return None if maybe else False
 
 
 def find_task_decorator(
