@@ -1,0 +1,1 @@
+"""CEL2xx: retries."""

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from celerylint.diagnostics import Severity
+from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.task_scope import is_name, task_body
+from celerylint.semantics.values import evaluate
+
+
+class RetryNotRaised(FileRule):
+    """
+    ## What it does
+    Reports `self.retry(...)` written as a statement on its own instead of
+    `raise self.retry(...)`, in a bound task (any name for the bound parameter) or a method
+    of a `celery.Task` subclass. With `throw=False` the finding is a warning.
+
+    ## Why is this bad?
+    `Task.retry()` raises the `Retry` exception itself (with the default `throw=True`), so
+    the bare call works but reads as if execution continued; `raise self.retry(...)` is the
+    documented form (Tasks guide → *Retrying*). With `throw=False` execution *does* continue:
+    the retry is queued and the rest of the task runs too, so the task ends as SUCCESS or
+    FAILURE while another attempt is already on its way.
+
+    ## Example
+    ```python
+    @shared_task(bind=True)
+    def sync_user(self, user_id):
+        if not ready(user_id):
+            self.retry(countdown=30)
+        push(user_id)
+    ```
+
+    ## Use instead
+    ```python
+    @shared_task(bind=True)
+    def sync_user(self, user_id):
+        if not ready(user_id):
+            raise self.retry(countdown=30)
+        push(user_id)
+    ```
+
+    ## Fix safety
+    There is no fix yet. Adding `raise` would be a safe fix with the default `throw=True`
+    and an unsafe one with `throw=False` (the code after the call stops running).
+    """
+
+    code = "CEL202"
+    name = "retry-not-raised"
+    message = "`{call}()` is not raised; write `raise {call}(...)` so it reads as the exit it is"
+    severity = Severity.INFO
+    examples = (
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True)
+            def sync_user(self, user_id):
+                if not ready(user_id):
+                    self.retry(countdown=30)  # error: CEL202
+                return push(user_id)
+            """
+        ),
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True, max_retries=3)
+            def sync_user(task, user_id):
+                if not ready(user_id):
+                    task.retry(countdown=30, throw=False)  # error: CEL202
+                return push(user_id)
+            """
+        ),
+        Invalid(
+            """
+            from celery import Task
+
+
+            class SyncTask(Task):
+                def run(self, user_id):
+                    if not ready(user_id):
+                        self.retry(countdown=30)  # error: CEL202
+                    return push(user_id)
+            """
+        ),
+        Valid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True)
+            def sync_user(self, user_id):
+                if not ready(user_id):
+                    raise self.retry(countdown=30)
+                return push(user_id)
+            """
+        ),
+        Valid(
+            """
+            from celery import shared_task
+
+
+            @shared_task
+            def renew(job_id, job):
+                job.retry()  # not bound: `job` is a model with its own retry()
+
+
+            class Job:
+                def retry(self):
+                    return None
+
+                def run(self):
+                    self.retry()
+            """
+        ),
+        Valid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True)
+            def fan_out(self, ids):
+                def again():
+                    self.retry()  # a closure: not the task body itself
+
+                return [again for _ in ids]
+            """
+        ),
+    )
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = node.value
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "retry"
+        ):
+            return
+        body = task_body(self.ctx)
+        if body is None or not is_name(call.func.value, body.self_name):
+            return
+        throw = next(
+            (
+                evaluate(arg.value, self.ctx.resolve)
+                for arg in call.args
+                if arg.keyword is not None and arg.keyword.value == "throw"
+            ),
+            True,
+        )
+        text = f"{body.self_name}.retry"
+        if throw is False:
+            self.report(
+                call,
+                message=(
+                    f"`{text}(throw=False)` queues a retry and carries on: the task also "
+                    "finishes this run; return or raise right after it"
+                ),
+                severity=Severity.WARNING,
+                condition=body.bound_condition(),
+            )
+        else:
+            self.report(call, call=text, condition=body.bound_condition())
