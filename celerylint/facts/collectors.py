@@ -14,6 +14,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
+from celerylint.facts.calling import CallingCollector
 from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
@@ -35,4 +36,5 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     RuntimeImportCollector,
     TaskFactoryCollector,
     TransactionCollector,
+    CallingCollector,
 ]

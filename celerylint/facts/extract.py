@@ -24,6 +24,7 @@ from celerylint.facts.model import (
     ParamFact,
     TaskFact,
 )
+from celerylint.semantics.calls import task_arguments
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.values import Value, evaluate
@@ -245,8 +246,18 @@ class FactCollector:
             if method != "send_task":
                 return
         fn = self.ctx.function
+        shape = task_arguments(node, method, self.ctx.resolve)
         site = CallSiteFact(
-            receiver, method, tuple(args), tuple(kwargs), starred, fn.qualname if fn else None, None
+            receiver,
+            method,
+            tuple(args),
+            tuple(kwargs),
+            starred,
+            fn.qualname if fn else None,
+            None,
+            positional=shape.positional if shape is not None else None,
+            keywords=shape.keywords if shape is not None else None,
+            args_form=shape.args_form if shape is not None else "",
         )
         self._call_sites.append((site, self._want(node)))
 

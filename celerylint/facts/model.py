@@ -114,6 +114,15 @@ class CallSiteFact:
     starred: bool  # ``*args`` or ``**kwargs`` in the call
     function: str | None  # enclosing function, if any
     span: Span | None
+    #: what reaches the task, when literal (``semantics/calls.py``): the number of
+    #: positional arguments and the keyword names (``delay(a, b=1)``, ``apply_async((a,),
+    #: {"b": 1})``, ``send_task("n", args=(a,))``); None when starred or not literal
+    positional: int | None = None
+    keywords: tuple[str, ...] | None = None
+    #: how ``args`` is written (apply_async, signature, send_task): "" (absent), "tuple",
+    #: "list", "paren" (a parenthesised non-tuple: ``(x)``), "scalar" (a literal that is
+    #: not a sequence), "string", "other"
+    args_form: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,31 +199,6 @@ class RetryFact:
 
 
 @dataclass(frozen=True, slots=True)
-class RoutingLiteralFact:
-    """Where a routing string is written inside a ``*routes``/``*schedule`` value, so that
-    rules can report at it: ``role`` is ``route-key`` (a route pattern, or the source of a
-    ``re.compile`` key), ``route-queue``, ``beat-task`` or ``beat-queue``."""
-
-    role: str
-    text: str
-    span: Span | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskNameRefFact:
-    """A task named by a string: ``app.send_task("n")``, ``signature("n")``,
-    ``app.signature("n")``; ``periodic`` when the signature is passed to
-    ``add_periodic_task``. ``callee`` is the resolved callee (phase 2 checks it is an app's
-    method or Celery's ``signature``); ``span`` is the string's."""
-
-    name: str
-    callee: str
-    periodic: bool
-    function: str | None
-    span: Span | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class TaskFactoryFact:
     """A module-level name that may make Celery tasks (``semantics/tasks.py``; the index
     confirms it): an alias of a configured decorator (``retrying = shared_task(acks_late=True)``)
@@ -269,6 +253,112 @@ class LockFact:
 
 
 @dataclass(frozen=True, slots=True)
+class RoutingLiteralFact:
+    """Where a routing string is written inside a ``*routes``/``*schedule`` value, so that
+    rules can report at it: ``role`` is ``route-key`` (a route pattern, or the source of a
+    ``re.compile`` key), ``route-queue``, ``beat-task`` or ``beat-queue``."""
+
+    role: str
+    text: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskNameRefFact:
+    """A task named by a string: ``app.send_task("n")``, ``signature("n")``,
+    ``app.signature("n")``; ``periodic`` when the signature is passed to
+    ``add_periodic_task``. ``callee`` is the resolved callee (phase 2 checks it is an app's
+    method or Celery's ``signature``); ``span`` is the string's."""
+
+    name: str
+    callee: str
+    periodic: bool
+    function: str | None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultSource:
+    """Where an ``AsyncResult``-like value comes from (``semantics/results.py``).
+
+    ``kind``: ``task`` (``t.delay()``/``t.apply_async()``/``t.s().delay()``; ``ref`` is the
+    task reference, confirmed in phase 2), ``app`` (``app.send_task()``/``x.AsyncResult()``
+    on ``ref``, an app or a task), ``celery`` (Celery's own API: ``AsyncResult(id)``, a
+    called ``chain``/``group``/``chord``).
+    """
+
+    kind: str
+    ref: str | None
+    method: str  # delay, apply_async, send_task, AsyncResult, chain, group, chord ...
+    task_name: str | None = None  # ``send_task("name")``
+    ignore_result: Value = None  # the call's ``ignore_result=`` option (None when absent)
+    group: bool = False  # a ``GroupResult``/``ResultSet`` rather than one ``AsyncResult``
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerHint:
+    """Why the enclosing function may serve web requests (``semantics/handlers.py``
+    decides in phase 2, when base classes and route objects may live elsewhere)."""
+
+    view_function: bool = False  # a function taking ``request`` in a views module
+    owner: str | None = None  # the enclosing class's qualified name, for a method
+    owner_bases: tuple[str, ...] = ()  # its resolved bases
+    decorators: tuple[str, ...] = ()  # resolved decorator callees of the function
+
+
+@dataclass(frozen=True, slots=True)
+class ResultReadFact:
+    """A read of a task result: ``.get()``/``.join()``/``.wait()``/``.collect()`` (which
+    block), ``.ready()``, ``.state``, ``.result``... on a value traced to a result source
+    through local variables, comprehensions and loops (``semantics/results.py``)."""
+
+    source: ResultSource
+    read: str  # the method or attribute: get, join, state ...
+    blocking: bool
+    function: str | None  # the enclosing function's qualname
+    timeout: Value  # the blocking call's ``timeout`` (None when not given)
+    opted_out: bool  # ``disable_sync_subtasks=False`` or inside ``with allow_join_result()``
+    handler: HandlerHint | None  # set when the enclosing function may serve requests
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureFact:
+    """A task signature placed in a canvas (``semantics/canvas.py``): in a chain, group,
+    chord header or body, or a ``link=`` callback; also every ``signature("name", ...)``.
+
+    ``receives_parent``: Celery prepends the parent's result to its arguments when it runs
+    (mutable signatures only; an immutable one ignores it). ``positional``/``keywords`` are
+    the literal arguments (None when starred or not literal). ``args_form`` describes a
+    ``signature("n", args=...)`` argument like ``CallSiteFact.args_form``.
+    ``method_span`` is the ``s`` of ``.s(``/``si`` of ``.si(`` (where a fix edits).
+    """
+
+    receiver: str | None  # the task reference (``t.s()``)
+    task_name: str | None  # ``signature("name")``
+    immutable: bool | None  # None when ``immutable=`` is not a literal
+    positional: int | None
+    keywords: tuple[str, ...] | None
+    role: str  # "chain" | "group" | "chord-header" | "chord-body" | "link" | ""
+    receives_parent: bool
+    args_form: str = ""
+    chord: int = -1  # index into ``ModuleFacts.chords`` for chord headers and bodies
+    function: str | None = None
+    span: Span | None = None
+    method_span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChordFact:
+    """A chord: ``chord(header)(body)``, ``chord(header, body)``, or a group followed by
+    another signature in a chain or ``|`` pipe (Celery upgrades that to a chord)."""
+
+    kind: str  # "chord" | "group-chain"
+    function: str | None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: str
     module: str
@@ -283,8 +373,6 @@ class ModuleFacts:
     # routing literals and task names in strings (facts/routing_collect.py)
     routing_literals: tuple[RoutingLiteralFact, ...] = ()
     task_name_refs: tuple[TaskNameRefFact, ...] = ()
-    # imports in function bodies and by-name loading (facts/runtime_imports.py)
-    runtime_imports: tuple[RuntimeImportFact, ...] = ()
     # configuration (facts/config_collect.py; read through semantics/config_model.py)
     setting_writes: tuple[SettingFact, ...] = ()
     conf_writes: tuple[ConfWriteFact, ...] = ()
@@ -292,9 +380,15 @@ class ModuleFacts:
     setting_reads: tuple[str, ...] = ()  # ``settings.X``/``getattr(settings, "X")``/``app.conf.X``
     result_uses: tuple[ResultUseFact, ...] = ()
     retries: tuple[RetryFact, ...] = ()
+    # imports in function bodies and by-name loading (facts/runtime_imports.py)
+    runtime_imports: tuple[RuntimeImportFact, ...] = ()
     # tasks and transactions (facts/celery_tasks.py, facts/transactions.py)
     task_factories: tuple[TaskFactoryFact, ...] = ()
     class_members: tuple[ClassMembersFact, ...] = ()
     atomic_functions: tuple[str, ...] = ()  # module-level functions that enter ``atomic``
     tx_calls: tuple[TxCallFact, ...] = ()
     locks: tuple[LockFact, ...] = ()
+    # task results, canvases (facts/calling.py)
+    result_reads: tuple[ResultReadFact, ...] = ()
+    signatures: tuple[SignatureFact, ...] = ()
+    chords: tuple[ChordFact, ...] = ()

@@ -123,6 +123,8 @@ def collect() -> dict[str, Any]:
         "BUILTIN_TASK_NAMES": builtin_tasks,
         "WORKER_VALUE_OPTIONS": tuple(sorted(worker_value_options)),
         "CRONTAB_FIELDS": _crontab_fields(),
+        "TASK_CALL_OPTIONS": _call_options(),
+        "RESULT_BACKEND_CHORDS": _backend_chord_support(),
     }
 
 
@@ -132,6 +134,84 @@ def _crontab_fields() -> tuple[str, ...]:
 
     params = inspect.signature(crontab.__init__).parameters.values()
     return tuple(p.name for p in params if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD)
+
+
+def _call_options() -> tuple[str, ...]:
+    """Execution options ``apply_async`` understands (its documented arguments and named
+    parameters), minus the task's own ``args``/``kwargs``: passed to ``delay`` instead, they
+    become task keyword arguments (CEL607)."""
+    from celery.app.task import Task
+
+    doc = inspect.getdoc(Task.apply_async) or ""
+    section = doc.split("Arguments:", 1)[-1].split("Returns:", 1)[0]
+    names = set(re.findall(r"^    (\w+) \(", section, re.MULTILINE))
+    for name, param in inspect.signature(Task.apply_async).parameters.items():
+        if param.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            names.add(name)
+    return tuple(sorted(names - {"self", "args", "kwargs"}))
+
+
+def _backend_chord_support() -> dict[str, str]:
+    """How each result backend alias runs chords: ``native`` (it counts finished header
+    parts itself: ``implements_incr`` or its own ``apply_chord``), ``polling`` (Celery
+    falls back to the ``celery.chord_unlock`` task), or ``unsupported`` (its
+    ``ensure_chords_allowed`` raises). Read from the backend modules' source, so that
+    optional client libraries (redis, sqlalchemy ...) need not be installed."""
+    import ast
+    import importlib.util
+
+    from celery.app.backends import BACKEND_ALIASES
+
+    found: dict[str, str] = {}
+    for alias, path in sorted(BACKEND_ALIASES.items()):
+        module_name, _, class_name = path.rpartition(":") if ":" in path else path.rpartition(".")
+        spec = importlib.util.find_spec(module_name)
+        if spec is None or spec.origin is None:
+            continue
+        with open(spec.origin, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+        classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        found[alias] = _chord_verdict(class_name, classes, frozenset()) or "polling"
+    return found
+
+
+def _chord_verdict(name: str, classes: dict[str, Any], seen: frozenset[str]) -> str | None:
+    """``_backend_chord_support`` for one class: its body, then its bases (in its module's
+    source, else ``celery.backends.base``)."""
+    import ast
+
+    from celery.backends import base as backend_base
+
+    node = classes.get(name)
+    if node is None or name in seen:
+        cls = getattr(backend_base, name, None)
+        if not isinstance(cls, type):
+            return None
+        check = getattr(cls, "ensure_chords_allowed", None)
+        if check is not None and "raise" in inspect.getsource(check):
+            return "unsupported"
+        return "native" if getattr(cls, "implements_incr", False) else "polling"
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef):
+            if item.name == "ensure_chords_allowed" and any(
+                isinstance(n, ast.Raise) for n in ast.walk(item)
+            ):
+                return "unsupported"
+            if item.name == "apply_chord":
+                return "native"
+        elif (
+            isinstance(item, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "implements_incr" for t in item.targets)
+            and isinstance(item.value, ast.Constant)
+            and item.value.value is True
+        ):
+            return "native"
+    for base in node.bases:
+        base_name = base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
+        verdict = _chord_verdict(base_name, classes, seen | {name})
+        if verdict is not None:
+            return verdict
+    return None
 
 
 def _qualified(cls: type) -> str:

@@ -1,0 +1,204 @@
+"""The calling collector: task results that are read, and canvases (chains, groups,
+chords, link callbacks).
+
+Drives ``semantics/results.py`` (which names hold task results, in source order) and
+``semantics/canvas.py`` (which signature gets which parent result) over the engine's one
+traversal, and records plain facts for the calling rules (CEL601-CEL605).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import libcst as cst
+
+from celerylint.diagnostics import Span
+from celerylint.engine.context import FileContext
+from celerylint.facts.model import ChordFact, HandlerHint, ResultReadFact, SignatureFact
+from celerylint.semantics.canvas import CanvasReader, Chain, Chord, Group, Placement, Sig
+from celerylint.semantics.handlers import handler_hint
+from celerylint.semantics.results import ATTRIBUTE_READS, BLOCKING_READS, STATUS_READS, ResultFlow
+
+SpanOf = Callable[[cst.CSTNode], Span]
+
+_READ_METHODS = BLOCKING_READS | STATUS_READS
+#: calls whose ``link=`` callbacks get the caller's result
+_LINKING_METHODS = frozenset({"apply_async", "set"})
+
+Comprehension = cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp
+
+
+class CallingCollector:
+    code = "facts"
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.flow = ResultFlow(ctx)
+        self.canvas = CanvasReader(ctx.resolve)
+        self._reads: list[tuple[ResultReadFact, cst.CSTNode]] = []
+        self._signatures: list[tuple[SignatureFact, cst.CSTNode, cst.CSTNode | None]] = []
+        self._chords: list[tuple[ChordFact, cst.CSTNode]] = []
+        self._hints: dict[int, HandlerHint | None] = {}
+
+    # -- dataflow --------------------------------------------------------------------------
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self.flow.assigned([t.target for t in node.targets], node.value)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.flow.assigned([node.target], node.value)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self.flow.augmented(node.target, node.value)
+
+    def leave_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.flow.assigned([node.target], node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.flow.loop(node.target, node.iter)
+
+    def _enter_comprehension(self, node: Comprehension) -> None:
+        self.flow.enter_comprehension(node)
+
+    def _leave_comprehension(self, node: Comprehension) -> None:
+        self.flow.leave_comprehension()
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _enter_comprehension
+    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave_comprehension
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.flow.leave_function(node)
+        self._hints.pop(id(node), None)
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.flow.leave_function(node)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _hint(self) -> HandlerHint | None:
+        scope = self.ctx.function
+        if scope is None:
+            return None
+        key = id(scope.node)
+        if key not in self._hints:
+            self._hints[key] = handler_hint(self.ctx)
+        return self._hints[key]
+
+    def _read(self, node: cst.Call | cst.Attribute) -> None:
+        read = self.flow.read_at(node)
+        if read is None:
+            return
+        fn = self.ctx.function
+        fact = ResultReadFact(
+            read.source,
+            read.read,
+            read.blocking,
+            fn.qualname if fn is not None else None,
+            read.timeout,
+            read.opted_out,
+            self._hint(),
+        )
+        self.ctx.want_position(node)
+        self._reads.append((fact, node))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in ATTRIBUTE_READS:
+            self._read(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in _READ_METHODS:
+                self._read(node)
+            else:
+                self.flow.collected(node)
+                if method in _LINKING_METHODS:
+                    self._links(node, node.args)
+                elif (
+                    method == "link"
+                    and len(node.args) == 1
+                    and self.canvas.read(func.value) is not None
+                ):
+                    self._links(node, [cst.Arg(node.args[0].value, keyword=cst.Name("link"))])
+        if id(node) not in self.canvas.seen:
+            self._canvas(node)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.BitOr) and id(node) not in self.canvas.seen:
+            self._canvas(node)
+
+    # -- canvas ----------------------------------------------------------------------------
+
+    def _canvas(self, node: cst.Call | cst.BinaryOperation) -> None:
+        element = self.canvas.read(node)
+        if element is None:
+            return
+        placement = Placement()
+        if isinstance(element, Sig):
+            if element.receiver is not None:
+                return  # a lone ``t.s()`` is a call site (CallSiteFact)
+            placement.add(element, False, "")
+        elif isinstance(element, Group | Chain | Chord):
+            placement.add(element, False, "")
+        self._record(placement)
+
+    def _links(self, node: cst.Call, args: Sequence[cst.Arg]) -> None:
+        for arg in args:
+            if arg.keyword is None or arg.keyword.value != "link":
+                continue
+            value = arg.value
+            callbacks = (
+                [el.value for el in value.elements if not isinstance(el, cst.StarredElement)]
+                if isinstance(value, cst.List | cst.Tuple)
+                else [value]
+            )
+            placement = Placement()
+            for callback in callbacks:
+                placement.add(self.canvas.read(callback), True, "link")
+            self._record(placement)
+
+    def _record(self, placement: Placement) -> None:
+        fn = self.ctx.function
+        function = fn.qualname if fn is not None else None
+        first_chord = len(self._chords)
+        for kind, chord_node in placement.chords:
+            self.ctx.want_position(chord_node)
+            self._chords.append((ChordFact(kind, function), chord_node))
+        for placed in placement.placed:
+            sig = placed.sig
+            arguments = sig.arguments
+            fact = SignatureFact(
+                receiver=sig.receiver,
+                task_name=sig.task_name,
+                immutable=sig.immutable,
+                positional=arguments.positional if arguments is not None else None,
+                keywords=arguments.keywords if arguments is not None else None,
+                role=placed.role,
+                receives_parent=placed.receives_parent,
+                args_form=arguments.args_form if arguments is not None else "",
+                chord=first_chord + placed.chord if placed.chord >= 0 else -1,
+                function=function,
+            )
+            self.ctx.want_position(sig.node)
+            if sig.method is not None:
+                self.ctx.want_position(sig.method)
+            self._signatures.append((fact, sig.node, sig.method))
+
+    # -- result ----------------------------------------------------------------------------
+
+    def finish(self, span_of: SpanOf | None) -> dict[str, Any]:
+        def at(node: cst.CSTNode | None) -> Span | None:
+            return span_of(node) if node is not None and span_of is not None else None
+
+        return {
+            "result_reads": tuple(dataclasses.replace(f, span=at(n)) for f, n in self._reads),
+            "signatures": tuple(
+                dataclasses.replace(f, span=at(n), method_span=at(m))
+                for f, n, m in self._signatures
+            ),
+            "chords": tuple(dataclasses.replace(f, span=at(n)) for f, n in self._chords),
+        }

@@ -1,0 +1,440 @@
+"""How a task is called: what reaches the task, which keywords are execution options,
+and when a message becomes due or expires.
+
+``delay(*args, **kwargs)`` is ``apply_async(args, kwargs)``: every keyword given to
+``delay`` becomes a task argument, so execution options must go to ``apply_async``. The
+option names come from the installed celery (``celery_data.TASK_CALL_OPTIONS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from celerylint.diagnostics import Span
+from celerylint.semantics import celery_data
+from celerylint.semantics.values import UNKNOWN, DictValue, ListValue, Value, evaluate
+
+if TYPE_CHECKING:
+    from celerylint.facts.index import ProjectIndex, Task
+
+Resolve = Callable[[cst.BaseExpression], "str | None"]
+
+#: keywords ``apply_async`` reads as execution options (``countdown``, ``queue`` ...)
+CALL_OPTIONS: frozenset[str] = frozenset(celery_data.TASK_CALL_OPTIONS)
+#: methods whose arguments go to the task as they are written
+DIRECT_METHODS = frozenset({"delay", "delay_on_commit", "s", "si"})
+#: ``apply_async(args=None, kwargs=None, ...)`` and ``signature(args=None, kwargs=None, ...)``
+PACKED_METHODS = frozenset({"apply_async", "signature", "subtask"})
+#: ``send_task(name, args=None, kwargs=None, ...)``
+SEND_TASK = "send_task"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskArguments:
+    """What a call hands to the task, as far as the source says."""
+
+    positional: int | None  # None when starred or not literal
+    keywords: tuple[str, ...] | None  # None when ``**spread`` or not literal
+    args_form: str  # see ``CallSiteFact.args_form``
+    args_node: cst.BaseExpression | None  # the ``args`` argument of apply_async & co.
+
+
+def _packed(call: cst.Call, offset: int) -> tuple[cst.Arg | None, cst.Arg | None]:
+    """The ``args`` and ``kwargs`` arguments of apply_async (``offset`` 0) or send_task /
+    ``signature("name", ...)`` (``offset`` 1), by position or keyword."""
+    args_arg: cst.Arg | None = None
+    kwargs_arg: cst.Arg | None = None
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            continue
+        if arg.keyword is None:
+            if index == offset:
+                args_arg = arg
+            elif index == offset + 1:
+                kwargs_arg = arg
+            index += 1
+        elif arg.keyword.value == "args":
+            args_arg = arg
+        elif arg.keyword.value == "kwargs":
+            kwargs_arg = arg
+    return args_arg, kwargs_arg
+
+
+def args_form(node: cst.BaseExpression | None, value: Value) -> str:
+    """How an ``args=`` argument is written: "tuple", "list", "paren" (``(x)``: meant as
+    a one-tuple), "string", "scalar" (a literal number, bool, bytes, dict or set),
+    "other" (a name, a call ...), "" (absent or ``None``)."""
+    if node is None or value is None:
+        return ""
+    if isinstance(node, cst.Tuple):
+        return "tuple"
+    if isinstance(node, cst.List | cst.ListComp):
+        return "list"
+    if node.lpar and not isinstance(node, cst.GeneratorExp):
+        return "paren"
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
+        return "string"
+    if isinstance(node, cst.Integer | cst.Float | cst.Imaginary | cst.Dict | cst.Set):
+        return "scalar"
+    if isinstance(value, bool | int | float | bytes):
+        return "scalar"
+    if isinstance(value, str):
+        return "string"
+    return "other"
+
+
+def _count(node: cst.BaseExpression) -> int | None:
+    if isinstance(node, cst.Tuple | cst.List):
+        if any(isinstance(el, cst.StarredElement) for el in node.elements):
+            return None
+        return len(node.elements)
+    return None
+
+
+def _names(node: cst.BaseExpression, resolve: Resolve) -> tuple[str, ...] | None:
+    """Keyword names of a literal mapping: ``{"a": 1}`` or ``dict(a=1)``."""
+    if isinstance(node, cst.Dict):
+        names: list[str] = []
+        for el in node.elements:
+            if not isinstance(el, cst.DictElement) or not isinstance(el.key, cst.SimpleString):
+                return None
+            key = el.key.evaluated_value
+            if not isinstance(key, str):
+                return None
+            names.append(key)
+        return tuple(names)
+    if isinstance(node, cst.Call) and resolve(node.func) == "builtins.dict":
+        if any(arg.star or arg.keyword is None for arg in node.args):
+            return None
+        return tuple(arg.keyword.value for arg in node.args if arg.keyword is not None)
+    return None
+
+
+def task_arguments(call: cst.Call, method: str, resolve: Resolve) -> TaskArguments | None:
+    """What ``call`` (a ``.delay``/``.apply_async``/``.s``/``.si``/``.signature`` on a
+    task, or ``send_task``) passes to the task. None for other methods."""
+    if method in DIRECT_METHODS:
+        if any(arg.star for arg in call.args):
+            return TaskArguments(None, None, "", None)
+        positional = sum(1 for arg in call.args if arg.keyword is None)
+        keywords = tuple(arg.keyword.value for arg in call.args if arg.keyword is not None)
+        return TaskArguments(positional, keywords, "", None)
+    if method in PACKED_METHODS:
+        offset = 0
+    elif method == SEND_TASK:
+        offset = 1
+    else:
+        return None
+    args_arg, kwargs_arg = _packed(call, offset)
+    count: int | None = 0
+    names: tuple[str, ...] | None = ()
+    form = ""
+    args_node = args_arg.value if args_arg is not None else None
+    if args_node is not None:
+        value = evaluate(args_node, resolve)
+        form = args_form(args_node, value)
+        count = 0 if value is None else _count(args_node)
+    if kwargs_arg is not None:
+        kwargs_node = kwargs_arg.value
+        is_none = isinstance(kwargs_node, cst.Name) and kwargs_node.value == "None"
+        names = () if is_none else _names(kwargs_node, resolve)
+    return TaskArguments(count, names, form, args_node)
+
+
+def immutable_flag(call: cst.Call, method: str) -> bool | None:
+    """Whether a signature call makes an immutable signature (``.si``, or
+    ``immutable=True`` on ``.signature``/``signature()``); None when not literal."""
+    if method == "si":
+        return True
+    if method == "s":
+        return False
+    for arg in call.args:
+        if arg.star == "**":
+            return None
+        if arg.keyword is not None and arg.keyword.value == "immutable":
+            value = arg.value
+            if isinstance(value, cst.Name) and value.value in {"True", "False"}:
+                return value.value == "True"
+            return None
+    return False
+
+
+# -- when a message is due and when it expires (CEL609) ------------------------------------
+
+#: calls that return the current time
+NOW_REFS = frozenset(
+    {
+        "django.utils.timezone.now",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+    }
+)
+TIMEDELTA_REFS = frozenset({"datetime.timedelta"})
+#: ``timedelta``'s positional parameters and their length in seconds
+_TIMEDELTA_UNITS: tuple[tuple[str, float], ...] = (
+    ("days", 86400.0),
+    ("seconds", 1.0),
+    ("microseconds", 1e-6),
+    ("milliseconds", 1e-3),
+    ("minutes", 60.0),
+    ("hours", 3600.0),
+    ("weeks", 604800.0),
+)
+
+
+#: the base of moments relative to the current time
+NOW = "<now>"
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A point in time as ``base + seconds``. ``base`` is ``NOW`` for the current time
+    (and for relative seconds: ``countdown=60``), otherwise the source text of a datetime
+    expression (two moments compare only when their bases are the same)."""
+
+    base: str
+    seconds: float
+
+    def describe(self) -> str:
+        if self.base == NOW:
+            return f"{_seconds(self.seconds)} from now"
+        return f"{self.base} + {_seconds(self.seconds)}"
+
+
+def _seconds(value: float) -> str:
+    number = int(value) if float(value).is_integer() else value
+    return f"{number} s"
+
+
+def duration(node: cst.BaseExpression, resolve: Resolve) -> float | None:
+    """Seconds of a literal ``timedelta(...)``, else None."""
+    if not isinstance(node, cst.Call) or resolve(node.func) not in TIMEDELTA_REFS:
+        return None
+    total = 0.0
+    units = dict(_TIMEDELTA_UNITS)
+    for index, arg in enumerate(node.args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if index >= len(_TIMEDELTA_UNITS):
+                return None
+            unit = _TIMEDELTA_UNITS[index][1]
+        else:
+            found = units.get(arg.keyword.value)
+            if found is None:
+                return None
+            unit = found
+        value = evaluate(arg.value, resolve)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        total += value * unit
+    return total
+
+
+def _number(node: cst.BaseExpression, resolve: Resolve) -> float | None:
+    value = evaluate(node, resolve)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _base(node: cst.BaseExpression, resolve: Resolve) -> str | None:
+    if isinstance(node, cst.Call) and not node.args and resolve(node.func) in NOW_REFS:
+        return NOW
+    if isinstance(node, cst.Name | cst.Attribute):
+        parts: list[str] = []
+        current: cst.BaseExpression = node
+        while isinstance(current, cst.Attribute):
+            parts.append(current.attr.value)
+            current = current.value
+        if isinstance(current, cst.Name):
+            parts.append(current.value)
+            return ".".join(reversed(parts))
+    return None
+
+
+def moment(node: cst.BaseExpression, resolve: Resolve, *, relative: bool) -> Moment | None:
+    """The time an ``eta``/``expires``/``countdown`` value stands for, when literal.
+
+    ``relative``: a bare number means seconds from now (``countdown``, ``expires``).
+    Datetimes are ``now()`` or a name, plus or minus a literal ``timedelta``.
+    """
+    if relative:
+        seconds = _number(node, resolve)
+        if seconds is not None:
+            return Moment(NOW, seconds)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add | cst.Subtract):
+        sign = -1.0 if isinstance(node.operator, cst.Subtract) else 1.0
+        delta = duration(node.right, resolve)
+        base_node = node.left
+        if delta is None and sign > 0:
+            delta = duration(node.left, resolve)
+            base_node = node.right
+        if delta is None:
+            return None
+        base = _base(base_node, resolve)
+        return Moment(base, sign * delta) if base is not None else None
+    base = _base(node, resolve)
+    return Moment(base, 0.0) if base == NOW else None
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def expiry_conflict(call: cst.Call, resolve: Resolve) -> tuple[str, Moment, Moment] | None:
+    """(``countdown``/``eta``, start, expiry) when a call's literal ``expires`` is not
+    after the moment it becomes due, else None."""
+    expires = keyword(call, "expires")
+    if expires is None:
+        return None
+    end = moment(expires.value, resolve, relative=True)
+    if end is None:
+        return None
+    for option, relative in (("countdown", True), ("eta", False)):
+        arg = keyword(call, option)
+        if arg is None:
+            continue
+        start = moment(arg.value, resolve, relative=relative)
+        if start is None or start.base != end.base:
+            continue
+        if start.base == NOW and start.seconds <= 0:
+            continue  # due at once: nothing is delayed past the expiry
+        if end.seconds <= start.seconds:
+            return option, start, end
+    return None
+
+
+def literal_value(arg: cst.Arg | None, resolve: Resolve) -> Value:
+    """The literal value of an argument; None when absent, UNKNOWN when not literal."""
+    if arg is None:
+        return None
+    return evaluate(arg.value, resolve)
+
+
+# -- phase 2: settings that change how calls behave ----------------------------------------
+
+
+def production_setting(index: ProjectIndex, setting: str) -> tuple[Value, ...] | None:
+    """The literal values ``setting`` takes in production (one per write that reaches a
+    production configuration), or None when they cannot all be known: no configuration
+    found, an unresolved config source, an environment-driven or computed value."""
+    from celerylint.semantics.config_model import ProjectConfig
+
+    config = ProjectConfig.of(index)
+    if not config.has_sources or not config.complete:
+        return None
+    found: list[Value] = []
+    for value in config.production_values(setting):
+        if (
+            value.env_driven
+            or value.value is UNKNOWN
+            or value.op not in ("=", "init", "attr", "update")
+        ):
+            return None
+        found.append(value.value)
+    return tuple(found)
+
+
+def ignores_result(task: Task, index: ProjectIndex) -> str | None:
+    """Why ``task`` does not store its result (for messages), or None when it does or
+    when that is not known."""
+    own = task.option("ignore_result")
+    if own is True:
+        return "`ignore_result=True`"
+    if own is not None:
+        return None
+    values = production_setting(index, "task_ignore_result")
+    if values and all(v is True for v in values):
+        return "the `task_ignore_result` setting is on"
+    return None
+
+
+def checkable_task(index: ProjectIndex, ref: str | None, name: str | None = None) -> Task | None:
+    """The task a call or signature targets, by reference (``t.delay``) or by wire name
+    (``send_task("n")``, ``signature("n")``), when its signature can be trusted: not
+    wrapped by other decorators, which may change it."""
+    task: Task | None = None
+    if ref is not None:
+        task = index.task_at(ref)
+    elif name is not None:
+        found = index.tasks_by_name.get(name, [])
+        task = found[0] if len(found) == 1 else None
+    if task is None or task.fact.decorator_count > 1:
+        return None
+    return task
+
+
+@dataclass(frozen=True, slots=True)
+class BeatCall:
+    """What a beat schedule entry sends: its task name and literal arguments."""
+
+    key: str  # the entry's name in the schedule
+    task: str
+    positional: int
+    keywords: tuple[str, ...]
+    path: str
+    span: Span  # the entry's task-name string when found, else the setting
+
+
+def _literal_count(value: Value) -> int | None:
+    items = (
+        value if isinstance(value, tuple) else value.items if isinstance(value, ListValue) else None
+    )
+    if items is None or any(item is UNKNOWN for item in items):
+        return None  # a starred element hides in an unknown item
+    return len(items)
+
+
+def beat_arguments(index: ProjectIndex) -> list[BeatCall]:
+    """Every ``beat_schedule`` entry whose task name, ``args`` and ``kwargs`` are literal."""
+    from celerylint.semantics.config_model import ProjectConfig
+
+    found: list[BeatCall] = []
+    for setting in ProjectConfig.of(index).values("beat_schedule"):
+        schedule = index.value_of(setting.value)
+        if not isinstance(schedule, DictValue):
+            continue
+        facts = index.by_path.get(setting.path)
+        for key, raw in schedule.items:
+            entry = index.value_of(raw)
+            if not isinstance(key, str) or not isinstance(entry, DictValue) or not entry.complete:
+                continue
+            task = index.value_of(entry.get("task"))
+            args = index.value_of(entry.get("args"))
+            kwargs = index.value_of(entry.get("kwargs"))
+            if not isinstance(task, str):
+                continue
+            positional = 0 if args is None else _literal_count(args)
+            if positional is None:
+                continue
+            keywords: tuple[str, ...] = ()
+            if isinstance(kwargs, DictValue):
+                names = [k for k, _ in kwargs.items]
+                if not kwargs.complete or not all(isinstance(k, str) for k in names):
+                    continue
+                keywords = tuple(k for k in names if isinstance(k, str))
+            elif kwargs is not None:
+                continue
+            span = setting.span
+            if facts is not None:
+                span = next(
+                    (
+                        lit.span
+                        for lit in facts.routing_literals
+                        if lit.role == "beat-task" and lit.text == task and lit.span is not None
+                    ),
+                    span,
+                )
+            if span is not None:
+                found.append(BeatCall(key, task, positional, keywords, setting.path, span))
+    return found
