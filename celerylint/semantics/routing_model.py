@@ -302,40 +302,10 @@ class RoutingModel:
                     found.setdefault(name, []).append((queue, facts.path, site.span))
         return found
 
-    def _base_queue(self, task: Task) -> Value:
-        """``queue`` set on the task's ``base=`` class (None when unset, UNKNOWN when the
-        base cannot be followed)."""
-        base = task.option("base")
-        if base is None:
-            return None
-        if not isinstance(base, Ref):
-            return UNKNOWN
-        index = self.index
-        current: str | None = index.resolve(base.name)
-        seen: set[str] = set()
-        while current is not None and current not in seen:
-            seen.add(current)
-            if current in {"celery.Task", "celery.app.task.Task", "celery.app.Task"}:
-                return None
-            module, rest = index.split_module(current)
-            facts = index.modules.get(module or "")
-            cls = next((c for c in facts.classes if c.name == rest), None) if facts else None
-            if cls is None:
-                return UNKNOWN
-            for attr in cls.attributes:
-                if attr.name == "queue":
-                    return attr.value
-            current = index.resolve(cls.bases[0]) if len(cls.bases) == 1 else None
-            if current is None and cls.bases:
-                return UNKNOWN
-        return None
-
     def task_queue_option(self, task: Task) -> Value:
-        """The queue a task's own options send it to (``queue=``, or its base class)."""
-        queue = task.option("queue")
-        if queue is None:
-            queue = self._base_queue(task)
-        return self.follow(queue)
+        """The queue a task's own options send it to (``queue=``, an alias's or its
+        ``base=`` class's; UNKNOWN when a base the index cannot see may set it)."""
+        return self.follow(task.option("queue"))
 
     def is_routed(self, task: Task) -> bool | None:
         """Does anything send ``task`` somewhere other than the default queue? None: unknown."""

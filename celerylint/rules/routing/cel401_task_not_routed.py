@@ -144,6 +144,64 @@ class TaskNotRouted(ProjectRule):
                 """,
             }
         ),
+        # a renamed default queue that task_queues leaves out
+        Invalid(
+            files={
+                **_TASKS,
+                "proj/__init__.py": "",
+                "proj/celeryconfig.py": """
+                    from kombu import Queue
+
+                    task_default_queue = "default"
+                    task_queues = [Queue("emails"), Queue("reports")]
+                    task_routes = {"mail.tasks.*": "emails"}
+                """,
+                "reports/tasks.py": _UNROUTED_REPORT,
+            }
+        ),
+        # a worker consumes the renamed default queue
+        Valid(
+            files={
+                **_TASKS,
+                "Procfile": "worker: celery -A proj worker -Q default,emails",
+                "proj/__init__.py": "",
+                "proj/settings.py": """
+                    CELERY_TASK_DEFAULT_QUEUE = "default"
+                    CELERY_TASK_ROUTES = {"mail.tasks.*": "emails"}
+                """,
+                "reports/tasks.py": _REPORT,
+            }
+        ),
+        # the default queue comes from the environment: production may name a consumed one
+        Valid(
+            files={
+                **_TASKS,
+                "Procfile": "worker: celery -A proj worker -Q emails,reports",
+                "proj/__init__.py": "",
+                "proj/settings.py": """
+                    import os
+
+                    CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_DEFAULT_QUEUE", "default")
+                    CELERY_TASK_ROUTES = {"mail.tasks.*": "emails"}
+                """,
+                "reports/tasks.py": _REPORT,
+            }
+        ),
+        # routes set only in test settings do not count
+        Valid(
+            files={
+                **_TASKS,
+                "proj/__init__.py": "",
+                "proj/settings/__init__.py": "",
+                "proj/settings/base.py": 'CELERY_BROKER_URL = "redis://redis:6379/0"',
+                "proj/settings/test.py": """
+                    from .base import *
+
+                    CELERY_TASK_ROUTES = {"mail.tasks.*": "emails"}
+                """,
+                "reports/tasks.py": _REPORT,
+            }
+        ),
         # a worker consumes the default queue: routing a few tasks is deliberate
         Valid(
             files={
@@ -235,7 +293,7 @@ class TaskNotRouted(ProjectRule):
                         return None
 
 
-                    @shared_task(queue="exports")
+                    @shared_task(queue="exports")  # noqa: CEL805 (deprecated; still routes in Celery 5)
                     def export():
                         return None
 

@@ -104,6 +104,39 @@ class BeatUnknownTask(ProjectRule):
                 """,
             }
         ),
+        # a configuration class, and an entry added with an item assignment
+        Invalid(
+            files={
+                **_TASKS,
+                "proj/celery.py": """
+                    from celery import Celery
+
+
+                    class Config:
+                        broker_url = "redis://redis:6379/0"
+                        beat_schedule = {
+                            "nightly": {"task": "reports.tasks.build_nigthly", "schedule": 86400},  # error@29: CEL404
+                        }
+
+
+                    app = Celery("proj")
+                    app.config_from_object(Config)
+                """,
+            }
+        ),
+        Invalid(
+            files={
+                **_TASKS,
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    app.conf.beat_schedule = {
+                        "cleanup": {"task": "reports.cleanup_old", "schedule": 3600},  # error@25: CEL404
+                    }
+                """,
+            }
+        ),
         Valid(
             files={
                 **_TASKS,
