@@ -1,0 +1,1 @@
+"""CEL6xx: calling tasks, canvases and reading results."""

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from celerylint.diagnostics import Severity
+from celerylint.facts.index import ProjectIndex, Task
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.semantics.calls import ignores_result
+from celerylint.semantics.results import source_confirmed, source_task
+
+
+class IgnoredResultConsumed(ProjectRule):
+    """
+    ## What it does
+    Reports code that needs the result of a task that does not store it: a task with
+    `ignore_result=True` (on the decorator, on its base class, or through the global
+    `task_ignore_result` setting), or a call made with `apply_async(..., ignore_result=True)`,
+    whose result is then read with `.get()`, `.join()`, `.wait()`, `.ready()`, `.state`,
+    `.result` and the like, or which is used in a chord header or body (including the
+    implicit chord of `group(...) | callback`).
+
+    ## Why is this bad?
+    The result backend never hears about such a task: its state stays `PENDING`, an
+    `AsyncResult(id)` rebuilt from the id blocks forever, and in Celery 5.7 `.get()` on
+    the result of a call with `ignore_result` returns `None` at once. A chord counts its
+    header's stored results before it runs the body, so "tasks used within a chord must
+    not ignore their results" (Canvas guide, *Chords: Important Notes*).
+
+    ## Example
+    ```python
+    @shared_task(ignore_result=True)
+    def thumbnail(image_id): ...
+
+    result = thumbnail.delay(7)
+    if result.ready(): ...
+    ```
+
+    ## Use instead
+    ```python
+    @shared_task
+    def thumbnail(image_id): ...
+    ```
+
+    ## Fix safety
+    There is no fix: storing results costs backend space, so whether to store them or to
+    stop reading them is a design decision.
+    """
+
+    code = "CEL603"
+    name = "ignored-result-consumed"
+    message = "{what} ignores its result ({why}), {effect}"
+    severity = Severity.ERROR
+    examples = (
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(ignore_result=True)
+            def thumbnail(image_id):
+                return image_id
+
+
+            def make_thumbnail(image_id):
+                result = thumbnail.delay(image_id)
+                if result.ready():  # error@8: CEL603
+                    return result.result  # error@16: CEL603
+                return None
+            """
+        ),
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task
+            def render(page):
+                return page
+
+
+            def render_now(page):
+                return render.apply_async((page,), ignore_result=True).get(timeout=5)  # error@12: CEL603
+            """
+        ),
+        Invalid(
+            """
+            from celery import chord, group, shared_task
+
+
+            @shared_task(ignore_result=True)
+            def crawl(url):
+                return url
+
+
+            @shared_task
+            def summarize(pages):
+                return len(pages)
+
+
+            def crawl_all(urls):
+                chord(crawl.s(u) for u in urls)(summarize.s())  # error@11: CEL603
+                (group(crawl.s(u) for u in urls) | summarize.s()).delay()  # error@12: CEL603
+            """
+        ),
+        Valid(
+            """
+            from celery import chord, shared_task
+
+
+            @shared_task(ignore_result=True)
+            def audit(event):
+                return event
+
+
+            @shared_task
+            def crawl(url):
+                return url
+
+
+            @shared_task
+            def summarize(pages):
+                return len(pages)
+
+
+            def record(event, urls, cache):
+                audit.delay(event)  # fire and forget: fine
+                audit.delay(event).id  # the id does not need the backend
+                cache.get(event)
+                chord(crawl.s(u) for u in urls)(summarize.s())
+                return crawl.apply_async((event,), ignore_result=False).get(timeout=5)
+            """
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        for facts in index.by_path.values():
+            for read in facts.result_reads:
+                if read.span is None or not source_confirmed(read.source, index):
+                    continue
+                task = source_task(read.source, index)
+                if read.source.ignore_result is True:
+                    why = "`ignore_result=True` on this call"
+                elif task is not None and (reason := ignores_result(task, index)):
+                    why = reason
+                else:
+                    continue
+                name = _task_name(task) if task is not None else "This task"
+                effect = (
+                    f"so `.{read.read}()` never sees it finish"
+                    if read.read not in ("state", "status", "result", "info", "traceback")
+                    else f"so `.{read.read}` never sees it finish"
+                )
+                yield Finding(facts.path, read.span, {"what": name, "why": why, "effect": effect})
+            for sig in facts.signatures:
+                if sig.role not in ("chord-header", "chord-body") or sig.span is None:
+                    continue
+                if sig.receiver is not None:
+                    task = index.task_at(sig.receiver)
+                elif sig.task_name is not None:
+                    found = index.tasks_by_name.get(sig.task_name, [])
+                    task = found[0] if len(found) == 1 else None
+                else:
+                    task = None
+                if task is None or not (reason := ignores_result(task, index)):
+                    continue
+                effect = (
+                    "so the chord never sees the header finish and its body never runs"
+                    if sig.role == "chord-header"
+                    else "so the chord's result is never stored"
+                )
+                yield Finding(
+                    facts.path,
+                    sig.span,
+                    {"what": _task_name(task), "why": reason, "effect": effect},
+                )
+
+
+def _task_name(task: Task) -> str:
+    return f"`{task.fact.function.rsplit('.', 1)[-1]}`"
