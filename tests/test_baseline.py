@@ -81,13 +81,13 @@ def test_new_findings_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     _project(tmp_path)
     _cli(tmp_path, monkeypatch, "--write-baseline", "baseline.json", ".")
     # a third copy of the same line, and a different stale noqa
-    text = STALE + "x = 1\n" + STALE + STALE + "import re  # noqa: CEL3\n"
+    text = STALE + "x = 1\n" + STALE + STALE + "import re  # noqa: CEL105\n"
     _write(tmp_path, {"pkg/a.py": text, "pkg/c.py": STALE})
     code, out, err = _cli(tmp_path, monkeypatch, "--baseline", "baseline.json", ".")
     assert code == 1
     assert out.splitlines() == [
         "pkg/a.py:4:12: CEL001 Unused `noqa` directive (unused: CEL101)",
-        "pkg/a.py:5:12: CEL001 Unused `noqa` directive (unused: CEL3)",
+        "pkg/a.py:5:12: CEL001 Unused `noqa` directive (unused: CEL105)",
         "pkg/c.py:1:12: CEL001 Unused `noqa` directive (unused: CEL101)",
     ]
     assert "Found 3 errors (3 more in the baseline baseline.json not shown)." in err

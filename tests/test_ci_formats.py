@@ -38,7 +38,7 @@ def _project(tmp_path: Path) -> Path:
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     (pkg / "a.py").write_text(
-        "import os  # noqa: CEL101\nx = 'é'  # noqa: CEL2\n", encoding="utf-8"
+        "import os  # noqa: CEL101\nx = 'é'  # noqa: CEL105\n", encoding="utf-8"
     )
     (pkg / "b.py").write_text("def broken(:\n    pass\n")
     return tmp_path
