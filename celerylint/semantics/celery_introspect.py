@@ -125,6 +125,58 @@ def collect() -> dict[str, Any]:
         "CRONTAB_FIELDS": _crontab_fields(),
         "TASK_CALL_OPTIONS": _call_options(),
         "RESULT_BACKEND_CHORDS": _backend_chord_support(),
+        **_upgrade_facts(),
+    }
+
+
+def _upgrade_facts() -> dict[str, Any]:
+    """What exists in the installed celery/kombu, for the upgrade rules (CEL8xx): the names
+    removed modules' contents moved to, the loadable result backends and broker transports,
+    and the task attributes ``Task.bind`` warns about (routing options, removal in 6.0)."""
+    import importlib
+    import importlib.util
+
+    from celery.app import task as app_task
+    from celery.app.backends import BACKEND_ALIASES
+    from kombu.transport import TRANSPORT_ALIASES
+
+    def exports(name: str) -> tuple[str, ...]:
+        module = importlib.import_module(name)
+        names = getattr(module, "__all__", None)
+        if names is None:
+            names = [
+                n
+                for n, v in vars(module).items()
+                if not n.startswith("_") and getattr(v, "__module__", None) == name
+            ]
+        return tuple(sorted(n for n in names if not n.startswith("_")))
+
+    def loadable(path: str) -> bool:
+        module = path.partition(":")[0] if ":" in path else path.rpartition(".")[0]
+        try:
+            return importlib.util.find_spec(module) is not None
+        except ImportError:
+            return False
+
+    deprecated_attributes: tuple[str, ...] = ()
+    for const in app_task.Task.bind.__func__.__code__.co_consts:
+        if isinstance(const, tuple) and "queue" in const and "routing_key" in const:
+            deprecated_attributes = tuple(const)
+    return {
+        "MODULE_EXPORTS": {
+            name: exports(name) for name in ("celery", "celery.schedules", "kombu.utils.encoding")
+        },
+        "RESULT_BACKEND_MODULES": {
+            alias: path for alias, path in sorted(BACKEND_ALIASES.items()) if loadable(path)
+        },
+        "BROKER_TRANSPORTS": tuple(
+            sorted(
+                alias
+                for alias, path in TRANSPORT_ALIASES.items()
+                if isinstance(path, str) and loadable(path)
+            )
+        ),
+        "TASK_DEPRECATED_ATTRIBUTES": deprecated_attributes,
     }
 
 

@@ -144,6 +144,43 @@ class TaskNotRouted(ProjectRule):
                 """,
             }
         ),
+        # a router function simple enough to evaluate: reports.tasks.build falls through
+        Invalid(
+            files={
+                **_TASKS,
+                "Procfile": "worker: celery -A proj worker -Q emails",
+                "proj/__init__.py": "",
+                "proj/routers.py": """
+                    def route_task(name, args, kwargs, options, task=None, **kw):
+                        if name.startswith("mail."):
+                            return {"queue": "emails"}
+                        return None
+                """,
+                "proj/settings.py": 'CELERY_TASK_ROUTES = ["proj.routers.route_task"]',
+                "reports/tasks.py": _UNROUTED_REPORT,
+            }
+        ),
+        Valid(
+            files={
+                **_TASKS,
+                "Procfile": "worker: celery -A proj worker -Q emails,reports",
+                "proj/__init__.py": "",
+                "proj/routers.py": """
+                    def route_task(name, args, kwargs, options, task=None, **kw):
+                        \"\"\"Mail to the mailer, reports to the big machines.\"\"\"
+                        if name.startswith(("mail.", "notifications.")):
+                            return {"queue": "emails"}
+                        elif name in {"reports.tasks.build", "reports.tasks.export"}:
+                            return "reports"
+                """,
+                "proj/settings.py": """
+                    from proj.routers import route_task
+
+                    CELERY_TASK_ROUTES = (route_task,)
+                """,
+                "reports/tasks.py": _REPORT,
+            }
+        ),
         # a renamed default queue that task_queues leaves out
         Invalid(
             files={

@@ -1,0 +1,325 @@
+"""The fix machinery: node fixes -> minimal text edits, the fix loop, writing, the CLI."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+import pytest
+from click.testing import CliRunner
+
+from celerylint.cli import cli
+from celerylint.config import Settings
+from celerylint.diagnostics import Diagnostic, Edit, Fix, FixSafety, Severity, Span
+from celerylint.engine.edits import apply_edits, line_starts, offset, position
+from celerylint.engine.file_pass import check_file
+from celerylint.engine.fixes import (
+    apply_fixes,
+    decode_source,
+    fix_run,
+    is_applicable,
+    write_atomic,
+)
+from celerylint.engine.runner import RunRequest
+from celerylint.rules.base import FileRule
+
+# -- a toy rule that exercises every kind of replacement -----------------------------------
+
+
+class _Toy(FileRule):
+    code = "CEL999"
+    name = "toy"
+    message = "toy: {what}"
+    fix_safety = FixSafety.SAFE
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = node.value
+        is_call = isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+        if is_call and call.func.attr.value == "retry":  # type: ignore[attr-defined]
+            self.report(node, what="raise", fix=self.fix({node: cst.Raise(exc=call)}, "raise"))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.module, cst.Name) and node.module.value == "old":
+            assert not isinstance(node.names, cst.ImportStar)
+            first = node.names[0]
+            self.report(node, what="remove", fix=self.fix({first: cst.RemoveFromParent()}, "rm"))
+
+    def visit_Pass(self, node: cst.Pass) -> None:
+        line = cst.parse_statement("import os\n")
+        stmt = self.ctx.module_node.body[-1]
+        assert isinstance(stmt, cst.FunctionDef)
+        body = stmt.body
+        assert isinstance(body, cst.IndentedBlock)
+        inner = body.body[-1]
+        assert isinstance(inner, cst.If)
+        target = inner.body.body[-1]
+        self.report(
+            node,
+            what="insert",
+            fix=self.fix({target: cst.FlattenSentinel([line, target])}, "ins", FixSafety.UNSAFE),
+        )
+
+
+SOURCE = """\
+# header comment
+from old import a, b  # keep me
+def f(self):
+    if True:
+        # a comment
+        self.retry(countdown=1,   y=2)  # trailing
+        pass
+"""
+
+
+def _toy_fixes() -> dict[str, Fix]:
+    result = check_file("x.py", SOURCE.encode(), "x", False, [(_Toy, None)])
+    return {d.message.split(": ")[1]: d.fix for d in result.diagnostics if d.fix is not None}
+
+
+def test_node_fixes_become_minimal_edits() -> None:
+    fixes = _toy_fixes()
+    assert fixes["raise"].edits == (Edit("raise ", Span(6, 9, 6, 9)),)
+    assert fixes["remove"].edits == (Edit("", Span(2, 17, 2, 20)),)
+    assert fixes["insert"].safety is FixSafety.UNSAFE
+    assert apply_edits(SOURCE, fixes["raise"].edits) == SOURCE.replace(
+        "        self.retry", "        raise self.retry"
+    )
+    assert apply_edits(SOURCE, fixes["remove"].edits).splitlines()[1] == (
+        "from old import b  # keep me"
+    )
+    inserted = apply_edits(SOURCE, fixes["insert"].edits).splitlines()
+    assert inserted[5:8] == [
+        "        self.retry(countdown=1,   y=2)  # trailing",
+        "        import os",
+        "        pass",
+    ]
+
+
+def test_files_that_do_not_round_trip_get_no_fixes() -> None:
+    source = SOURCE.replace("\n", "\r")  # lone CR line endings: libcst rewrites them
+    result = check_file("x.py", source.encode(), "x", False, [(_Toy, None)])
+    assert result.diagnostics and all(d.fix is None for d in result.diagnostics)
+
+
+def test_positions_round_trip() -> None:
+    text = "a = 1\r\nbb = 2\nc\n"
+    starts = line_starts(text)
+    for i in range(len(text)):
+        assert offset(starts, *position(starts, i)) == i
+
+
+def _diag(fix: Fix, line: int = 1) -> Diagnostic:
+    return Diagnostic("CEL999", "m", "x.py", Span(line, 1, line, 1), Severity.ERROR, fix)
+
+
+def test_overlapping_fixes_wait_for_the_next_round() -> None:
+    text = "abcdef\n"
+    first = Fix("1", FixSafety.SAFE, (Edit("X", Span(1, 2, 1, 4)),))
+    overlapping = Fix("2", FixSafety.SAFE, (Edit("Y", Span(1, 3, 1, 5)),))
+    touching = Fix("3", FixSafety.SAFE, (Edit("Z", Span(1, 4, 1, 4)),))
+    later = Fix("4", FixSafety.SAFE, (Edit("W", Span(1, 6, 1, 7)),))
+    same = Fix("5", FixSafety.SAFE, first.edits)
+    new, applied = apply_fixes(
+        text, [_diag(first), _diag(overlapping), _diag(touching), _diag(later), _diag(same)]
+    )
+    assert new == "aXdeW\n"
+    assert {d.fix.message for d in applied if d.fix} == {"1", "4", "5"}
+
+
+def test_applicability() -> None:
+    safe = Fix("s", FixSafety.SAFE, (Edit("", Span(1, 1, 1, 1)),))
+    unsafe = Fix("u", FixSafety.UNSAFE, (Edit("", Span(1, 1, 1, 1)),))
+    assert is_applicable(safe, False) and is_applicable(safe, True)
+    assert not is_applicable(unsafe, False) and is_applicable(unsafe, True)
+    assert not is_applicable(None, True)
+    assert not is_applicable(Fix("e", FixSafety.SAFE, ()), True)
+
+
+def test_decode_keeps_bom_and_coding() -> None:
+    text, encoding = decode_source("x = 'é'\n".encode("utf-8-sig"))
+    assert text == "x = 'é'\n" and encoding == "utf-8-sig"
+    assert (text.encode(encoding)).startswith(b"\xef\xbb\xbf")
+    latin = "# -*- coding: latin-1 -*-\nx = 'é'\n".encode("latin-1")
+    assert decode_source(latin)[1] == "iso-8859-1"
+
+
+def test_write_atomic_keeps_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "m.py"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    write_atomic(str(target), b"new\n")
+    assert target.read_text() == "new\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["m.py"]
+
+
+def test_write_atomic_follows_symlinks(tmp_path: Path) -> None:
+    real = tmp_path / "real.py"
+    real.write_text("old\n")
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    write_atomic(str(link), b"new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+
+
+# -- the loop, on a real rule (CEL801) -----------------------------------------------------
+
+LEGACY = """\
+from celery.task import task, periodic_task  # legacy
+from celery.task.schedules import crontab
+
+
+@task(ignore_result=True)
+def cleanup():
+    return crontab
+"""
+
+FIXED = """\
+from celery.task import periodic_task  # legacy
+from celery import shared_task as task
+from celery.schedules import crontab
+
+
+@task(ignore_result=True)
+def cleanup():
+    return crontab
+"""
+
+
+def _request(root: Path, **kwargs: Any) -> RunRequest:
+    return RunRequest([root], Settings(root=root), frozenset({"CEL801"}), jobs=1, cwd=root)
+
+
+def test_fix_run_fixes_in_memory_and_reports_what_is_left(tmp_path: Path) -> None:
+    (tmp_path / "legacy.py").write_text(LEGACY)
+    result = fix_run(_request(tmp_path))
+    assert [f.fixed for f in result.files] == [FIXED]
+    assert result.fixed == 2 and not result.problems
+    assert [d.message.split("`")[1] for d in result.report.diagnostics] == [
+        "celery.task.periodic_task"
+    ]
+    assert (tmp_path / "legacy.py").read_text() == LEGACY  # nothing written here
+
+
+def _cli(*args: str, cwd: Path, stdin: str | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(cli, list(args), input=stdin)
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_fix_writes_and_second_run_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY)
+    code, out, err = _cli("--fix", "--select", "CEL801", ".", cwd=tmp_path)
+    assert code == 1  # periodic_task has no replacement: one finding remains
+    assert path.read_text() == FIXED
+    assert "Found 3 errors (2 fixed, 1 remaining)." in err
+    assert "legacy.py:1:25: CEL801 `celery.task.periodic_task`" in out
+    code, out, err = _cli("--fix", "--select", "CEL801", ".", cwd=tmp_path)
+    assert path.read_text() == FIXED
+    assert "Found 1 error." in err
+
+
+def test_cli_marks_fixable_findings_and_counts_them(tmp_path: Path) -> None:
+    (tmp_path / "legacy.py").write_text(LEGACY)
+    code, out, err = _cli("--select", "CEL801", ".", cwd=tmp_path)
+    assert code == 1
+    assert out.count("[*]") == 2
+    assert "[*] 2 fixable with the `--fix` option." in err
+    code, out, err = _cli("--select", "CEL801", "--statistics", ".", cwd=tmp_path)
+    assert "3\tCEL801\t[-] removed-task-module" in out
+
+
+def test_cli_diff_writes_nothing_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY)
+    code, out, err = _cli("--diff", "--select", "CEL801", ".", cwd=tmp_path)
+    assert code == 1
+    assert out.startswith("--- a/legacy.py\n+++ b/legacy.py\n")
+    assert "+from celery import shared_task as task\n" in out
+    assert "Would fix 2 errors." in err
+    assert path.read_text() == LEGACY
+    path.write_text(FIXED)
+    code, out, err = _cli("--diff", "--select", "CEL801", ".", cwd=tmp_path)
+    assert (code, out) == (0, "")
+
+
+def test_cli_fix_only_reports_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY)
+    code, out, err = _cli("--fix-only", "--select", "CEL801", ".", cwd=tmp_path)
+    assert (code, out) == (0, "")
+    assert "Fixed 2 errors." in err
+    assert path.read_text() == FIXED
+
+
+def test_cli_fix_stdin_prints_the_fixed_source(tmp_path: Path) -> None:
+    code, out, err = _cli(
+        "--fix",
+        "--select",
+        "CEL801",
+        "--stdin-filename",
+        "legacy.py",
+        "-",
+        cwd=tmp_path,
+        stdin=LEGACY,
+    )
+    assert out == FIXED
+    assert "CEL801" in err and code == 1
+
+
+def test_a_fix_that_breaks_the_code_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celerylint.engine import fixes as fixes_module
+
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY)
+    original = fixes_module.apply_fixes
+
+    def broken(text: str, diagnostics: Any) -> Any:
+        new, applied = original(text, diagnostics)
+        return new.replace("from celery import", "from celery imp0rt"), applied
+
+    monkeypatch.setattr(fixes_module, "apply_fixes", broken)
+    _, _, err = _cli("--fix", "--select", "CEL801", ".", cwd=tmp_path)
+    # the broken fix is dropped and reported; the other one is still applied
+    assert "imp0rt" not in path.read_text()
+    assert "from celery.schedules import crontab" in path.read_text()
+    assert "the fix for CEL801 would produce invalid code" in err
+
+
+def test_pre_commit_hooks_declare_check_and_fix() -> None:
+    import yaml  # type: ignore[import-untyped]
+
+    hooks = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
+    )
+    by_id = {h["id"]: h for h in hooks}
+    assert by_id["celerylint-fix"]["entry"] == "celerylint --fix"
+    for hook in (by_id["celerylint"], by_id["celerylint-fix"]):
+        assert hook["language"] == "python" and hook["types"] == ["python"]
+        assert hook["require_serial"] is True
+
+
+def test_module_entry_point_fix(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY)
+    done = subprocess.run(
+        [sys.executable, "-m", "celerylint", "--fix", "--select", "CEL801", "legacy.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    assert path.read_text() == FIXED
