@@ -12,6 +12,7 @@ INSTALLED_APPS = [
     "billing",
     "reports",
     "notifications",
+    "inventory",
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}
 

@@ -11,6 +11,7 @@ CELERY_TASK_QUEUES = (
     Queue("billing"),
     Queue("reports"),
     Queue("exports"),
+    Queue("inventory"),
 )
 CELERY_TASK_ROUTES = {
     "shop.*": {"queue": "shop"},
@@ -21,6 +22,7 @@ CELERY_TASK_ROUTES = {
     "billing.tasks.charge_invoices": {"queue": "billing", "priority": 9},  # error: CEL402
     "reports.*": {"queue": "reports"},
     "backoffice.*": {"queue": "exports"},
+    "inventory.*": {"queue": "inventory"},
 }
 
 CELERY_BEAT_SCHEDULE = {
