@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -26,7 +27,9 @@ from celerylint.semantics.routing import (
     parse_routes,
     queue_consumed,
 )
+from celerylint.semantics.routing_model import RoutingModel, routing_model
 from celerylint.semantics.values import Value, evaluate
+from celerylint.testing import index_project, write_files
 
 NAMES = [
     "proj.tasks.add",
@@ -223,3 +226,85 @@ def test_hints_and_suggestions() -> None:
     assert did_you_mean("zzz", ["reports.tasks.nightly_report"]) is None
     assert names_project_module("proj.tasks.*", {"proj"})
     assert not names_project_module("vendor.tasks.x", {"proj"})
+
+
+ROUTERS = '''
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """Route by app."""
+    if name.startswith(("mail.", "notifications.")):
+        return {"queue": "emails"}
+    elif name in {"reports.tasks.build", "reports.tasks.export"}:
+        return "reports"
+    elif name == "reports.tasks.ignore" or name.endswith(".local"):
+        return None
+    else:
+        return {"exchange": "misc", "routing_key": "misc"}
+
+
+def only_mail(name, *args, **kwargs):
+    if name.startswith("mail."):
+        return {"queue": QUEUE}
+
+
+def dynamic(name, args, kwargs, options, task=None, **kw):
+    return {"queue": name.split(".")[0]}
+
+
+def logs(name, args, kwargs, options, task=None, **kw):
+    print(name)
+    return "q"
+'''
+
+
+def _model(tmp_path: Path, routes: str) -> RoutingModel:
+    write_files(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/routers.py": ROUTERS,
+            "proj/settings.py": (
+                f"from proj.routers import only_mail\n\nCELERY_TASK_ROUTES = {routes}\n"
+            ),
+        },
+    )
+    return routing_model(index_project(tmp_path))
+
+
+def test_router_function_is_evaluated(tmp_path: Path) -> None:
+    (source,) = _model(tmp_path, '("proj.routers.route_task",)').route_sources
+    routes = source.routes
+    assert routes.opaque is None
+
+    def queue(name: str) -> str | None:
+        found = routes.lookup(name)
+        assert isinstance(found, RouteEntry), name
+        return found.route.queue
+
+    assert queue("mail.tasks.send") == "emails"
+    assert queue("notifications.tasks.push") == "emails"
+    assert queue("reports.tasks.export") == "reports"
+    assert queue("shop.tasks.x") is None  # routed by exchange
+    assert routes.lookup("reports.tasks.ignore") is None
+    assert routes.lookup("x.local") is None
+
+
+def test_router_function_by_reference_and_fallthrough(tmp_path: Path) -> None:
+    (source,) = _model(tmp_path, '[only_mail, {"reports.*": "reports"}]').route_sources
+    routes = source.routes
+    mail = routes.lookup("mail.tasks.send")
+    assert isinstance(mail, RouteEntry) and not mail.route.known  # ``QUEUE`` is unknown
+    reports = routes.lookup("reports.tasks.build")
+    assert isinstance(reports, RouteEntry) and reports.route.queue == "reports"
+    assert routes.lookup("shop.tasks.x") is None
+
+
+@pytest.mark.parametrize("router", ["logs", "missing"])
+def test_router_functions_that_cannot_be_evaluated(tmp_path: Path, router: str) -> None:
+    (source,) = _model(tmp_path, f'"proj.routers.{router}"').route_sources
+    assert source.routes.opaque is not None
+
+
+def test_router_function_with_a_computed_queue(tmp_path: Path) -> None:
+    (source,) = _model(tmp_path, '"proj.routers.dynamic"').route_sources
+    found = source.routes.lookup("reports.tasks.build")
+    assert isinstance(found, RouteEntry) and not found.route.known  # routed, queue unknown

@@ -264,6 +264,24 @@ class RoutingLiteralFact:
 
 
 @dataclass(frozen=True, slots=True)
+class RouterBranch:
+    """One branch of a router function: ``tests`` are alternatives on the task name
+    (``("eq", ("a", "b"))``, ``("startswith", ("reports.",))``, ``("endswith", ...)``),
+    None for unconditional; ``result`` is the literal returned (None: no route)."""
+
+    tests: tuple[tuple[str, tuple[str, ...]], ...] | None
+    result: Value
+
+
+@dataclass(frozen=True, slots=True)
+class RouterFunctionFact:
+    """A module-level function simple enough to evaluate as a ``task_routes`` router."""
+
+    name: str
+    branches: tuple[RouterBranch, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TaskNameRefFact:
     """A task named by a string: ``app.send_task("n")``, ``signature("n")``,
     ``app.signature("n")``; ``periodic`` when the signature is passed to
@@ -373,6 +391,7 @@ class ModuleFacts:
     # routing literals and task names in strings (facts/routing_collect.py)
     routing_literals: tuple[RoutingLiteralFact, ...] = ()
     task_name_refs: tuple[TaskNameRefFact, ...] = ()
+    router_functions: tuple[RouterFunctionFact, ...] = ()
     # configuration (facts/config_collect.py; read through semantics/config_model.py)
     setting_writes: tuple[SettingFact, ...] = ()
     conf_writes: tuple[ConfWriteFact, ...] = ()

@@ -13,14 +13,21 @@ signature passed to ``add_periodic_task``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
-from celerylint.facts.model import RoutingLiteralFact, TaskNameRefFact
+from celerylint.facts.model import (
+    RouterBranch,
+    RouterFunctionFact,
+    RoutingLiteralFact,
+    TaskNameRefFact,
+)
+from celerylint.semantics.names import function_parameters
+from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate
 
 SpanOf = Callable[[cst.CSTNode], Span]
 
@@ -63,6 +70,106 @@ def _elements(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     return []
 
 
+def _name_test(
+    test: cst.BaseExpression, param: str
+) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """``name == "x"``, ``name in {...}``, ``name.startswith(("a", "b"))``, joined by
+    ``or``: (op, strings) alternatives; None for any other test."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        either = _name_test(test.left, param)
+        other = _name_test(test.right, param)
+        return either + other if either is not None and other is not None else None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        operator = target.operator
+        left, right = test.left, target.comparator
+        if isinstance(operator, cst.Equal):
+            if isinstance(right, cst.Name) and right.value == param:
+                left, right = right, left
+            text = _string(right)
+            if isinstance(left, cst.Name) and left.value == param and text is not None:
+                return (("eq", (text,)),)
+        elif isinstance(operator, cst.In) and isinstance(left, cst.Name) and left.value == param:
+            items = [_string(e) for e in _elements(right)]
+            if items and all(i is not None for i in items):
+                return (("eq", tuple(i for i in items if i is not None)),)
+        return None
+    if (
+        isinstance(test, cst.Call)
+        and isinstance(test.func, cst.Attribute)
+        and isinstance(test.func.value, cst.Name)
+        and test.func.value.value == param
+        and test.func.attr.value in {"startswith", "endswith"}
+        and len(test.args) == 1
+        and not test.args[0].keyword
+        and not test.args[0].star
+    ):
+        arg = test.args[0].value
+        single = _string(arg)
+        items = [single] if single is not None else [_string(e) for e in _elements(arg)]
+        if items and all(i is not None for i in items):
+            return ((test.func.attr.value, tuple(i for i in items if i is not None)),)
+    return None
+
+
+def _returned(body: cst.BaseSuite, resolve: Callable[[cst.BaseExpression], str | None]) -> Value:
+    """The literal a block returns when it is just ``return <literal>``; else UNKNOWN."""
+    smalls: Sequence[cst.BaseSmallStatement]
+    if isinstance(body, cst.IndentedBlock):
+        if len(body.body) != 1 or not isinstance(body.body[0], cst.SimpleStatementLine):
+            return UNKNOWN
+        smalls = body.body[0].body
+    elif isinstance(body, cst.SimpleStatementSuite):
+        smalls = body.body
+    else:
+        return UNKNOWN
+    if len(smalls) != 1 or not isinstance(smalls[0], cst.Return):
+        return UNKNOWN
+    ret = smalls[0]
+    return evaluate(ret.value, resolve) if ret.value is not None else None
+
+
+def router_summary(
+    node: cst.FunctionDef, resolve: Callable[[cst.BaseExpression], str | None]
+) -> tuple[RouterBranch, ...] | None:
+    """The branches of a function simple enough to evaluate as a task router (``if``
+    tests on its first parameter returning literals), else None."""
+    params = list(function_parameters(node.params))
+    if not params or not isinstance(node.body, cst.IndentedBlock):
+        return None
+    param = params[0].name.value
+    branches: list[RouterBranch] = []
+    for index, statement in enumerate(node.body.body):
+        if isinstance(statement, cst.SimpleStatementLine):
+            small = statement.body[0] if len(statement.body) == 1 else None
+            if index == 0 and isinstance(small, cst.Expr) and _string(small.value) is not None:
+                continue  # the docstring
+            if isinstance(small, cst.Pass):
+                continue
+            if isinstance(small, cst.Return):
+                result = evaluate(small.value, resolve) if small.value is not None else None
+                branches.append(RouterBranch(None, result))
+                return tuple(branches) if _literal_results(branches) else None
+            return None
+        if not isinstance(statement, cst.If):
+            return None
+        current: cst.If | cst.Else | None = statement
+        while isinstance(current, cst.If):
+            tests = _name_test(current.test, param)
+            if tests is None:
+                return None
+            branches.append(RouterBranch(tests, _returned(current.body, resolve)))
+            current = current.orelse
+        if isinstance(current, cst.Else):
+            branches.append(RouterBranch(None, _returned(current.body, resolve)))
+    branches.append(RouterBranch(None, None))  # falling off the end returns None
+    return tuple(branches) if _literal_results(branches) else None
+
+
+def _literal_results(branches: list[RouterBranch]) -> bool:
+    return all(b.result is None or isinstance(b.result, str | DictValue) for b in branches)
+
+
 class RoutingCollector:
     code = "facts"
 
@@ -71,6 +178,15 @@ class RoutingCollector:
         self._literals: list[tuple[RoutingLiteralFact, cst.CSTNode]] = []
         self._names: list[tuple[TaskNameRefFact, cst.CSTNode]] = []
         self._periodic: set[int] = set()  # signature calls passed to add_periodic_task
+        self._routers: list[RouterFunctionFact] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        ctx = self.ctx
+        if len(ctx.functions) != 1 or ctx.classes or node.decorators or node.asynchronous:
+            return
+        branches = router_summary(node, ctx.resolve)
+        if branches is not None:
+            self._routers.append(RouterFunctionFact(node.name.value, branches))
 
     def _literal(self, role: str, node: cst.BaseExpression) -> None:
         text = _string(node)
@@ -239,4 +355,5 @@ class RoutingCollector:
         return {
             "routing_literals": tuple(place(f, n) for f, n in self._literals),
             "task_name_refs": tuple(place(f, n) for f, n in self._names),
+            "router_functions": tuple(self._routers),
         }

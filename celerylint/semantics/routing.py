@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from celerylint.facts.model import RouterBranch
 from celerylint.semantics import celery_data
 from celerylint.semantics.values import CallValue, DictValue, ListValue, Ref, Value
 
@@ -150,6 +151,36 @@ class MapRoute:
         return None
 
 
+@dataclass(frozen=True)
+class FunctionRouter:
+    """A router function simple enough to evaluate: branches of (name tests, result) in
+    order, as ``facts.model.RouterBranch`` records them."""
+
+    path: str  # the import path it is configured by
+    branches: tuple[RouterBranch, ...]
+
+    def lookup(self, name: str, follow: Follow = _same) -> RouteEntry | None:
+        for branch in self.branches:
+            if branch.tests is not None and not any(
+                _passes(op, values, name) for op, values in branch.tests
+            ):
+                continue
+            if branch.result is None:
+                return None
+            return RouteEntry(f"{self.path}()", KeyKind.EXACT, destination(branch.result, follow))
+        return None
+
+
+def _passes(op: str, values: tuple[str, ...], name: str) -> bool:
+    if op == "eq":
+        return name in values
+    if op == "startswith":
+        return name.startswith(values)
+    if op == "endswith":
+        return name.endswith(values)
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class OpaqueRouter:
     """A router whose answers we cannot compute (a function, an import path, a dynamic table)."""
@@ -157,7 +188,7 @@ class OpaqueRouter:
     description: str
 
 
-Router = MapRoute | OpaqueRouter
+Router = MapRoute | FunctionRouter | OpaqueRouter
 
 
 @dataclass(frozen=True)
@@ -165,10 +196,11 @@ class Routes:
     """An evaluated ``task_routes`` setting: routers in the order Celery consults them."""
 
     routers: tuple[Router, ...] = ()
+    follow: Follow = field(default=_same, compare=False)
 
     @property
     def empty(self) -> bool:
-        return not any(isinstance(r, OpaqueRouter) or r.entries for r in self.routers)
+        return not any(not isinstance(r, MapRoute) or r.entries for r in self.routers)
 
     @property
     def opaque(self) -> OpaqueRouter | None:
@@ -176,7 +208,7 @@ class Routes:
         for router in self.routers:
             if isinstance(router, OpaqueRouter):
                 return router
-            if not router.complete:
+            if isinstance(router, MapRoute) and not router.complete:
                 return OpaqueRouter("a route table with entries that cannot be evaluated")
         return None
 
@@ -191,6 +223,11 @@ class Routes:
         for router in self.routers:
             if isinstance(router, OpaqueRouter):
                 return router
+            if isinstance(router, FunctionRouter):
+                found = router.lookup(name, self.follow)
+                if found is not None:
+                    return found
+                continue
             found = router.lookup(name)
             if found is not None:
                 return found
@@ -241,18 +278,26 @@ def _pairs(items: Sequence[Value], follow: Follow) -> tuple[list[tuple[Value, Va
     return pairs, complete
 
 
-def _router(value: Value, follow: Follow, describe: Callable[[str], str]) -> Router:
-    value = follow(value)
+#: finds an evaluable router for an import path (``"proj.routers.route_task"``) or None
+RouterLookup = Callable[[str], "FunctionRouter | None"]
+
+
+def _router(value: Value, follow: Follow, router_for: RouterLookup | None) -> Router:
+    if isinstance(value, Ref | str):
+        path = value.name if isinstance(value, Ref) else value
+        found = router_for(path.replace(":", ".")) if router_for is not None else None
+        if found is not None:
+            return found
+        resolved = follow(value) if isinstance(value, Ref) else value
+        if isinstance(resolved, Ref | str):
+            return OpaqueRouter(f"the router `{path}`")
+        value = resolved
     if isinstance(value, DictValue):
         return _map_route(value.items, value.complete, follow)
     if isinstance(value, ListValue | tuple):
         items = value.items if isinstance(value, ListValue) else value
         pairs, complete = _pairs(items, follow)
         return _map_route(pairs, complete, follow)
-    if isinstance(value, str):
-        return OpaqueRouter(describe(value))
-    if isinstance(value, Ref):
-        return OpaqueRouter(f"the router `{value.name}`")
     if isinstance(value, CallValue):
         return OpaqueRouter(f"the router `{value.func}(...)`")
     return OpaqueRouter("a route table that cannot be evaluated")
@@ -261,29 +306,26 @@ def _router(value: Value, follow: Follow, describe: Callable[[str], str]) -> Rou
 def parse_routes(
     value: Value,
     follow: Follow = _same,
-    string_router: Callable[[str], Router] | None = None,
+    router_for: RouterLookup | None = None,
 ) -> Routes:
     """Evaluate a ``task_routes`` value the way ``celery.app.routes.prepare`` expands it.
 
-    ``follow`` resolves references to module constants; ``string_router`` may turn an
-    import-path router into a ``MapRoute`` when its function can be evaluated (else opaque).
+    ``follow`` resolves references to module constants; ``router_for`` may turn a router
+    given by import path or as a function into a ``FunctionRouter`` (else it is opaque).
     """
+    if isinstance(value, Ref) and router_for is not None:
+        found = router_for(value.name)
+        if found is not None:
+            return Routes((found,), follow)
     value = follow(value)
     if value is None:
-        return Routes(())
+        return Routes((), follow)
     items: Sequence[Value]
     if isinstance(value, ListValue | tuple):
         items = value.items if isinstance(value, ListValue) else value
     else:
         items = (value,)
-    routers: list[Router] = []
-    for item in items:
-        item = follow(item)
-        if isinstance(item, str) and string_router is not None:
-            routers.append(string_router(item))
-        else:
-            routers.append(_router(item, follow, lambda path: f"the router `{path}`"))
-    return Routes(tuple(routers))
+    return Routes(tuple(_router(item, follow, router_for) for item in items), follow)
 
 
 # -- queues ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from celerylint.semantics.routing import (
     CREATE_MISSING_QUEUES,
     DEFAULT_QUEUE,
     DeclaredQueues,
+    FunctionRouter,
     OpaqueRouter,
     RouteEntry,
     Routes,
@@ -69,6 +70,8 @@ def _written_part(value: ConfigValue) -> Value:
     if value.env_driven:
         return UNKNOWN
     literal = value.value
+    if literal is UNKNOWN and isinstance(value.written, Ref):
+        literal = value.written  # a function (a router) rather than a constant
     if value.unit is None or value.op in {"=", "update", "+=", "extend"}:
         return literal
     if value.op == "item":
@@ -142,10 +145,20 @@ class RoutingModel:
             value = found.value
         return UNKNOWN
 
+    def router_for(self, path: str) -> FunctionRouter | None:
+        """The project function ``path`` names, when it can be evaluated as a router."""
+        module, rest = self.index.split_module(self.index.resolve(path))
+        if module is None or not rest or "." in rest:
+            return None
+        for found in self.index.modules[module].router_functions:
+            if found.name == rest:
+                return FunctionRouter(path, found.branches)
+        return None
+
     @cached_property
     def route_sources(self) -> tuple[RouteSource, ...]:
         return tuple(
-            RouteSource(source, parse_routes(source.value, self.follow))
+            RouteSource(source, parse_routes(source.value, self.follow, self.router_for))
             for source in self.settings["task_routes"]
         )
 
@@ -337,12 +350,8 @@ class RoutingModel:
 
     @cached_property
     def routes_anything(self) -> bool:
-        """Does the project route tasks at all (a route, a ``queue=`` anywhere)?"""
-        return next(self.queue_uses(), None) is not None or any(
-            self.names.matching(entry) is True
-            for source in self.route_sources
-            for entry in source.routes.entries()
-        )
+        """Does the project send any of its tasks somewhere other than the default queue?"""
+        return any(self.is_routed(task) for task in self.index.tasks)
 
     def queue_uses(self) -> Iterator[QueueUse]:
         """Every place that sends the project's tasks to a named queue (routes and calls
