@@ -389,3 +389,49 @@ async def test_closing_a_buffer_returns_to_the_file_on_disk(
     )
     await _until(client, models, lambda d: "CEL101" in _codes(d), "back to the saved file")
     await _until(client, tasks, lambda d: not d, "closed buffer cleared")
+
+
+RETRYING = """
+    from celery import shared_task
+
+
+    @shared_task(bind=True)
+    def sync_user(self, user_id):
+        if not ready(user_id):
+            self.retry(countdown=30)
+        if user_id < 0:
+            self.retry(countdown=60)
+        return push(user_id)
+"""
+
+
+@pytest.mark.asyncio
+async def test_fix_and_fix_all_code_actions_apply(workspace: tuple[LanguageClient, Path]) -> None:
+    client, root = workspace
+    path = root / "shop" / "sync.py"
+    text = _text(RETRYING)
+    path.write_text(text, encoding="utf-8")
+    uri = _open(client, path, text)
+    found = await _until(client, uri, lambda d: _codes(d) == ["CEL202", "CEL202"], "two CEL202")
+    first = min(found, key=lambda d: d.range.start.line)
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=first.range,
+            context=lsp.CodeActionContext(diagnostics=[first]),
+        )
+    )
+    assert actions is not None
+    by_kind = {a.kind: a for a in actions if isinstance(a, lsp.CodeAction)}
+    quick = [a for a in actions if isinstance(a, lsp.CodeAction) and a.is_preferred]
+    assert [a.title for a in quick] == ["celerylint (CEL202): Raise the retry"]
+    assert quick[0].edit is not None
+    one = _apply(text, quick[0].edit, uri)
+    assert one.count("raise self.retry(") == 1
+    fix_all = by_kind["source.fixAll.celerylint"]
+    assert fix_all.title == "celerylint: Fix all safe fixes in this file"
+    assert fix_all.edit is not None
+    fixed = _apply(text, fix_all.edit, uri)
+    assert fixed.count("raise self.retry(") == 2
+    _change(client, uri, fixed)
+    await _until(client, uri, lambda d: not d, "no findings after fix-all")
