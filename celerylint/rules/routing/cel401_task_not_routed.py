@@ -54,9 +54,11 @@ class TaskNotRouted(ProjectRule):
     tasks but neither worker commands nor `task_queues` can be found to tell. It stays
     **silent** when a worker is known to consume the default queue (routing a few heavy
     tasks and letting the rest default is a common, deliberate setup), when the project
-    routes nothing at all, and when a router function or a dynamic route table makes the
-    routing unknowable. Set `strict-routing = true` in `[tool.celerylint]` to flag every
-    task without an explicit route.
+    routes nothing at all, and when a router it cannot evaluate (a dynamic route table,
+    a router class, a function doing more than `if` tests on the task name that return
+    literals) or a configuration source it cannot follow makes the routing unknowable.
+    Set `strict-routing = true` in `[tool.celerylint]` to flag every task without an
+    explicit route.
 
     ## Why is this bad?
     Celery sends an unrouted task to `task_default_queue`. When workers only consume the
