@@ -662,7 +662,9 @@ def _path(uri: str) -> str | None:
     if not uri.startswith("file:"):
         return None
     path = to_fs_path(uri)
-    return os.path.abspath(path) if path else None
+    # symbolic links resolved, as the project scan sees them (a buffer and its file on
+    # disk must be one entry of the index)
+    return os.path.realpath(path) if path else None
 
 
 def _is_python(uri: str, language_id: str | None) -> bool:

@@ -73,6 +73,12 @@ def _project(root: Path) -> Path:
 @pytest_asyncio.fixture
 async def workspace(tmp_path: Path) -> AsyncIterator[tuple[LanguageClient, Path]]:
     root = _project(tmp_path / "ws")
+    async for client in _session(root):
+        yield client, root
+
+
+async def _session(root: Path, spec: str = "visual-studio-code") -> AsyncIterator[LanguageClient]:
+    """A client that drives ``celerylint lsp`` as a subprocess, from initialize to exit."""
     client = await ClientServerConfig(server_command=SERVER).start()
     assert isinstance(client, LanguageClient)
     registrations: list[lsp.RegistrationParams] = []
@@ -81,20 +87,23 @@ async def workspace(tmp_path: Path) -> AsyncIterator[tuple[LanguageClient, Path]
     def register(params: lsp.RegistrationParams) -> None:
         registrations.append(params)
 
+    capabilities = client_capabilities(spec)
     await client.initialize_session(
         lsp.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
+            capabilities=capabilities,
             root_uri=root.as_uri(),
             workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="ws")],
         )
     )
-    yield client, root
+    yield client
     await client.shutdown_session()
     await client.stop()
     assert client.error is None
-    assert [r.registrations[0].method for r in registrations] == [
-        lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
-    ]
+    watching = capabilities.workspace and capabilities.workspace.did_change_watched_files
+    if watching and watching.dynamic_registration:
+        assert [r.registrations[0].method for r in registrations] == [
+            lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        ]
 
 
 async def _until(
@@ -435,3 +444,16 @@ async def test_fix_and_fix_all_code_actions_apply(workspace: tuple[LanguageClien
     assert fixed.count("raise self.retry(") == 2
     _change(client, uri, fixed)
     await _until(client, uri, lambda d: not d, "no findings after fix-all")
+
+
+@pytest.mark.asyncio
+async def test_a_workspace_reached_through_a_symlink(tmp_path: Path) -> None:
+    real = _project(tmp_path / "real")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    async for client in _session(link, spec="neovim"):
+        models = _open(client, link / "shop" / "models.py")
+        await _until(client, models, lambda d: "CEL101" in _codes(d), "CEL101")
+        tasks = _open(client, link / "shop" / "tasks.py")
+        _change(client, tasks, _text(NOT_TASKS))
+        await _until(client, models, lambda d: "CEL101" not in _codes(d), "edit via the link")
