@@ -83,7 +83,8 @@ class TaskNotDiscoverable(ProjectRule):
     settings, models, admin, apps and URL modules, `AppConfig.ready()` imports). Any
     dynamic import on those paths, a computed `related_name`, a computed `imports` value or
     a config source that cannot be followed turns the rule off for the project. Tasks in
-    test modules and tasks defined inside functions are left alone.
+    test modules, in top-level modules (a script, or what `celery -A` names) and tasks
+    defined inside functions are left alone.
 
     ## Why is this bad?
     A worker only knows the tasks it has imported. Messages for any other task are logged
@@ -303,6 +304,14 @@ class TaskNotDiscoverable(ProjectRule):
                         return None
                 """,
                 "proj/shop/__init__.py": "",
+                "custom_tasks.py": """
+                    from proj.worker import app
+
+
+                    @app.task
+                    def nightly_cleanup():
+                        return None
+                """,
                 "scripts/__init__.py": "",
                 "scripts/oneoff.py": """
                     from proj.worker import app
@@ -331,8 +340,8 @@ class TaskNotDiscoverable(ProjectRule):
         for task in index.tasks:
             if task.module in loaded or not task.fact.module_level or task.fact.span is None:
                 continue
-            if is_test_module(task.module):
-                continue
+            if is_test_module(task.module) or "." not in task.module:
+                continue  # a top-level module is a script or a worker's ``-A`` target
             yield Finding(
                 task.path,
                 task.fact.span,

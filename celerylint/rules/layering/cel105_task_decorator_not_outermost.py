@@ -6,9 +6,12 @@ from celerylint.diagnostics import Severity, TaskCondition
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.names import dotted_name
 
-#: decorators that register a function somewhere and return it unchanged: above a task
-#: decorator they keep the task object, so the order does not matter
-_REGISTERING = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
+#: decorators that register a function somewhere and return it unchanged, or (like
+#: ``staticmethod`` in a class body) give the task object back on access: above a task
+#: decorator they keep the task, so the order does not matter
+_REGISTERING = frozenset(
+    {"django.dispatch.receiver", "django.dispatch.dispatcher.receiver", "builtins.staticmethod"}
+)
 
 
 def _registers_only(ref: str | None) -> bool:
@@ -26,7 +29,8 @@ class TaskDecoratorNotOutermost(FileRule):
     counts once the project index confirms the decorator makes a Celery task.
 
     Decorators that only register the function and return it unchanged may go above the
-    task decorator: Django's `@receiver(...)` and Celery signals' `@<signal>.connect`.
+    task decorator: Django's `@receiver(...)` and Celery signals' `@<signal>.connect`; so
+    may `@staticmethod` in a class body, which hands the task object back on access.
 
     ## Why is this bad?
     Decorators apply bottom-up. A decorator above the task decorator wraps the *task
@@ -144,6 +148,13 @@ class TaskDecoratorNotOutermost(FileRule):
             @shared_task
             def report_failure(sender=None, **kwargs):
                 return None
+
+
+            class Checkout:
+                @staticmethod
+                @shared_task(ignore_result=True)
+                def refresh_heuristics(event_id):
+                    return event_id
             """
         ),
         Valid(
