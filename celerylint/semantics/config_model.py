@@ -145,13 +145,6 @@ class ConfigValue:
             return (self.value,)
         return self.alternatives
 
-    def describe_production(self) -> str:
-        """``production settings proj.settings.production`` for messages."""
-        names = [n for n in self.production_in if n != self.unit]
-        if not names:
-            return f"`{self.unit}`" if self.unit else f"`{self.module}`"
-        return ", ".join(f"`{n}`" for n in names[:3]) + (" ..." if len(names) > 3 else "")
-
 
 @dataclass(frozen=True)
 class CeleryVersion:
@@ -833,6 +826,29 @@ class ProjectConfig:
     def production_values(self, setting: str) -> tuple[ConfigValue, ...]:
         """The writes of ``setting`` effective in production."""
         return tuple(v for v in self.values(setting) if v.reaches_production)
+
+    @staticmethod
+    def applies_to(value: ConfigValue, app: str | None) -> bool:
+        """Does ``value`` configure ``app`` (None: any app, e.g. for ``@shared_task``)?
+
+        A source no app was seen reading (Django settings when the app is not in the
+        project, a lone ``celeryconfig``) is taken to configure every app."""
+        if app is None:
+            return True
+        source = value.source
+        if source.kind == SourceKind.APP:
+            return source.name == app or source.name in CURRENT_APP_REFS
+        return not source.apps or app in source.apps
+
+    def values_for(
+        self, setting: str, app: str | None, production: bool = True
+    ) -> tuple[ConfigValue, ...]:
+        """The writes of ``setting`` that configure ``app`` (in production, by default)."""
+        return tuple(
+            v
+            for v in self.values(setting)
+            if self.applies_to(v, app) and (v.reaches_production or not production)
+        )
 
     @cached_property
     def _by_setting(self) -> dict[str, tuple[ConfigValue, ...]]:

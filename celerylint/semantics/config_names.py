@@ -14,13 +14,18 @@ import enum
 from dataclasses import dataclass
 from functools import cache
 
-from celerylint.semantics import celery_data
+from celerylint.semantics import celery_config_data, celery_data, celery_versions
 
 SETTING_KEYS: frozenset[str] = frozenset(celery_data.SETTING_KEYS)
 OLD_TO_NEW: dict[str, str] = dict(celery_data.OLD_TO_NEW)
 NEW_TO_OLD: dict[str, str] = {new: old for old, new in OLD_TO_NEW.items()}
-#: names Celery reads although ``defaults.py`` does not declare them (see celery_data)
-EXTRA_READ: frozenset[str] = frozenset(getattr(celery_data, "SETTINGS_READ_ELSEWHERE", ()))
+#: names Celery reads although ``defaults.py`` does not declare them
+EXTRA_READ: frozenset[str] = frozenset(celery_config_data.SETTINGS_READ_ELSEWHERE)
+#: setting -> the Celery minor version that introduced it (settings older than 5.1 absent)
+SETTING_SINCE: dict[str, tuple[int, int]] = {
+    key: (int(v.split(".")[0]), int(v.split(".")[1]))
+    for key, v in celery_versions.SETTING_SINCE.items()
+}
 
 #: first words of every Celery setting name, new and legacy (``task``, ``CELERYD`` ...)
 _HEADS = frozenset(
@@ -83,6 +88,11 @@ def meaning(name: str, namespace: str | None) -> NameMeaning | None:
     if new is not None:
         return NameMeaning(new, Style.LEGACY)
     return None
+
+
+def available(setting: str, version: tuple[int, int]) -> bool:
+    """Does Celery ``version`` (major, minor) know ``setting``?"""
+    return SETTING_SINCE.get(setting, (0, 0)) <= version
 
 
 def spelling(setting: str, namespace: str | None) -> str:

@@ -1,0 +1,1 @@
+"""Security: serializers, credentials and TLS in the Celery configuration (CEL7xx)."""

@@ -1,0 +1,39 @@
+"""Scaffolding for the multi-file example projects of the settings and security rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: the canonical Django wiring (First steps with Django): ``proj/celery.py`` reads the
+#: Django settings with namespace CELERY; wsgi.py names the production settings
+DJANGO_WIRING: dict[str, str] = {
+    "proj/__init__.py": "from .celery import app as celery_app",
+    "proj/celery.py": """
+        import os
+
+        from celery import Celery
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings.production")
+
+        app = Celery("proj")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.autodiscover_tasks()
+    """,
+    "proj/wsgi.py": """
+        import os
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings.production")
+    """,
+    "proj/settings/__init__.py": "",
+}
+
+
+def django_project(
+    settings: Mapping[str, str], extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The wiring plus ``proj/settings/<name>.py`` for each entry of ``settings``."""
+    out = dict(DJANGO_WIRING)
+    for name, text in settings.items():
+        out[f"proj/settings/{name.removesuffix('.py')}.py"] = text
+    out.update(extra or {})
+    return out

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from celerylint.diagnostics import Severity, Span
+from celerylint.facts.index import ProjectIndex, Task
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.rules.settings._projects import django_project
+from celerylint.semantics.brokers import (
+    AMQP_SCHEMES,
+    RABBITMQ_CONSUMER_TIMEOUT,
+    parse_url,
+    urls_in,
+    visibility_timeout_default,
+)
+from celerylint.semantics.config_checks import number, truth
+from celerylint.semantics.config_model import ProjectConfig
+from celerylint.semantics.django import is_test_module
+from celerylint.semantics.values import UNKNOWN, DictValue
+
+_Report = Callable[[str | None, str, Span | None, str, float], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Limit:
+    seconds: float
+    text: str  # "the Redis visibility timeout (3600 s)"
+    redelivers: bool  # True: visibility timeout (redelivery); False: RabbitMQ closes channel
+
+
+def broker_limit(config: ProjectConfig, app: str | None) -> Limit | None:
+    """How long the production broker of ``app`` (None: of every app) lets a message stay
+    unacknowledged, if known."""
+    transports: set[str] = set()
+    for value in config.values_for("broker_url", app):
+        if not isinstance(value.value, str):
+            return None
+        for url in urls_in(value.value):
+            info = parse_url(url)
+            if info is None:
+                return None
+            transports.add(info.transport)
+    if len(transports) != 1:
+        return None
+    transport = next(iter(transports))
+    if transport in AMQP_SCHEMES:
+        return Limit(RABBITMQ_CONSUMER_TIMEOUT, "RabbitMQ's consumer timeout (15 min)", False)
+    default = visibility_timeout_default(transport)
+    if default is None:
+        return None
+    seconds: float = default
+    origin = "kombu's default"
+    for value in config.values_for("broker_transport_options", app):
+        options = value.value
+        if not isinstance(options, DictValue) or not options.complete:
+            return None
+        found = options.get("visibility_timeout", None)
+        if found is None:
+            continue
+        configured = number(found)
+        if configured is None:
+            return None
+        seconds, origin = configured, f"`{value.name}`"
+    name = "SQS" if transport.lower() == "sqs" else transport.capitalize()
+    return Limit(seconds, f"the {name} visibility timeout ({seconds:g} s, {origin})", True)
+
+
+class VisibilityTimeoutTooShort(ProjectRule):
+    """
+    ## What it does
+    With a Redis or SQS broker, reports delays at least as long as the broker's visibility
+    timeout (`broker_transport_options["visibility_timeout"]`, else kombu's default:
+    3600 s for Redis, 1800 s for SQS): `apply_async(countdown=...)`,
+    `self.retry(countdown=...)`, a task's `default_retry_delay` or `retry_backoff_max`
+    (with `autoretry_for`), and, with `acks_late`, a `time_limit`. With RabbitMQ, it
+    reports countdowns over its 15-minute consumer timeout. The broker comes from the
+    production `broker_url` (environment defaults included); with an unknown broker or
+    transport options celerylint stays silent.
+
+    ## Why is this bad?
+    The worker holds ETA/countdown messages unacknowledged until they are due. Redis and
+    SQS hand an unacknowledged message to another worker when the visibility timeout runs
+    out, so the task runs again, and again (Using Redis → *Caveats*); RabbitMQ closes the
+    channel (`PRECONDITION_FAILED`).
+
+    ## Example
+    ```python
+    send_reminder.apply_async((user_id,), countdown=2 * 3600)
+    ```
+
+    ## Use instead
+    ```python
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}
+    ```
+    or schedule long delays with a database-backed scheduler.
+
+    ## Fix safety
+    There is no fix.
+    """
+
+    code = "CEL506"
+    name = "visibility-timeout-too-short"
+    message = "{what} of {delay:g} s is not below {limit}; {consequence}"
+    severity = Severity.WARNING
+    examples = (
+        Invalid(
+            files=django_project(
+                {"production": 'CELERY_BROKER_URL = "redis://redis:6379/0"'},
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": """
+                        from celery import shared_task
+
+
+                        @shared_task(bind=True, default_retry_delay=4 * 3600)  # error@25: CEL506
+                        def send_reminder(self, user_id):
+                            try:
+                                return user_id
+                            except ConnectionError as exc:
+                                raise self.retry(exc=exc, countdown=7200)  # error@15: CEL506
+                    """,
+                    "shop/views.py": """
+                        from shop.tasks import send_reminder
+
+
+                        def remind_later(request, user_id):
+                            send_reminder.apply_async((user_id,), countdown=2 * 3600)  # error: CEL506
+                    """,
+                },
+            )
+        ),
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+                    """
+                },
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": """
+                        from celery import shared_task
+
+
+                        @shared_task
+                        def send_reminder(user_id):
+                            return user_id
+                    """,
+                    "shop/views.py": """
+                        from shop.tasks import send_reminder
+
+
+                        def remind_later(request, user_id):
+                            send_reminder.apply_async((user_id,), countdown=2 * 3600)
+                            send_reminder.apply_async((user_id,), countdown=600)
+                    """,
+                },
+            )
+        ),
+        Valid(
+            files=django_project(
+                {"production": "import os\nCELERY_BROKER_URL = os.environ['BROKER_URL']"},
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": """
+                        from celery import shared_task
+
+
+                        @shared_task
+                        def send_reminder(user_id):
+                            return user_id
+
+
+                        def later(user_id):
+                            send_reminder.apply_async((user_id,), countdown=2 * 3600)
+                    """,
+                },
+            )
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        config = index.config
+        limits: dict[str | None, Limit | None] = {}
+
+        def limit_for(app: str | None) -> Limit | None:
+            if app not in limits:
+                limits[app] = broker_limit(config, app)
+            return limits[app]
+
+        def finding(
+            app: str | None, path: str, span: Span | None, what: str, delay: float
+        ) -> Iterable[Finding]:
+            limit = limit_for(app)
+            if limit is None or span is None or delay < limit.seconds:
+                return
+            consequence = (
+                "the broker hands the waiting message to another worker, so the task runs again"
+                if limit.redelivers
+                else "RabbitMQ closes the channel while the worker holds the message"
+            )
+            yield Finding(
+                path,
+                span,
+                {"what": what, "delay": delay, "limit": limit.text, "consequence": consequence},
+            )
+
+        tasks = {t.qualname: t for t in index.tasks}
+
+        def app_of(task: Task | None) -> str | None:
+            return index.task_app(task) if task is not None else None
+
+        for facts in index.modules.values():
+            if is_test_module(facts.module):
+                continue
+            for call in facts.call_sites:
+                if call.method != "apply_async":
+                    continue
+                countdown = number(dict(call.kwargs).get("countdown"))
+                if countdown is None:
+                    continue
+                task = tasks.get(index.resolve(call.receiver)) if call.receiver else None
+                yield from finding(app_of(task), facts.path, call.span, "A countdown", countdown)
+            for retry in facts.retries:
+                countdown = number(dict(retry.kwargs).get("countdown"))
+                if countdown is None:
+                    continue
+                task = index.task_for(facts.path, retry.function)
+                yield from finding(
+                    app_of(task), facts.path, retry.span, "A retry countdown", countdown
+                )
+        for task in tasks.values():
+            if not task.fact.module_level or is_test_module(task.module):
+                continue
+            app = app_of(task)
+            acks_late_global = any(
+                (t := truth(v)) is not None and t.value
+                for v in config.values_for("task_acks_late", app)
+            )
+            yield from self._task_options(task, app, acks_late_global, finding)
+        for value in config.production_values("task_time_limit"):
+            apps = value.source.apps
+            app = apps[0] if len(apps) == 1 else None
+            limit = limit_for(app)
+            seconds = number(value.value)
+            acks_late = any(
+                (t := truth(v)) is not None and t.value
+                for v in config.values_for("task_acks_late", app)
+            )
+            if limit is not None and limit.redelivers and acks_late and seconds is not None:
+                yield from finding(
+                    app, value.path, value.span, f"With acks_late, `{value.name}`", seconds
+                )
+
+    @staticmethod
+    def _task_options(
+        task: Task, app: str | None, acks_late_global: bool, finding: _Report
+    ) -> Iterable[Finding]:
+        spans = {o.name: o.span for o in task.fact.options}
+        delay = number(task.options.get("default_retry_delay", UNKNOWN))
+        if delay is not None:
+            yield from finding(
+                app, task.path, spans.get("default_retry_delay"), "`default_retry_delay`", delay
+            )
+        backoff_max = number(task.options.get("retry_backoff_max", UNKNOWN))
+        if (
+            backoff_max is not None
+            and task.options.get("autoretry_for") is not None
+            and task.options.get("retry_backoff") not in (None, False, 0)
+        ):
+            yield from finding(
+                app, task.path, spans.get("retry_backoff_max"), "`retry_backoff_max`", backoff_max
+            )
+        acks_late = task.options.get("acks_late", UNKNOWN)
+        time_limit = number(task.options.get("time_limit", UNKNOWN))
+        if time_limit is not None and (
+            acks_late is True or (acks_late is UNKNOWN and acks_late_global)
+        ):
+            yield from finding(
+                app, task.path, spans.get("time_limit"), "With acks_late, `time_limit`", time_limit
+            )

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from celerylint.diagnostics import Severity
+from celerylint.facts.index import ProjectIndex
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.rules.settings._projects import django_project
+from celerylint.semantics.config_model import ConfigValue, ProjectConfig, literal_strings
+from celerylint.semantics.values import UNKNOWN, ListValue, Value
+
+#: setting -> (values that need a Django app, the app)
+_NEEDS = {
+    "result_backend": (frozenset({"django-db", "django-cache"}), "django_celery_results"),
+    "beat_scheduler": (
+        frozenset(
+            {
+                "django_celery_beat.schedulers:DatabaseScheduler",
+                "django_celery_beat.schedulers.DatabaseScheduler",
+            }
+        ),
+        "django_celery_beat",
+    ),
+}
+
+
+def _apps(config: ProjectConfig, values: list[ConfigValue]) -> set[str] | None:
+    """The INSTALLED_APPS strings, or None when any part is unknown."""
+    found: set[str] = set()
+    for value in values:
+        parts: tuple[Value, ...] = (value.value,)
+        if value.value is UNKNOWN:
+            if not value.alternatives or value.guard is not None:
+                return None
+            parts = value.alternatives  # ``DJANGO_APPS + THIRD_PARTY_APPS + [...]``
+        for part in parts:
+            if isinstance(part, ListValue | tuple):
+                items = part.items if isinstance(part, ListValue) else part
+                if not all(isinstance(item, str) for item in items):
+                    return None
+                found.update(literal_strings(part))
+            elif isinstance(part, str) and value.op == "append":
+                found.add(part)
+            else:
+                return None
+    return found
+
+
+class DjangoExtensionNotInstalled(ProjectRule):
+    """
+    ## What it does
+    Reports `result_backend = "django-db"`/`"django-cache"` without `django_celery_results`
+    in `INSTALLED_APPS`, and `beat_scheduler =
+    "django_celery_beat.schedulers:DatabaseScheduler"` without `django_celery_beat`, in
+    the same settings (inheritance included). It stays silent when `INSTALLED_APPS` is
+    built in a way it cannot follow.
+
+    ## Why is this bad?
+    The backend and scheduler store their data in the models of these apps: without the
+    app the tables are never created and every result write or beat tick fails
+    (First steps with Django → *django-celery-results*).
+
+    ## Example
+    ```python
+    INSTALLED_APPS = ["django.contrib.auth", "shop"]
+    CELERY_RESULT_BACKEND = "django-db"
+    ```
+
+    ## Use instead
+    ```python
+    INSTALLED_APPS = ["django.contrib.auth", "django_celery_results", "shop"]
+    CELERY_RESULT_BACKEND = "django-db"
+    ```
+
+    ## Fix safety
+    Adding the app to `INSTALLED_APPS` is safe (the fix is not implemented yet); its
+    migrations still have to be run.
+    """
+
+    code = "CEL513"
+    name = "django-extension-not-installed"
+    message = (
+        '`{name}` = "{value}" needs `{app}` in `INSTALLED_APPS` of {unit}; without it the '
+        "tables it writes to do not exist"
+    )
+    severity = Severity.ERROR
+    examples = (
+        Invalid(
+            files=django_project(
+                {
+                    "base": """
+                        DJANGO_APPS = ["django.contrib.auth", "django.contrib.contenttypes"]
+                        INSTALLED_APPS = DJANGO_APPS + ["shop"]
+                        CELERY_RESULT_BACKEND = "django-db"  # error: CEL513
+                    """,
+                    "production": """
+                        from .base import *  # noqa: F403
+
+                        CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"  # error: CEL513
+                    """,
+                }
+            )
+        ),
+        Valid(
+            files=django_project(
+                {
+                    "base": """
+                        DJANGO_APPS = ["django.contrib.auth", "django.contrib.contenttypes"]
+                        THIRD_PARTY_APPS = ["django_celery_results"]
+                        INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + ["shop"]
+                        CELERY_RESULT_BACKEND = "django-db"
+                    """,
+                    "production": """
+                        from .base import *  # noqa: F403
+
+                        INSTALLED_APPS += ["django_celery_beat"]
+                        CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+                    """,
+                    "local": """
+                        import os
+
+                        from .base import *  # noqa: F403
+
+                        INSTALLED_APPS = os.environ["DJANGO_APPS"].split(",")
+                        CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+                    """,
+                }
+            )
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        config = index.config
+        reported: set[tuple[str, int]] = set()
+        for name, unit in config.units.items():
+            if unit.source is None:
+                continue
+            effective = config.effective_map(name)
+            values = config.unit_values(name)
+            for setting, (needs, app) in _NEEDS.items():
+                for value in values.get(setting, []):
+                    if not isinstance(value.value, str) or value.value not in needs:
+                        continue
+                    if value.span is None or (value.path, value.span.line) in reported:
+                        continue
+                    installed = _apps(config, effective.get("INSTALLED_APPS", []))
+                    if installed is None or not effective.get("INSTALLED_APPS"):
+                        continue
+                    if any(a == app or a.startswith(app + ".") for a in installed):
+                        continue
+                    reported.add((value.path, value.span.line))
+                    yield Finding(
+                        value.path,
+                        value.span,
+                        {"name": value.name, "value": value.value, "app": app, "unit": f"`{name}`"},
+                    )

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from celerylint.diagnostics import Severity
+from celerylint.facts.index import ProjectIndex
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.rules.settings._projects import django_project
+from celerylint.semantics.config_checks import truth
+from celerylint.semantics.config_names import available, spelling
+
+
+class BrokerRetryOnStartupImplicit(ProjectRule):
+    """
+    ## What it does
+    Reports `broker_connection_retry = False` when `broker_connection_retry_on_startup` is
+    not set anywhere, for projects on Celery 5.3 or later (where that setting exists).
+
+    ## Why is this bad?
+    Until Celery 6.0, `broker_connection_retry` also decides whether the worker retries
+    the first connection at start-up; Celery 5.7 warns (`CPendingDeprecationWarning`) that
+    from 6.0 only `broker_connection_retry_on_startup` does. Setting it explicitly keeps
+    the start-up behaviour when upgrading.
+
+    ## Example
+    ```python
+    CELERY_BROKER_CONNECTION_RETRY = False
+    ```
+
+    ## Use instead
+    ```python
+    CELERY_BROKER_CONNECTION_RETRY = False
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = False
+    ```
+
+    ## Fix safety
+    Adding the explicit setting with the same value is safe (the fix is not implemented
+    yet).
+    """
+
+    code = "CEL514"
+    name = "broker-retry-on-startup-implicit"
+    message = (
+        "`{name}` is off but `{startup}` is not set; from Celery 6.0 only that setting "
+        "decides whether the worker retries the broker at start-up"
+    )
+    severity = Severity.INFO
+    examples = (
+        Invalid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_BROKER_CONNECTION_RETRY = False  # error: CEL514
+                    """
+                }
+            )
+        ),
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_BROKER_CONNECTION_RETRY = False
+                        CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+                    """
+                }
+            )
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        config = index.config
+        if not available("broker_connection_retry_on_startup", config.celery_version.version):
+            return
+        if config.values("broker_connection_retry_on_startup"):
+            return
+        for value in config.values("broker_connection_retry"):
+            on = truth(value)
+            if on is None or on.value or not on.certain or value.span is None:
+                continue
+            namespace = value.source.namespace if value.name.isupper() else None
+            yield Finding(
+                value.path,
+                value.span,
+                {
+                    "name": value.name,
+                    "startup": spelling("broker_connection_retry_on_startup", namespace),
+                },
+            )

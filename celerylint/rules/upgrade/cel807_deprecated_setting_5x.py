@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from celerylint.diagnostics import Severity
+from celerylint.facts.index import ProjectIndex
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.rules.settings._projects import django_project
+from celerylint.semantics import celery_data
+from celerylint.semantics.config_names import available, spelling
+
+#: setting -> (deprecated in, removed in, replacement text), from celery's Option metadata
+DEPRECATED: dict[str, tuple[str | None, str | None, str | None]] = dict(
+    celery_data.DEPRECATED_SETTINGS
+)
+
+
+def _replacements(alt: str | None) -> list[str]:
+    """``"task_acks_on_failure and task_acks_on_timeout"`` -> both setting names."""
+    if not alt:
+        return []
+    return [word for word in alt.replace(",", " ").split() if "_" in word]
+
+
+class DeprecatedSetting5x(ProjectRule):
+    """
+    ## What it does
+    Reports settings that Celery 5 marks as deprecated in its own option table
+    (`celery/app/defaults.py`: `deprecate_by`, `remove_by`, `alt`), such as
+    `task_acks_on_failure_or_timeout` (deprecated in 6.0, removed in 7.0, replaced by
+    `task_acks_on_failure` and `task_acks_on_timeout`), in any spelling. It stays silent
+    when the Celery version the project targets does not have the replacement yet.
+
+    ## Why is this bad?
+    The setting stops working in the release named by `remove_by`; switching while both
+    work is the cheap moment.
+
+    ## Example
+    ```python
+    CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+    ```
+
+    ## Use instead
+    ```python
+    CELERY_TASK_ACKS_ON_FAILURE = False
+    CELERY_TASK_ACKS_ON_TIMEOUT = False
+    ```
+
+    ## Fix safety
+    Splitting the setting into its replacements is safe (the fix is not implemented yet).
+    """
+
+    code = "CEL807"
+    name = "deprecated-setting-5x"
+    message = "`{name}` is on its way out{when}: use {alternative}"
+    severity = Severity.INFO
+    examples = (
+        Invalid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_TASK_ACKS_LATE = True
+                        CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+                        CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False  # error: CEL807
+                    """
+                }
+            )
+        ),
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_TASK_ACKS_LATE = True
+                        CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+                        CELERY_TASK_ACKS_ON_FAILURE = False
+                        CELERY_TASK_ACKS_ON_TIMEOUT = False
+                    """
+                }
+            )
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        config = index.config
+        target = config.celery_version.version
+        for setting, (deprecate_by, remove_by, alt) in DEPRECATED.items():
+            replacements = _replacements(alt)
+            if not all(available(r, target) for r in replacements):
+                continue
+            for value in config.values(setting):
+                if value.span is None:
+                    continue
+                namespace = value.source.namespace if value.name.isupper() else None
+                if value.name.isupper() and not value.source.namespace_known:
+                    namespace = "CELERY"
+                alternative = (
+                    " and ".join(f"`{spelling(r, namespace)}`" for r in replacements)
+                    or "its replacement"
+                )
+                when = ""
+                if deprecate_by or remove_by:
+                    parts = []
+                    if deprecate_by:
+                        parts.append(f"deprecated in Celery {deprecate_by}")
+                    if remove_by:
+                        parts.append(f"removed in {remove_by}")
+                    when = f" ({', '.join(parts)})"
+                yield Finding(
+                    value.path,
+                    value.span,
+                    {"name": value.name, "when": when, "alternative": alternative},
+                )
