@@ -68,6 +68,8 @@ class TaskCondition:
     options are the ones it applies). ``task_ref`` names a task by qualified reference
     instead (``shop.tasks.send``, defined in any module). ``any_truthy`` asks that at least
     one listed option has a known, truthy value (``acks_late`` or ``autoretry_for``).
+    ``lacks_params`` asks that the task declares none of the named parameters (a call
+    passing ``countdown=`` to ``delay`` is wrong unless the task takes ``countdown``).
     ``ProjectIndex.condition_holds`` decides.
     """
 
@@ -76,6 +78,7 @@ class TaskCondition:
     holder: str = "function"  # "function" | "class" | "factory"
     task_ref: str = ""
     any_truthy: tuple[str, ...] = ()
+    lacks_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -671,6 +671,11 @@ class ProjectIndex:
             value = holder.option(option)
             if value is UNKNOWN or value != expected or type(value) is not type(expected):
                 return False
+        if condition.lacks_params:
+            if not isinstance(holder, Task):
+                return False
+            if {p.name for p in holder.fact.params} & set(condition.lacks_params):
+                return False
         return not condition.any_truthy or any(
             truthy(holder.option(option)) for option in condition.any_truthy
         )
