@@ -323,3 +323,15 @@ def test_module_entry_point_fix(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert path.read_text() == FIXED
+
+
+def test_bind_fix_is_safe_only_when_no_call_passes_self() -> None:
+    from celerylint.rules import rules_by_code
+    from celerylint.testing import run_files
+
+    rule = rules_by_code()["CEL201"]
+    safe, unsafe = (e for e in rule.examples if e.fixed is not None)
+    (found,) = run_files(safe.sources(), {"CEL201"})
+    assert found.fix is not None and found.fix.safety is FixSafety.SAFE
+    (found,) = run_files(unsafe.sources(), {"CEL201"})
+    assert found.fix is not None and found.fix.safety is FixSafety.UNSAFE

@@ -14,6 +14,7 @@ edits to files.
 from __future__ import annotations
 
 import bisect
+import difflib
 import functools
 import inspect
 import itertools
@@ -163,6 +164,34 @@ def _render(node: cst.CSTNode, module: cst.Module, indent: tuple[str, ...]) -> s
     return "".join(state.tokens)
 
 
+def _changes(old: str, new: str, base: int) -> list[tuple[int, int, str]]:
+    """Minimal (start, end, content) edits turning ``old`` into ``new`` (offsets + base).
+
+    Small texts give one trimmed edit; a large unit (a whole module, when a fix adds an
+    import at the top and changes a statement further down) gives one edit per changed
+    region, so that the fix does not swallow the lines in between.
+    """
+    if old == new:
+        return []
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    if len(old_lines) <= 3:
+        single = _trimmed_edit(old, new, base)
+        return [single] if single is not None else []
+    starts = [0, *itertools.accumulate(len(line) for line in old_lines)]
+    changes: list[tuple[int, int, str]] = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        change = _trimmed_edit(
+            "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2]), base + starts[i1]
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
 def _trimmed_edit(old: str, new: str, base: int) -> tuple[int, int, str] | None:
     """The smallest (start, end, content) turning ``old`` into ``new`` (offsets + base)."""
     if old == new:
@@ -254,9 +283,7 @@ class FixRealizer:
                 return None  # a unit cannot itself be removed
             entry = self._found[id(unit)]
             new_text = _render(new_unit, self.module, entry[2])
-            change = _trimmed_edit(self.text[start:end], new_text, start)
-            if change is not None:
-                a, b, content = change
+            for a, b, content in _changes(self.text[start:end], new_text, start):
                 edits.append(Edit(content, edit_span(self._starts, a, b)))
         if not edits:
             return None

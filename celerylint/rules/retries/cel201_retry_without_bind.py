@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import Diagnostic, Fix, FixSafety, Severity
+from celerylint.engine.edits import NodeFix
+from celerylint.engine.fixkit import keyword, with_arguments
+from celerylint.facts.index import ProjectIndex, Task
 from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.arity import bind
+from celerylint.semantics.calls import beat_arguments
 from celerylint.semantics.task_scope import enclosing_class, first_parameter, task_body
+from celerylint.semantics.tasks import LEGACY_TASK_REFS, SHARED_TASK_REFS, is_app_task_ref
 from celerylint.semantics.values import evaluate
 
 
@@ -37,19 +45,25 @@ class RetryWithoutBind(FileRule):
     ## Use instead
     ```python
     @shared_task(bind=True, max_retries=5)
-    def sync_user(self, user_id):
-        ...
+    def sync_user(self, user_id): ...
     ```
 
     ## Fix safety
-    There is no fix yet. Adding `bind=True` would be an unsafe fix: it is only right when
-    no caller passes a value for `self` today.
+    The fix adds `bind=True` to the task decorator (or turns `bind=False` into
+    `bind=True`). It is safe when no call site in the project passes a value for `self`
+    today: every `.delay()`/`.apply_async()`/`send_task()` call and beat entry of the task
+    is then written for the bound signature (and fails without the fix). When some call
+    binds a value to `self`, or its arguments are not literal, or the task is used in a
+    signature (`.s()`) whose arguments a canvas may complete, the fix is unsafe: those
+    callers' arguments shift by one. Calls from outside the project cannot be seen.
+    Decorator aliases and `**options` are left alone.
     """
 
     code = "CEL201"
     name = "retry-without-bind"
     message = "Task `{task}` takes `self` but is not bound; add `bind=True`, or the caller's first argument becomes `self`"
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             """
@@ -62,7 +76,26 @@ class RetryWithoutBind(FileRule):
                     return push(user_id)
                 except TimeoutError as exc:
                     raise self.retry(exc=exc)
-            """
+
+
+            def resync(user):
+                sync_user.delay(user.pk)  # written for the bound task: the fix is safe
+            """,
+            fixed="""
+            from celery import shared_task
+
+
+            @shared_task(bind=True, max_retries=5)
+            def sync_user(self, user_id):  # error@15: CEL201
+                try:
+                    return push(user_id)
+                except TimeoutError as exc:
+                    raise self.retry(exc=exc)
+
+
+            def resync(user):
+                sync_user.delay(user.pk)  # written for the bound task: the fix is safe
+            """,
         ),
         Invalid(
             """
@@ -82,6 +115,24 @@ class RetryWithoutBind(FileRule):
             @app.task
             def refresh(self, feed_id):  # error@13: CEL201
                 return self.request.id
+
+
+            def refresh_all(feeds):
+                for feed in feeds:
+                    refresh.delay(None, feed.pk)  # passes a value for `self`: unsafe fix
+            """,
+            fixed="""
+            from proj.celery import app
+
+
+            @app.task(bind=True)
+            def refresh(self, feed_id):  # error@13: CEL201
+                return self.request.id
+
+
+            def refresh_all(feeds):
+                for feed in feeds:
+                    refresh.delay(None, feed.pk)  # passes a value for `self`: unsafe fix
             """,
             path="proj/tasks.py",
             files={
@@ -180,7 +231,12 @@ class RetryWithoutBind(FileRule):
             return
         first = first_parameter(node)
         if first is not None and first.name.value == "self":
-            self.report(first, task=node.name.value, condition=body.condition(("bind", False)))
+            self.report(
+                first,
+                task=node.name.value,
+                condition=body.condition(("bind", False)),
+                fix=self._add_bind(),
+            )
             return
         scope = self.ctx.function
         call = scope.task.call if scope is not None and scope.task is not None else None
@@ -198,3 +254,82 @@ class RetryWithoutBind(FileRule):
                         condition=body.condition(("bind", True)),
                     )
                 return
+
+    def _add_bind(self) -> NodeFix | None:
+        """``bind=True`` in the task decorator itself (not through an alias or a spread).
+        Unsafe until ``review_fix`` has seen the project's call sites."""
+        scope = self.ctx.function
+        task = scope.task if scope is not None else None
+        if task is None or not (
+            task.ref in SHARED_TASK_REFS
+            or task.ref in LEGACY_TASK_REFS
+            or is_app_task_ref(task.ref)
+        ):
+            return None
+        expr = task.node.decorator
+        true = cst.Name("True")
+        if task.call is None:
+            new: cst.BaseExpression = cst.Call(expr, [keyword("bind", true)])
+        else:
+            if any(arg.star for arg in task.call.args):
+                return None
+            existing = next(
+                (a for a in task.call.args if a.keyword is not None and a.keyword.value == "bind"),
+                None,
+            )
+            if existing is not None:
+                new = task.call.with_deep_changes(existing, value=true)
+            else:
+                new = with_arguments(task.call, [keyword("bind", true)], first=True)
+        return self.fix(
+            {task.node: task.node.with_changes(decorator=new)},
+            "Add `bind=True`",
+            FixSafety.UNSAFE,
+        )
+
+    @classmethod
+    def review_fix(cls, diagnostic: Diagnostic, index: ProjectIndex) -> Fix | None:
+        """Safe when no call site in the project passes a value for ``self``."""
+        fix = diagnostic.fix
+        condition = diagnostic.condition
+        if fix is None or condition is None or fix.safety is FixSafety.SAFE:
+            return fix
+        task = index.task_for(diagnostic.path, condition.function)
+        if task is None or _may_pass_self(index, task):
+            return fix
+        return dataclasses.replace(fix, safety=FixSafety.SAFE)
+
+
+_SIGNATURES = frozenset({"s", "si", "signature", "subtask", "map", "starmap", "chunks"})
+
+
+def _may_pass_self(index: ProjectIndex, task: Task) -> bool:
+    """Could a call of the (unbound) task bind a value to ``self``? True when a call's
+    arguments bind with ``self`` as an ordinary parameter, are not literal, or go through a
+    signature that a canvas may complete."""
+    qualname = task.qualname
+    for facts in index.by_path.values():
+        for site in facts.call_sites:
+            if site.method == "send_task":
+                first = site.args[0] if site.args else None
+                if not isinstance(first, str) or first != task.name:
+                    continue
+            elif site.receiver is None:
+                continue
+            else:
+                target = index.task_at(site.receiver)
+                if target is None or target.qualname != qualname:
+                    continue
+                if site.method in _SIGNATURES:
+                    return True
+            if site.positional is None or site.keywords is None:
+                return True
+            if bind(task.fact.params, site.positional, site.keywords) is None:
+                return True
+    for entry in beat_arguments(index):
+        if (
+            entry.task == task.name
+            and bind(task.fact.params, entry.positional, entry.keywords) is None
+        ):
+            return True
+    return False

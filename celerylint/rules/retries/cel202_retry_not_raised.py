@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import FixSafety, Severity
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.task_scope import is_name, task_body
 from celerylint.semantics.values import evaluate
@@ -41,14 +41,16 @@ class RetryNotRaised(FileRule):
     ```
 
     ## Fix safety
-    There is no fix yet. Adding `raise` would be a safe fix with the default `throw=True`
-    and an unsafe one with `throw=False` (the code after the call stops running).
+    The fix puts `raise` in front of the call. It is safe with the default `throw=True` (the
+    call raises anyway) and unsafe with `throw=False` or a `throw=` that is not a literal:
+    then the code after the call stops running.
     """
 
     code = "CEL202"
     name = "retry-not-raised"
     message = "`{call}()` is not raised; write `raise {call}(...)` so it reads as the exit it is"
     severity = Severity.INFO
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             """
@@ -60,7 +62,17 @@ class RetryNotRaised(FileRule):
                 if not ready(user_id):
                     self.retry(countdown=30)  # error: CEL202
                 return push(user_id)
-            """
+            """,
+            fixed="""
+            from celery import shared_task
+
+
+            @shared_task(bind=True)
+            def sync_user(self, user_id):
+                if not ready(user_id):
+                    raise self.retry(countdown=30)  # error: CEL202
+                return push(user_id)
+            """,
         ),
         Invalid(
             """
@@ -72,7 +84,17 @@ class RetryNotRaised(FileRule):
                 if not ready(user_id):
                     task.retry(countdown=30, throw=False)  # error: CEL202
                 return push(user_id)
-            """
+            """,
+            fixed="""
+            from celery import shared_task
+
+
+            @shared_task(bind=True, max_retries=3)
+            def sync_user(task, user_id):
+                if not ready(user_id):
+                    raise task.retry(countdown=30, throw=False)  # error: CEL202
+                return push(user_id)
+            """,
         ),
         Invalid(
             """
@@ -151,6 +173,11 @@ class RetryNotRaised(FileRule):
             True,
         )
         text = f"{body.self_name}.retry"
+        fix = self.fix(
+            {node: cst.Raise(exc=call, semicolon=node.semicolon)},
+            "Raise the retry",
+            FixSafety.SAFE if throw is True else FixSafety.UNSAFE,
+        )
         if throw is False:
             self.report(
                 call,
@@ -160,6 +187,7 @@ class RetryNotRaised(FileRule):
                 ),
                 severity=Severity.WARNING,
                 condition=body.bound_condition(),
+                fix=fix,
             )
         else:
-            self.report(call, call=text, condition=body.bound_condition())
+            self.report(call, call=text, condition=body.bound_condition(), fix=fix)

@@ -4,7 +4,9 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from celerylint.diagnostics import Severity, TaskCondition
+from celerylint.diagnostics import FixSafety, Severity, TaskCondition
+from celerylint.engine.edits import NodeFix, Replacement
+from celerylint.engine.fixkit import add_module_import, import_line
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics import celery_data
 from celerylint.semantics.task_scope import is_name, task_body
@@ -68,6 +70,10 @@ def _raises(
                 orelse = orelse.orelse if isinstance(orelse, cst.If) else None
 
 
+def _handler_types(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    return [e.value for e in expr.elements] if isinstance(expr, cst.Tuple) else [expr]
+
+
 class RetrySwallowedByBroadExcept(FileRule):
     """
     ## What it does
@@ -108,14 +114,16 @@ class RetrySwallowedByBroadExcept(FileRule):
     ```
 
     ## Fix safety
-    There is no fix yet. Inserting `except Retry: raise` before the broad handler would be
-    a safe fix.
+    The fix inserts `except Retry: raise` (or `Reject`/`Ignore`) before the broad handler,
+    and imports the exception from `celery.exceptions` when the module does not have it
+    yet. It is safe: the handler below never had a reason to see Celery's control flow.
     """
 
     code = "CEL203"
     name = "retry-swallowed-by-broad-except"
     message = "`{raised}` is caught by `{handler}` below and not re-raised, so Celery never sees it; add `except {kind}: raise` first"
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             """
@@ -133,7 +141,26 @@ class RetrySwallowedByBroadExcept(FileRule):
                         raise self.retry(countdown=30)  # error: CEL203
                 except Exception:
                     log.exception("sync failed")
-            """
+            """,
+            fixed="""
+            import logging
+
+            from celery import shared_task
+            from celery.exceptions import Retry
+
+            log = logging.getLogger(__name__)
+
+
+            @shared_task(bind=True)
+            def sync_user(self, user_id):
+                try:
+                    if not push(user_id):
+                        raise self.retry(countdown=30)  # error: CEL203
+                except Retry:
+                    raise
+                except Exception:
+                    log.exception("sync failed")
+            """,
         ),
         Invalid(
             """
@@ -150,7 +177,24 @@ class RetrySwallowedByBroadExcept(FileRule):
                         store(row)
                 except:
                     return None
-            """
+            """,
+            fixed="""
+            from celery import shared_task
+            from celery.exceptions import Reject
+
+
+            @shared_task(acks_late=True)
+            def import_rows(path):
+                try:
+                    for row in read(path):
+                        if not row:
+                            raise Reject("empty row", requeue=False)  # error: CEL203
+                        store(row)
+                except Reject:
+                    raise
+                except:
+                    return None
+            """,
         ),
         Invalid(
             """
@@ -258,7 +302,43 @@ class RetrySwallowedByBroadExcept(FileRule):
                     handler=verdict.split(":", 1)[1],
                     kind=kind,
                     condition=condition,
+                    fix=self._let_through(node, exc),
                 )
+
+    def _let_through(self, node: cst.Try, exc: str) -> NodeFix | None:
+        """``except <exc>: raise`` before the first handler that would catch ``exc``."""
+        caught_by = _CAUGHT_BY[exc]
+        handler = next(
+            (
+                h
+                for h in node.handlers
+                if h.type is None
+                or any(self.ctx.resolve(t) in caught_by for t in _handler_types(h.type))
+            ),
+            None,
+        )
+        if handler is None:
+            return None
+        module, _, name = exc.rpartition(".")
+        replacements: dict[cst.CSTNode, Replacement] = {}
+        local = next((k for k, v in self.ctx.resolver.frames[0].bindings.items() if v == exc), None)
+        if local is None:
+            if name in self.ctx.resolver.frames[0].bindings:
+                return None  # the name is taken by something else
+            added = add_module_import(self.ctx.module_node, import_line(module, [(name, None)]))
+            if added is None:
+                return None
+            replacements.update(added)
+            local = name
+        let_through = cst.ExceptHandler(
+            body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Raise()])]),
+            type=cst.Name(local),
+            leading_lines=handler.leading_lines,
+        )
+        replacements[handler] = cst.FlattenSentinel(
+            [let_through, handler.with_changes(leading_lines=())]
+        )
+        return self.fix(replacements, f"Add `except {local}: raise` before the broad handler")
 
     def _raised(self, node: cst.Raise) -> tuple[str, str, TaskCondition | None] | None:
         """(exception class, how it reads, condition) for a Celery control-flow raise."""
