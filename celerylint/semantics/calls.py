@@ -438,3 +438,44 @@ def beat_arguments(index: ProjectIndex) -> list[BeatCall]:
             if span is not None:
                 found.append(BeatCall(key, task, positional, keywords, setting.path, span))
     return found
+
+
+#: result backends from other packages (entry points Celery cannot tell us about):
+#: django-celery-results counts chord parts itself (``on_chord_part_return``), and its
+#: cache backend is Celery's cache backend
+THIRD_PARTY_BACKEND_CHORDS = {"django-db": "native", "django-cache": "native"}
+
+
+def backend_alias(url: str) -> str:
+    """The backend alias of a ``result_backend`` value, as ``celery.app.backends.by_url``
+    reads it: ``redis://...`` -> ``redis``, ``db+postgresql://...`` -> ``db``."""
+    if "://" in url:
+        scheme = url.split("://", 1)[0]
+        return scheme.split("+", 1)[0]
+    return url
+
+
+def chord_support(index: ProjectIndex) -> tuple[str, str] | None:
+    """(the backend as written, "native" | "polling" | "unsupported") for the result
+    backend the project runs with in production, or None when that is not known for sure
+    (no backend set: CEL510's; several that disagree; one from the environment)."""
+    values = production_setting(index, "result_backend")
+    if not values:
+        return None
+    verdicts: set[tuple[str, str]] = set()
+    for value in values:
+        if value is None:
+            verdicts.add(("disabled", "unsupported"))
+            continue
+        if not isinstance(value, str):
+            return None
+        alias = backend_alias(value)
+        support = celery_data.RESULT_BACKEND_CHORDS.get(alias) or THIRD_PARTY_BACKEND_CHORDS.get(
+            alias
+        )
+        if support is None:
+            return None
+        verdicts.add((alias, str(support)))
+    if len({support for _, support in verdicts}) != 1:
+        return None
+    return sorted(verdicts)[0]

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from celerylint.diagnostics import Severity
+from celerylint.facts.index import ProjectIndex
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.semantics.calls import chord_support
+from celerylint.semantics.django import is_test_module
+
+
+class ChordUnsupportedBackend(ProjectRule):
+    """
+    ## What it does
+    Reports chords (`chord(header)(body)`, `chord(header, body)`, and a group chained
+    into a task, which Celery upgrades to a chord) when the production result backend
+    cannot run them: the `rpc://` backend, or a backend set to `"disabled"`/`None`. When
+    the backend has no native join (anything but Redis, memcached, DynamoDB, Google Cloud
+    Storage and django-celery-results), the finding is informational: Celery falls back to
+    polling.
+
+    The backend comes from the configuration Celery reads in production (`result_backend`,
+    `CELERY_RESULT_BACKEND`, `Celery(backend=...)`); values read from the environment are
+    left alone. A project with no backend at all is CEL510's.
+
+    ## Why is this bad?
+    The `rpc` backend raises `NotImplementedError: The "rpc" result backend does not
+    support chords!` when the chord is applied, and so does a disabled backend. Backends
+    without a native join run the `celery.chord_unlock` task, which retries every
+    `result_chord_retry_interval` seconds, forever by default, until the header is done
+    (Canvas guide, *Chords: Important Notes*).
+
+    ## Example
+    ```python
+    # settings.py
+    CELERY_RESULT_BACKEND = "rpc://"
+
+    # tasks.py
+    chord(resize.s(i) for i in image_ids)(publish_gallery.s())
+    ```
+
+    ## Use instead
+    ```python
+    CELERY_RESULT_BACKEND = "redis://redis:6379/1"
+    ```
+
+    ## Fix safety
+    There is no fix: the backend is an operations decision.
+    """
+
+    code = "CEL604"
+    name = "chord-unsupported-backend"
+    message = "This {what} needs a result backend with chord support, but `{backend}` {problem}"
+    severity = Severity.ERROR
+    examples = (
+        Invalid(
+            files={
+                "proj/__init__.py": "",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                """,
+                "proj/settings.py": """
+                    CELERY_BROKER_URL = "amqp://rabbitmq"
+                    CELERY_RESULT_BACKEND = "rpc://"
+                """,
+                "gallery/__init__.py": "",
+                "gallery/tasks.py": """
+                    from celery import chord, group, shared_task
+
+
+                    @shared_task
+                    def resize(image_id):
+                        return image_id
+
+
+                    @shared_task
+                    def publish_gallery(image_ids):
+                        return image_ids
+
+
+                    def publish(image_ids):
+                        chord(resize.s(i) for i in image_ids)(publish_gallery.s())  # error: CEL604
+                        (group(resize.s(i) for i in image_ids) | publish_gallery.s()).delay()  # error@6: CEL604
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "proj/__init__.py": "",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj", backend="redis://redis:6379/1")
+                """,
+                "gallery/__init__.py": "",
+                "gallery/tasks.py": """
+                    from celery import chain, chord, group, shared_task
+
+
+                    @shared_task
+                    def resize(image_id):
+                        return image_id
+
+
+                    @shared_task
+                    def publish_gallery(image_ids):
+                        return image_ids
+
+
+                    def publish(image_ids):
+                        chord(resize.s(i) for i in image_ids)(publish_gallery.s())
+                        chain(resize.s(1), publish_gallery.s()).delay()  # a chain is no chord
+                        group(resize.s(i) for i in image_ids).delay()
+                """,
+            }
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        verdict = chord_support(index)
+        if verdict is None:
+            return
+        backend, support = verdict
+        if support == "native":
+            return
+        if support == "unsupported":
+            problem = "cannot run chords (`NotImplementedError` when the chord is sent)"
+            severity = None
+        else:
+            problem = (
+                "has no native chord join: Celery polls with the `celery.chord_unlock` task "
+                "every `result_chord_retry_interval` seconds"
+            )
+            severity = Severity.INFO
+        for facts in index.by_path.values():
+            if is_test_module(facts.module):
+                continue
+            for chord in facts.chords:
+                if chord.span is None:
+                    continue
+                what = (
+                    "chord"
+                    if chord.kind == "chord"
+                    else "group chained into a task (an implicit chord)"
+                )
+                yield Finding(
+                    facts.path,
+                    chord.span,
+                    {"what": what, "backend": backend, "problem": problem},
+                    severity=severity,
+                )
