@@ -30,6 +30,28 @@ def where(value: ConfigValue) -> str:
     return f"`{value.unit}`, which production settings {names} {verb}"
 
 
+def production_contexts(config: ProjectConfig) -> list[list[ConfigValue]]:
+    """The configurations Celery runs with in production, one per production settings unit
+    (with the ``app.conf`` writes of the apps that read it) and one per app whose
+    production configuration is only ``app.conf``/``Celery(**kw)``, each in order."""
+    contexts: list[list[ConfigValue]] = []
+    app_values = [v for v in config.app_values() if v.reaches_production]
+    covered: set[str] = set()
+    for name in config.production_units:
+        unit = config.units[name]
+        apps = unit.source.apps if unit.source is not None else ()
+        covered.update(apps)
+        values = [v for found in config.unit_values(name).values() for v in found]
+        values += [v for v in app_values if not apps or v.source.name in apps]
+        contexts.append(values)
+    rest: dict[str, list[ConfigValue]] = {}
+    for value in app_values:
+        if value.source.name not in covered:
+            rest.setdefault(value.source.name, []).append(value)
+    contexts.extend(rest.values())
+    return contexts
+
+
 @dataclass(frozen=True)
 class Truth:
     value: bool

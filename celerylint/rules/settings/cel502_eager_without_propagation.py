@@ -97,6 +97,34 @@ class EagerWithoutPropagation(ProjectRule):
         Valid(
             files=django_project(
                 {
+                    "base": 'CELERY_BROKER_URL = "redis://redis:6379/0"',
+                    "production": "from .base import *  # noqa: F403",
+                    "test": """
+                        from .base import *  # noqa: F403
+
+                        CELERY_TASK_EAGER_PROPAGATES = True
+                    """,
+                },
+                {
+                    "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = proj.settings.test\n",
+                    "conftest.py": """
+                        import pytest
+
+                        from proj.celery import app
+
+
+                        @pytest.fixture(autouse=True)
+                        def inline_tasks():
+                            app.conf.task_always_eager = True
+                            yield
+                            app.conf.task_always_eager = False
+                    """,
+                },
+            )
+        ),
+        Valid(
+            files=django_project(
+                {
                     "base.py": 'CELERY_BROKER_URL = "redis://redis:6379/0"',
                     "production.py": "from .base import *  # noqa: F403",
                     "test.py": """
@@ -147,6 +175,13 @@ class EagerWithoutPropagation(ProjectRule):
         for (path, _), writes in groups.items():
             eager = [v for v in writes if v.setting == "task_always_eager"]
             propagates = [v for v in writes if v.setting == "task_eager_propagates"]
+            # the test settings the app reads may turn propagation on already
+            app = eager[0].source.name if eager else None
+            propagates += [
+                v
+                for v in config.values_for("task_eager_propagates", app, production=False)
+                if v.kind is Kind.TEST and v.unit is not None
+            ]
             if _on(eager) and not _on(propagates):
                 for value in eager:
                     yield from self._report(value, f"`{path}`", reported)

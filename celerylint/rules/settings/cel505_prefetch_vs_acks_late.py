@@ -7,7 +7,8 @@ from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics import celery_data
-from celerylint.semantics.config_checks import number, truth
+from celerylint.semantics.config_checks import number, production_contexts, truth
+from celerylint.semantics.config_model import ConfigValue
 
 DEFAULT_MULTIPLIER = celery_data.SETTING_DEFAULTS.get("worker_prefetch_multiplier", 4)
 
@@ -89,7 +90,16 @@ class PrefetchVsAcksLate(ProjectRule):
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         config = index.config
-        multipliers = config.production_values("worker_prefetch_multiplier")
+        reported: set[tuple[str, int, int]] = set()
+        for values in production_contexts(config):
+            for finding in self._context(values):
+                key = (finding.path, finding.span.line, finding.span.column)
+                if key not in reported:
+                    reported.add(key)
+                    yield finding
+
+    def _context(self, values: list[ConfigValue]) -> Iterable[Finding]:
+        multipliers = [v for v in values if v.setting == "worker_prefetch_multiplier"]
         for value in multipliers:
             if number(value.value) == 0 and value.span is not None:
                 yield Finding(
@@ -105,7 +115,9 @@ class PrefetchVsAcksLate(ProjectRule):
         effective = known[-1] if known else DEFAULT_MULTIPLIER
         if effective is None or effective <= 1:
             return
-        for value in config.production_values("task_acks_late"):
+        for value in values:
+            if value.setting != "task_acks_late":
+                continue
             on = truth(value)
             if on is None or not on.value or not on.certain or value.span is None:
                 continue

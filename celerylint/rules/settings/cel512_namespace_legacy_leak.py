@@ -92,8 +92,13 @@ class NamespaceLegacyLeak(ProjectRule):
             severity = None
             effect = ""
             if value.setting == "broker_url" and value.unit is not None:
-                effective = config.unit_values(value.unit).get("broker_url", [])
-                if all(v.style is Style.LEGACY for v in effective):
+                units = value.production_in or (value.unit,)
+                if all(
+                    all(
+                        v.style is Style.LEGACY for v in config.unit_values(u).get("broker_url", [])
+                    )
+                    for u in units
+                ):
                     severity = Severity.WARNING
                     effect = f" and decides the broker, as `{prefix}BROKER_URL` is not set"
             yield Finding(
