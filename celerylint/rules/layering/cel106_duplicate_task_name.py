@@ -50,6 +50,7 @@ class DuplicateTaskName(ProjectRule):
     @shared_task(name="shop.rebuild_search_index")
     def rebuild_search_index(order_id): ...
 
+
     # notifications/tasks.py
     @shared_task(name="shop.rebuild_search_index")
     def rebuild_notifications_index(): ...
