@@ -195,3 +195,18 @@ def test_next_hops_to_stops_at_blocked_modules(tmp_path: Path) -> None:
     index = index_project(tmp_path)
     hops = index.next_hops_to({"goal"}, through=lambda m: m != "blocked")
     assert hops == {"goal": None, "b": "goal", "blocked": "goal", "a": "b"}
+
+
+def test_the_else_branch_of_type_checking_runs_at_load_time() -> None:
+    models = inspect.cleandoc(
+        """
+        from typing import TYPE_CHECKING
+
+        if TYPE_CHECKING:
+            from shop.tasks import send_receipt
+        else:
+            from shop.tasks import send_receipt
+        """
+    )
+    found = run_files(shop(models=models + "\n"), {"CEL101"})
+    assert [d.span.line for d in found] == [6]

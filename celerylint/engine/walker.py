@@ -70,6 +70,7 @@ class Walker(cst.CSTVisitor):
             for node_type, hook in _hooks(visitor, "leave_").items():
                 self._leave.setdefault(node_type, []).append((visitor, hook))
         self._type_checking_ifs: set[int] = set()
+        self._runtime_branches: set[int] = set()  # ``else``/``elif`` of ``if TYPE_CHECKING:``
 
     # -- dispatch -------------------------------------------------------------------------
 
@@ -98,11 +99,14 @@ class Walker(cst.CSTVisitor):
         elif t is cst.With:
             assert isinstance(node, cst.With)
             self.ctx.with_blocks.append(node)
-        elif t is cst.If:
-            assert isinstance(node, cst.If)
-            if _is_type_checking(node.test, self.ctx):
+        elif t is cst.If or t is cst.Else:
+            if id(node) in self._runtime_branches:  # the ``else`` of ``if TYPE_CHECKING:``
+                self.ctx.type_checking_depth -= 1
+            if isinstance(node, cst.If) and _is_type_checking(node.test, self.ctx):
                 self.ctx.type_checking_depth += 1
                 self._type_checking_ifs.add(id(node))
+                if node.orelse is not None:
+                    self._runtime_branches.add(id(node.orelse))
         elif self.ctx.functions:
             self._bind_local(node)
         hooks = self._visit.get(t)
@@ -125,8 +129,11 @@ class Walker(cst.CSTVisitor):
             self.ctx.with_blocks.pop()
         elif t is cst.For or t is cst.While:
             self.ctx.loops.pop()
-        elif t is cst.If and id(original_node) in self._type_checking_ifs:
-            self.ctx.type_checking_depth -= 1
+        elif t is cst.If or t is cst.Else:
+            if id(original_node) in self._type_checking_ifs:
+                self.ctx.type_checking_depth -= 1
+            if id(original_node) in self._runtime_branches:
+                self.ctx.type_checking_depth += 1
 
     # attribute-level hooks are unused: skip libcst's per-field getattr lookups
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
