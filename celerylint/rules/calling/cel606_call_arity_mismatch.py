@@ -88,7 +88,7 @@ class CallArityMismatch(ProjectRule):
                         resize.apply_async((image_id, 320, 200, 100))  # error: CEL606
                         resize.apply_async((image_id,), {"width": 320, "image_id": 1})  # error: CEL606
                         resize.si(image_id, width=320, height=240, crop=True)  # error: CEL606
-                        publish.delay(request.user, image_id)  # error: CEL606
+                        publish.delay(image_id, "app")  # error: CEL606
                         publish.apply_async(args=[image_id], kwargs={"channel": "app"})
                 """,
                 "media/jobs.py": """
@@ -158,7 +158,7 @@ class CallArityMismatch(ProjectRule):
                         resize.apply_async((image_id, 320), options)
                         resize.s(320)  # partial: the image id comes from a parent
                         chain(resize.s(image_id, 320), log_event.s()).delay()
-                        log_event.delay(1, 2, 3, user=request.user)
+                        log_event.delay(1, 2, 3, user=request.user.pk)
                         wrapped.delay(1, 2, 3)  # the wrapper may change the signature
                         request.session.delay(1)  # not a task
                 """,
