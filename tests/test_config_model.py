@@ -99,7 +99,10 @@ def test_django_layout_classification_and_inheritance(tmp_path: Path) -> None:
 
 
 def test_explicit_globs_win(tmp_path: Path) -> None:
-    extra = {"production-settings": ["proj.settings.local"], "test-settings": ["*/base.py"]}
+    extra = {
+        "production-settings": ["proj.settings.local"],
+        "test-settings": ["proj/settings/base.py"],
+    }
     with project(tmp_path, DJANGO, extra) as config:
         assert config.units["proj.settings.local"].kind is Kind.PRODUCTION
         assert config.units["proj.settings.base"].kind is Kind.TEST
@@ -114,6 +117,50 @@ def test_pytest_config_marks_test_settings(tmp_path: Path) -> None:
     with project(tmp_path, files) as config:
         unit = config.units["proj.settings.sandbox"]
         assert unit.kind is Kind.TEST and "pytest.ini" in unit.reason
+
+
+def test_deployment_files_name_production_settings(tmp_path: Path) -> None:
+    files = {
+        **DJANGO,
+        "proj/settings/live.py": "from .base import *",
+        "proj/settings/edge.py": "from .base import *",
+        "Dockerfile": "FROM python:3.12\nENV DJANGO_SETTINGS_MODULE proj.settings.edge\n",
+    }
+    with project(tmp_path, files) as config:
+        assert config.units["proj.settings.edge"].kind is Kind.PRODUCTION
+        assert config.units["proj.settings.edge"].reason == "DJANGO_SETTINGS_MODULE in Dockerfile"
+        assert config.units["proj.settings.live"].kind is Kind.PRODUCTION  # its name
+
+
+def test_settings_classes_inherit_and_classify_by_name(tmp_path: Path) -> None:
+    files = {
+        "site/__init__.py": "",
+        "site/settings.py": """
+            from configurations import Configuration
+
+
+            class Base(Configuration):
+                CELERY_BROKER_URL = "redis://r:6379/0"
+                CELERY_TASK_ALWAYS_EAGER = True
+
+
+            class Production(Base):
+                DEBUG = False
+
+
+            class Test(Base):
+                CELERY_TASK_EAGER_PROPAGATES = True
+        """,
+    }
+    with project(tmp_path, files) as config:
+        units = config.units
+        assert units["site.settings.Production"].kind is Kind.PRODUCTION
+        assert units["site.settings.Production"].parents == ("site.settings.Base",)
+        assert units["site.settings.Test"].kind is Kind.TEST
+        (eager,) = config.values("task_always_eager")
+        assert eager.unit == "site.settings.Base"
+        assert eager.production_in == ("site.settings.Production",)
+        assert "task_eager_propagates" in config.unit_values("site.settings.Test")
 
 
 def test_runtime_guards_and_single_file_settings(tmp_path: Path) -> None:

@@ -22,10 +22,12 @@ The namespace decides which names a source is read with (``semantics.config_name
 from __future__ import annotations
 
 import fnmatch
+import os
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from celerylint.diagnostics import Span
@@ -350,11 +352,14 @@ class ProjectConfig:
 
     @staticmethod
     def _looks_like_settings(facts: ModuleFacts) -> bool:
-        """Assigns UPPERCASE names or star-imports, and is not a test module of tests."""
+        """Assigns UPPERCASE names (in its body or its classes) or star-imports, and is not
+        a module of test functions."""
         if any(name.startswith("test_") for name in facts.defines):
             return False
         if any(i.name == "*" for i in facts.imports):
             return True
+        if any(w.owner is not None and w.name.isupper() for w in facts.setting_writes):
+            return True  # class-based settings (django-configurations)
         return any(a.name.isupper() for a in facts.assignments)
 
     @cached_property
@@ -418,6 +423,21 @@ class ProjectConfig:
                 if cls is not None:
                     unit.parents = [index.resolve(b) for b in cls.bases]
                 units[qual] = unit
+        # classes that only inherit settings (``class Production(Base): DEBUG = False``)
+        changed = True
+        while changed:
+            changed = False
+            for facts in index.modules.values():
+                for cls in facts.classes:
+                    qual = f"{facts.module}.{cls.name}"
+                    if qual in units:
+                        continue
+                    bases = [index.resolve(b) for b in cls.bases]
+                    if any(b in units and units[b].owner is not None for b in bases):
+                        unit = _Unit(qual, facts.module, facts.path, cls.name, [])
+                        unit.parents = bases
+                        units[qual] = unit
+                        changed = True
         for name, refs in referenced.items():
             if name in units:
                 units[name].referenced_by_app = refs
@@ -473,10 +493,11 @@ class ProjectConfig:
         test_globs: tuple[str, ...],
         uses: dict[str, list[tuple[str, str]]],
     ) -> tuple[Kind, str]:
+        path = self._root_relative(unit.path)
+
         def matches(globs: tuple[str, ...]) -> bool:
             return any(
-                fnmatch.fnmatchcase(unit.name, g) or fnmatch.fnmatchcase(unit.path, g)
-                for g in globs
+                fnmatch.fnmatchcase(unit.name, g) or fnmatch.fnmatchcase(path, g) for g in globs
             )
 
         if matches(test_globs):
@@ -520,6 +541,16 @@ class ProjectConfig:
         if unit.referenced_by_app:
             return Kind.PRODUCTION, "the Celery app's config source"
         return Kind.UNKNOWN, ""
+
+    def _root_relative(self, path: str) -> str:
+        """``path`` relative to the project root (as ``per-file-ignores`` patterns are)."""
+        root = self.index.root
+        if root is None:
+            return Path(path).as_posix()
+        try:
+            return Path(os.path.abspath(path)).relative_to(root).as_posix()
+        except ValueError:
+            return Path(path).as_posix()
 
     @cached_property
     def units(self) -> dict[str, SettingsUnit]:

@@ -82,7 +82,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 _K8S_DIRS = frozenset({"k8s", "kubernetes", "helm", "deploy", "deployment", "manifests", "charts"})
 
 _DSM = re.compile(
-    r"""DJANGO_SETTINGS_MODULE["']?\s*(?:=|:)\s*["']?([A-Za-z_][\w.]*)""",
+    r"""DJANGO_SETTINGS_MODULE["']?(?:\s*[=:]\s*|[ \t]+)["']?([A-Za-z_][\w.]*)""",
 )
 _DS_OPTION = re.compile(r"--ds[= ]\s*([A-Za-z_][\w.]*)")
 _ENV_LINE = re.compile(r"""(?:^|[\s"'-])([A-Z][A-Z0-9_]*)\s*[=:]\s*["']?([^\s"'#]+)""")

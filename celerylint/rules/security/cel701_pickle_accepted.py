@@ -23,7 +23,9 @@ def _pickle_in(value: ConfigValue) -> bool:
 class PickleAccepted(ProjectRule):
     """
     ## What it does
-    Reports `pickle` (or `application/x-python-serialize`) in `accept_content` or
+    Reports configuration that accepts or sends pickle-serialized messages.
+
+    That is `pickle` (or `application/x-python-serialize`) in `accept_content` or
     `result_accept_content` (error), and as `task_serializer`, `result_serializer`,
     `event_serializer`, a task's `serializer=` option or `apply_async(serializer=...)`
     (warning: the producer sends pickle, which workers must then accept). Every spelling

@@ -42,7 +42,9 @@ def _dict_passwords(value: Value) -> bool:
 class HardcodedBrokerCredentials(ProjectRule):
     """
     ## What it does
-    Reports passwords written into the Celery configuration: a `user:password@` part in
+    Reports passwords written into the Celery configuration.
+
+    That is a `user:password@` part in
     `broker_url`, `result_backend`, `broker_read_url`, `broker_write_url` (any spelling,
     `Celery(broker=..., backend=...)` too, environment defaults included), literal
     `broker_password`, `redis_password`, `s3_secret_access_key`, `security_key_password`,

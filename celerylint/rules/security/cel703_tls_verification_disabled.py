@@ -28,7 +28,9 @@ class TlsVerificationDisabled(ProjectRule):
     """
     ## What it does
     Reports broker and Redis result-backend TLS settings that turn certificate
-    verification off: `ssl_cert_reqs`/`cert_reqs` set to `ssl.CERT_NONE` (or `"none"`,
+    verification off.
+
+    That is `ssl_cert_reqs`/`cert_reqs` set to `ssl.CERT_NONE` (or `"none"`,
     `"CERT_NONE"`) in `broker_use_ssl` or `redis_backend_use_ssl`, also in one branch of
     `x if c else y`, and `ssl_cert_reqs=none`/`CERT_NONE` in a `rediss://` URL. Test
     settings are left alone.

@@ -12,10 +12,12 @@ from celerylint.semantics.config_checks import truth, where
 class EagerModeInProduction(ProjectRule):
     """
     ## What it does
-    Reports `task_always_eager` turned on in configuration that production uses: a
-    production settings module, a shared module (such as `settings/base.py`) that a
-    production module inherits without overriding it, a single-file `settings.py`, a
-    `celeryconfig`, `Celery(task_always_eager=True)` or `app.conf...` at import time.
+    Reports eager mode (`task_always_eager`) turned on in configuration that production
+    uses.
+
+    That is a production settings module, a shared module (such as `settings/base.py`)
+    that a production module inherits without overriding it, a single-file `settings.py`,
+    a `celeryconfig`, `Celery(task_always_eager=True)` or `app.conf...` at import time.
     Every spelling counts (`CELERY_TASK_ALWAYS_EAGER`, `CELERY_ALWAYS_EAGER`,
     `task_always_eager`), as the config source's namespace reads it.
 

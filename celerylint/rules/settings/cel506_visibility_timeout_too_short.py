@@ -69,7 +69,10 @@ def broker_limit(config: ProjectConfig, app: str | None) -> Limit | None:
 class VisibilityTimeoutTooShort(ProjectRule):
     """
     ## What it does
-    With a Redis or SQS broker, reports delays at least as long as the broker's visibility
+    Reports countdowns and retry delays that outlast the broker's visibility timeout, so
+    the message is delivered again while it waits.
+
+    With a Redis or SQS broker, it reports delays at least as long as the visibility
     timeout (`broker_transport_options["visibility_timeout"]`, else kombu's default:
     3600 s for Redis, 1800 s for SQS): `apply_async(countdown=...)`,
     `self.retry(countdown=...)`, a task's `default_retry_delay` or `retry_backoff_max`

@@ -13,7 +13,9 @@ class MixedSettingStyles(ProjectRule):
     ## What it does
     Reports the keys that make Celery refuse to start because a configuration read
     without a namespace mixes old (`CELERYD_CONCURRENCY`) and new (`worker_concurrency`)
-    setting names: a module or class given to `config_from_object()` without
+    setting names.
+
+    The configuration is a module or class given to `config_from_object()` without
     `namespace=`, including what it star-imports or inherits, or the `app.conf.update()`
     /`app.conf.x = ...` writes of an app that has no config object. It reproduces
     `celery.app.utils.detect_settings`: the style most keys use wins, and a key whose other

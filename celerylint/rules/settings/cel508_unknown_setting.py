@@ -61,7 +61,9 @@ def referenced_names(index: ProjectIndex) -> frozenset[str]:
 class UnknownSetting(ProjectRule):
     """
     ## What it does
-    Reports configuration names Celery never reads, given how their source is read:
+    Reports setting names Celery never reads, with a "did you mean" when one is close.
+
+    What Celery reads depends on how the source is read:
     - Django settings read with `namespace="CELERY"`: a `CELERY_*` name that is neither
       `CELERY_` + a setting name nor an old setting name (`CELERY_TASK_MAX_RETRIES`,
       `CELERY_TASK_ACK_LATE`), and lowercase setting names (Django drops them);

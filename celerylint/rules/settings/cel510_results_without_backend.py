@@ -35,12 +35,16 @@ TASKS = """
 class ResultsWithoutBackend(ProjectRule):
     """
     ## What it does
-    Reports code that reads task results (`.get()`, `.wait()`, `.ready()`, `.state`,
-    `.result` ... on what `task.delay()`/`apply_async()` return, `AsyncResult(...)`,
-    `chord(...)`) when no result backend is configured anywhere: no `result_backend` in any
-    settings module, config object or `app.conf`, no `Celery(backend=...)`, and no
-    `CELERY_RESULT_BACKEND` in `.env`, compose, Procfile or other deployment files. It only
-    runs when celerylint can see the project's Celery configuration (the broker is set in
+    Reports code that reads task results when no result backend is configured.
+
+    Reading results means `.get()`, `.wait()`, `.ready()`, `.state`, `.result` ... on what
+    `task.delay()`/`apply_async()` return, `AsyncResult(...)` and `chord(...)`. A backend
+    is configured by `result_backend` in any settings module, config object or `app.conf`,
+    by `Celery(backend=...)`, or by `CELERY_RESULT_BACKEND` in `.env`, compose, Procfile or
+    other deployment files. A task of one app (`@app.task`) is judged by that app's
+    configuration; `AsyncResult`, chords and `@shared_task` tasks by all of it.
+
+    The rule only runs when celerylint can see the configuration (the broker is set in
     it); tests are left alone (eager results need no backend).
 
     ## Why is this bad?

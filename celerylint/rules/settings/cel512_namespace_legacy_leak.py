@@ -13,9 +13,10 @@ from celerylint.semantics.config_names import Style, spelling
 class NamespaceLegacyLeak(ProjectRule):
     """
     ## What it does
-    In Django settings read with a namespace (`config_from_object("django.conf:settings",
-    namespace="CELERY")`), reports settings without the `CELERY_` prefix that Celery
-    still reads as old setting names: `BROKER_URL`, `BROKER_*`, `S3_*`, `GCS_*`,
+    Reports Django settings without the `CELERY_` prefix that Celery reads anyway, as old
+    setting names, although the settings are read with `namespace="CELERY"`.
+
+    These are `BROKER_URL`, `BROKER_*`, `S3_*`, `GCS_*`,
     `CASSANDRA_*`, `AZUREBLOCKBLOB_*`, `CONTROL_*`, `COSMOSDBSQL_*`, `DATABASE_*` names
     such as `DATABASE_TABLE_SCHEMAS`, `ENABLE_UTC`, `RESULT_ACCEPT_CONTENT`. It is a
     warning for `BROKER_URL` when `CELERY_BROKER_URL` is not set, as it then decides the

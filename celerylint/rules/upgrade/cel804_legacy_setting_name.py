@@ -14,12 +14,13 @@ from celerylint.semantics.config_names import Style, spelling
 class LegacySettingName(ProjectRule):
     """
     ## What it does
-    Reports old (pre-4.0) setting names that Celery still reads: `CELERYD_CONCURRENCY`,
-    `CELERYBEAT_SCHEDULE`, `CELERY_ALWAYS_EAGER`, `BROKER_URL`... in config modules and
-    classes, `app.conf` and `Celery(**kw)`, and the `CELERY_*` old names in Django settings
-    read with `namespace="CELERY"` (`CELERY_QUEUES`, `CELERY_DEFAULT_QUEUE`,
-    `CELERY_IGNORE_RESULT`), where Celery accepts them without the
-    start-up error and without a warning. The new name respects the source's namespace
+    Reports old (pre-4.0) setting names, which Celery 6 no longer reads.
+
+    For example `CELERYD_CONCURRENCY`, `CELERYBEAT_SCHEDULE`, `CELERY_ALWAYS_EAGER`,
+    `BROKER_URL`... in config modules and classes, `app.conf` and `Celery(**kw)`, and the
+    `CELERY_*` old names in Django settings read with `namespace="CELERY"`
+    (`CELERY_QUEUES`, `CELERY_DEFAULT_QUEUE`, `CELERY_IGNORE_RESULT`), where Celery accepts
+    them without the start-up error and without a warning. The new name respects the source's namespace
     (`CELERY_TASK_DEFAULT_QUEUE` in Django settings, `task_default_queue` elsewhere).
 
     Keys that make Celery refuse to start are CEL507's; Django names without the `CELERY_`

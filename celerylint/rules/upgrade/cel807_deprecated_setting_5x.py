@@ -25,8 +25,10 @@ def _replacements(alt: str | None) -> list[str]:
 class DeprecatedSetting5x(ProjectRule):
     """
     ## What it does
-    Reports settings that Celery 5 marks as deprecated in its own option table
-    (`celery/app/defaults.py`: `deprecate_by`, `remove_by`, `alt`), such as
+    Reports settings that Celery marks as deprecated, and names their replacement.
+
+    The list comes from Celery's own option table (`celery/app/defaults.py`:
+    `deprecate_by`, `remove_by`, `alt`), such as
     `task_acks_on_failure_or_timeout` (deprecated in 6.0, removed in 7.0, replaced by
     `task_acks_on_failure` and `task_acks_on_timeout`), in any spelling. It stays silent
     when the Celery version the project targets does not have the replacement yet.
