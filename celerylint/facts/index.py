@@ -718,6 +718,8 @@ class ProjectIndex:
                 by_factory.setdefault(deco.factory, []).append(task)
             if deco.forwards:
                 extra = self.extra_option_names(task)
+                if self.resolve(task.fact.decorator) in LEGACY_TASK_REFS:
+                    extra = None  # Celery 3's decorators took options of their own
                 sites.append(
                     OptionSite(
                         "decorator",
@@ -839,17 +841,20 @@ class ProjectIndex:
                     found[key] = f"{short}.send_task"
         return found
 
-    def dispatch_of(self, call: TxCallFact) -> str | None:
-        """What a call inside a transaction dispatches, as text, or None if it does not."""
+    def dispatch_of(self, call: TxCallFact) -> tuple[str, str] | None:
+        """(the call as written, the dispatch it leads to) when a call inside a transaction
+        dispatches a task: the same text twice for a direct dispatch, the helper's own
+        dispatch (``charge_invoice.delay``) for a project helper; None otherwise."""
         if call.kind == "task":
-            return call.text if self.task_at(call.target) is not None else None
+            return (call.text, call.text) if self.task_at(call.target) is not None else None
         if call.kind == "send_task":
             resolved = self.resolve(call.target)
-            return call.text if self.is_app(resolved) or resolved == "celery.current_app" else None
+            is_app = self.is_app(resolved) or resolved == "celery.current_app"
+            return (call.text, call.text) if is_app else None
         if call.kind == "canvas":
-            return call.text
+            return call.text, call.text
         helper = self.dispatching_functions.get(self.resolve(call.target))
-        return f"{call.text}() (it calls `{helper}()`)" if helper is not None else None
+        return (call.text, helper) if helper is not None else None
 
     # -- import graph -----------------------------------------------------------------------
 

@@ -58,13 +58,14 @@ class TransactionCollector:
         self._atomic_functions: dict[str, None] = {}
         self._calls: list[tuple[TxCallFact, cst.CSTNode]] = []
         self._locks: list[tuple[LockFact, cst.CSTNode | None]] = []
-        self._scope_key: tuple[int, int] | None = None
+        self._scope_key: tuple[int, int, int] | None = None
         self._scope = TransactionScope(False, ())
 
     def _transaction(self) -> TransactionScope:
         ctx = self.ctx
         fn = ctx.function
-        key = (id(fn.node) if fn is not None else 0, len(ctx.with_blocks))
+        blocks = ctx.with_blocks
+        key = (id(fn.node) if fn is not None else 0, len(blocks), id(blocks[-1]) if blocks else 0)
         if key != self._scope_key:
             self._scope_key = key
             self._scope = transaction_scope(ctx)

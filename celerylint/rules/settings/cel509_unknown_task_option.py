@@ -133,7 +133,7 @@ class UnknownTaskOption(ProjectRule):
                 bind=True,
                 store_eager_result=True,
                 typing=False,
-                queue="sync",
+                rate_limit="10/m",
                 pydantic=False,
                 on_failure=lambda *a: None,
             )

@@ -13,6 +13,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "inventory",
+    "payments",
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}
 

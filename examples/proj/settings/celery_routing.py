@@ -12,6 +12,7 @@ CELERY_TASK_QUEUES = (
     Queue("reports"),
     Queue("exports"),
     Queue("inventory"),
+    Queue("payments"),
 )
 CELERY_TASK_ROUTES = {
     "shop.*": {"queue": "shop"},
@@ -23,6 +24,7 @@ CELERY_TASK_ROUTES = {
     "reports.*": {"queue": "reports"},
     "backoffice.*": {"queue": "exports"},
     "inventory.*": {"queue": "inventory"},
+    "payments.*": {"queue": "payments"},
 }
 
 CELERY_BEAT_SCHEDULE = {

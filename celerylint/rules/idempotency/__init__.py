@@ -1,0 +1,1 @@
+"""CEL3xx: idempotency, side effects and transactions."""

@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from celerylint.diagnostics import NO_SPAN, Severity
+from celerylint.facts.index import ProjectIndex
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+
+
+class DispatchInsideTransaction(ProjectRule):
+    """
+    ## What it does
+    Reports a task dispatched while a database transaction is open: `.delay()`,
+    `.apply_async()`, `app.send_task()`, a canvas (`t.s(...).delay()`, `chain(...)()`,
+    `group(...).apply_async()`), inside `with transaction.atomic():`, in a function decorated
+    with `@transaction.atomic` (with or without `using=`), or inside a project helper that
+    wraps `transaction.atomic` (a traced `atomic` context manager, a decorator that opens
+    one). A project function that dispatches a task, called inside the block, is reported at
+    that call (one level).
+
+    Deferred dispatch is fine: `transaction.on_commit(...)` / `connection.on_commit(...)` with
+    a lambda, `functools.partial` or a nested function, and `delay_on_commit()`.
+
+    ## Why is this bad?
+    The message reaches the broker at once, but the rows the task reads are only visible
+    after `COMMIT`. A fast worker runs the task first and sees the old data, or none
+    (`DoesNotExist`); after a rollback the task runs for something that never existed
+    (Tasks guide → *Database transactions*).
+
+    ## Example
+    ```python
+    with transaction.atomic():
+        order = Order.objects.create(total=total)
+        send_receipt.delay(order.pk)
+    ```
+
+    ## Use instead
+    ```python
+    with transaction.atomic():
+        order = Order.objects.create(total=total)
+        transaction.on_commit(partial(send_receipt.delay, order.pk))
+        # or, with Celery >= 5.4 and Django's task class: send_receipt.delay_on_commit(order.pk)
+    ```
+
+    ## Fix safety
+    There is no fix yet. Wrapping the call in `transaction.on_commit(partial(...))` would be
+    an unsafe fix: the task no longer runs when the transaction rolls back.
+    """
+
+    code = "CEL301"
+    name = "dispatch-inside-transaction"
+    message = "`{call}()` dispatches a task inside {atomic}{via}: the worker can run it before the commit, or after a rollback; use `transaction.on_commit()`"
+    severity = Severity.WARNING
+    examples = (
+        Invalid(
+            files={
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+                "shop/views.py": """
+                    from django.db import transaction
+
+                    from shop.models import Order
+                    from shop.tasks import send_receipt
+
+
+                    def checkout(request):
+                        with transaction.atomic():
+                            order = Order.objects.create(total=10)
+                            send_receipt.delay(order.pk)  # error: CEL301
+                        return order
+
+
+                    @transaction.atomic(using="default")
+                    def refund(request, order_id):
+                        send_receipt.s(order_id).apply_async(countdown=5)  # error: CEL301
+
+
+                    @transaction.atomic
+                    def resend(request, order_id):
+                        send_receipt.apply_async((order_id,))  # error: CEL301
+                """,
+            }
+        ),
+        Invalid(
+            files={
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+                "shop/db.py": """
+                    import contextlib
+
+                    from django.db import transaction
+
+
+                    @contextlib.contextmanager
+                    def traced_atomic(name):
+                        with transaction.atomic():
+                            yield
+                """,
+                "shop/services.py": """
+                    from shop.tasks import send_receipt
+
+
+                    def notify_customer(order_id):
+                        send_receipt.delay(order_id)
+                """,
+                "shop/views.py": """
+                    from celery import chain
+                    from django.db import transaction
+
+                    from shop import services
+                    from shop.db import traced_atomic
+                    from shop.services import notify_customer
+                    from shop.tasks import send_receipt
+
+
+                    def checkout(request, order_id):
+                        with traced_atomic("checkout"):
+                            send_receipt.delay(order_id)  # error: CEL301
+                        with transaction.atomic():
+                            notify_customer(order_id)  # error: CEL301
+                            services.notify_customer(order_id)  # error: CEL301
+                            chain(send_receipt.s(order_id), send_receipt.si(order_id))()  # error: CEL301
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+                "shop/services.py": """
+                    from django.db import transaction
+
+                    from shop.tasks import send_receipt
+
+
+                    def notify_customer(order_id):
+                        transaction.on_commit(lambda: send_receipt.delay(order_id))
+                """,
+                "shop/views.py": """
+                    from functools import partial
+
+                    from django.db import connection, transaction
+
+                    from shop.models import Order
+                    from shop.services import notify_customer
+                    from shop.tasks import send_receipt
+
+
+                    def checkout(request):
+                        with transaction.atomic():
+                            order = Order.objects.create(total=10)
+                            transaction.on_commit(lambda: send_receipt.delay(order.pk))
+                            transaction.on_commit(partial(send_receipt.delay, order.pk))
+                            connection.on_commit(send_receipt.s(order.pk).delay)
+                            send_receipt.delay_on_commit(order.pk)
+                            notify_customer(order.pk)
+
+                            def _notify():
+                                send_receipt.delay(order.pk)
+
+                            transaction.on_commit(_notify)
+                        send_receipt.delay(order.pk)  # after the block: committed
+                        return order
+                """,
+            }
+        ),
+        Valid(
+            """
+            import contextlib
+            import threading
+
+            from django.db import transaction
+
+            lock = threading.Lock()
+
+
+            @contextlib.contextmanager
+            def span(name):
+                yield
+
+
+            def sync(client, queue):
+                with lock, span("sync"):
+                    queue.delay(1)  # not a task the project defines
+                with transaction.atomic():
+                    client.delay()  # a parameter: unknown
+            """
+        ),
+    )
+
+    def check(self, index: ProjectIndex) -> Iterator[Finding]:
+        for facts in index.by_path.values():
+            for call in facts.tx_calls:
+                if not index.in_transaction(call.atomic, call.candidates):
+                    continue
+                found = index.dispatch_of(call)
+                if found is None:
+                    continue
+                text, dispatch = found
+                if call.atomic:
+                    atomic = "`transaction.atomic()`"
+                else:
+                    wrapper = next(c for c in call.candidates if index.is_atomic_wrapper(c))
+                    atomic = f"`{wrapper.rsplit('.', 1)[-1]}()` (it opens `transaction.atomic()`)"
+                via = f" (it calls `{dispatch}()`)" if dispatch != text else ""
+                yield Finding(
+                    facts.path,
+                    call.span or NO_SPAN,
+                    {"call": text, "atomic": atomic, "via": via},
+                )

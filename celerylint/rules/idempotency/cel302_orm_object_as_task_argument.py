@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from celerylint.diagnostics import Severity, TaskCondition
+from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.task_scope import enclosing_class
+
+#: methods that send a task's arguments (the call's own positional/keyword arguments)
+_SEND_METHODS = frozenset({"delay", "s", "si", "signature", "delay_on_commit"})
+#: manager/queryset methods returning one model instance
+_INSTANCE_METHODS = frozenset(
+    {"get", "create", "first", "last", "earliest", "latest", "get_or_none"}
+)
+#: manager/queryset methods returning a queryset
+_QUERYSET_METHODS = frozenset(
+    {
+        "all",
+        "filter",
+        "exclude",
+        "order_by",
+        "select_related",
+        "prefetch_related",
+        "select_for_update",
+        "only",
+        "defer",
+        "distinct",
+        "annotate",
+        "using",
+        "none",
+        "reverse",
+    }
+)
+_SHORTCUTS = {
+    "django.shortcuts.get_object_or_404": "model instance",
+    "django.shortcuts.get_list_or_404": "list of model instances",
+}
+_MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+
+
+def _manager_chain(node: cst.BaseExpression) -> str | None:
+    """``X.objects.<...>.<last>(...)``: "model instance" or "queryset" by the last method."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return None
+    last = node.func.attr.value
+    current: cst.BaseExpression = node.func.value
+    while True:
+        if isinstance(current, cst.Attribute) and current.attr.value == "objects":
+            break
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+            current = current.func.value
+            continue
+        return None
+    if last in _INSTANCE_METHODS:
+        return "model instance"
+    if last in _QUERYSET_METHODS:
+        return "queryset"
+    return None
+
+
+class OrmObjectAsTaskArgument(FileRule):
+    """
+    ## What it does
+    Reports a Django model instance or queryset passed to a task (`.delay()`, `.apply_async()`
+    arguments, `.s()`, `.si()`, `.signature()`): the result of `Model.objects.get()` /
+    `.create()` / `.first()`, `get_object_or_404()`, a queryset (`.filter()`, `.all()`...), a
+    variable assigned from one of those or looping over a queryset, `request.user`, and
+    `self` inside a model method. Only calls on a task the project defines are reported.
+
+    ## Why is this bad?
+    With the JSON serializer (the default since Celery 4) the call fails with `EncodeError`:
+    a model instance is not JSON. With pickle it "works", but the worker gets a copy of the
+    row as it was when the message was sent, which may be stale by the time the task runs
+    (Tasks guide → *Performance and strategies → State*). Pass the primary key and load the
+    row in the task.
+
+    ## Example
+    ```python
+    article = Article.objects.get(pk=article_id)
+    expand_abbreviations.delay(article)
+    ```
+
+    ## Use instead
+    ```python
+    expand_abbreviations.delay(article.pk)  # the task does Article.objects.get(pk=...)
+    ```
+
+    ## Fix safety
+    There is no fix: the task has to change too.
+    """
+
+    code = "CEL302"
+    name = "orm-object-as-task-argument"
+    message = "`{arg}` is a Django {what} passed to `{call}()`; send {instead} and load the rows in the task"
+    severity = Severity.WARNING
+    examples = (
+        Invalid(
+            files={
+                "blog/__init__.py": "",
+                "blog/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def expand_abbreviations(article_id):
+                        return article_id
+                """,
+                "blog/views.py": """
+                    from django.shortcuts import get_object_or_404
+
+                    from blog.models import Article
+                    from blog.tasks import expand_abbreviations
+
+
+                    def publish(request, article_id):
+                        article = Article.objects.get(pk=article_id)
+                        expand_abbreviations.delay(article)  # error@32: CEL302
+                        expand_abbreviations.delay(get_object_or_404(Article, pk=1))  # error@32: CEL302
+                        expand_abbreviations.apply_async(args=(request.user,))  # error@44: CEL302
+                        for draft in Article.objects.filter(draft=True):
+                            expand_abbreviations.s(draft).delay()  # error@32: CEL302
+                        expand_abbreviations.delay(article_id=Article.objects.all())  # error@43: CEL302
+                """,
+                "blog/models.py": """
+                    from django.db import models
+
+
+                    class Article(models.Model):
+                        def publish(self):
+                            from blog.tasks import expand_abbreviations
+
+                            expand_abbreviations.delay(self)  # error@36: CEL302
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "blog/__init__.py": "",
+                "blog/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def expand_abbreviations(article_id):
+                        return article_id
+                """,
+                "blog/views.py": """
+                    from blog.models import Article
+                    from blog.tasks import expand_abbreviations
+
+
+                    def publish(request, article_id, notifier):
+                        article = Article.objects.get(pk=article_id)
+                        expand_abbreviations.delay(article.pk)
+                        expand_abbreviations.delay(request.user.pk)
+                        ids = list(Article.objects.filter(draft=True).values_list("pk", flat=True))
+                        expand_abbreviations.delay(ids)
+                        notifier.delay(article)  # not a task the project defines
+                        article = article.pk
+                        expand_abbreviations.delay(article)
+                        count = Article.objects.filter(draft=True).count()
+                        expand_abbreviations.delay(count)
+                """,
+                "blog/models.py": """
+                    from django.db import models
+
+
+                    class Article(models.Model):
+                        def publish(self):
+                            from blog.tasks import expand_abbreviations
+
+                            expand_abbreviations.delay(self.pk)
+
+
+                    class Publisher:
+                        def publish(self):
+                            from blog.tasks import expand_abbreviations
+
+                            expand_abbreviations.delay(self)  # not a model
+                """,
+            }
+        ),
+    )
+
+    def __init__(self, ctx: object, options: object) -> None:
+        super().__init__(ctx, options)  # type: ignore[arg-type]
+        #: per function: names bound to an ORM object (by the latest assignment seen)
+        self._origins: dict[int, dict[str, str]] = {}
+
+    def _names(self) -> dict[str, str] | None:
+        fn = self.ctx.function
+        if fn is None:
+            return None
+        return self._origins.setdefault(id(fn.node), {})
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._origins.pop(id(node), None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        names = self._names()
+        if names is None:
+            return
+        what = self._orm(node.value, direct_only=True)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                if what is None:
+                    names.pop(target.target.value, None)
+                else:
+                    names[target.target.value] = what
+
+    def visit_For(self, node: cst.For) -> None:
+        names = self._names()
+        if names is None or not isinstance(node.target, cst.Name):
+            return
+        if self._orm(node.iter, direct_only=True) == "queryset":
+            names[node.target.value] = "model instance"
+        else:
+            names.pop(node.target.value, None)
+
+    def _orm(self, node: cst.BaseExpression, direct_only: bool = False) -> str | None:
+        """What kind of ORM object ``node`` evaluates to, if it is one."""
+        found = _manager_chain(node)
+        if found is not None:
+            return found
+        if isinstance(node, cst.Call):
+            ref = self.ctx.resolve(node.func)
+            if ref in _SHORTCUTS:
+                return _SHORTCUTS[ref]
+            return None
+        if direct_only:
+            return None
+        if isinstance(node, cst.Name):
+            names = self._names() or {}
+            if node.value in names:
+                return names[node.value]
+            if node.value == "self" and self._in_model_method():
+                return "model instance"
+            return None
+        if (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == "user"
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "request"
+            and self._is_parameter("request")
+        ):
+            return "model instance"
+        return None
+
+    def _is_parameter(self, name: str) -> bool:
+        fn = self.ctx.function
+        return (
+            fn is not None
+            and fn.frame.bindings.get(name) == ""
+            and any(
+                p.name.value == name
+                for p in (*fn.node.params.posonly_params, *fn.node.params.params)
+            )
+        )
+
+    def _in_model_method(self) -> bool:
+        cls = enclosing_class(self.ctx)
+        if cls is None:
+            return False
+        bases = {self.ctx.resolve(arg.value) for arg in cls.bases if arg.keyword is None}
+        return bool(bases & _MODEL_BASES)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        method = func.attr.value
+        if method not in _SEND_METHODS and method != "apply_async":
+            return
+        task_ref = self.ctx.resolve(func.value)
+        if task_ref is None:
+            return
+        values: list[cst.BaseExpression] = []
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                continue
+            if method != "apply_async":
+                values.append(arg.value)
+                continue
+            # ``apply_async(args, kwargs, ...)``: the task's arguments are in the first two
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if keyword in {"args", "kwargs"} or (keyword is None and position < 2):
+                values.extend(self._elements(arg.value))
+        call = cst.Module([]).code_for_node(func)
+        for value in values:
+            what = self._orm(value)
+            if what is not None:
+                self.report(
+                    value,
+                    arg=cst.Module([]).code_for_node(value),
+                    what=what,
+                    call=call,
+                    instead="a list of primary keys" if what == "queryset" else "its primary key",
+                    condition=TaskCondition("", task_ref=task_ref),
+                )
+
+    @staticmethod
+    def _elements(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+        if isinstance(node, cst.Tuple | cst.List):
+            return [e.value for e in node.elements if isinstance(e, cst.Element)]
+        if isinstance(node, cst.Dict):
+            return [e.value for e in node.elements if isinstance(e, cst.DictElement)]
+        return []

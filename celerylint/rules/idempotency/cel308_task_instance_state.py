@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from celerylint.diagnostics import Severity
+from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.names import bind_target_names
+from celerylint.semantics.task_scope import TaskBody, enclosing_class, is_name, task_body
+
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "pop", "remove", "clear"}
+)
+#: the request context is per message by design
+_PER_REQUEST = frozenset({"request", "request_stack"})
+
+
+def _mutable_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.List | cst.Dict | cst.Set)
+
+
+class TaskInstanceState(FileRule):
+    """
+    ## What it does
+    Reports state kept on the task object between messages: an assignment to
+    `self.<attr>` (also `+=`) in a bound task or in a method of a `celery.Task` subclass,
+    and, in a `celery.Task` subclass, a mutation of a mutable class attribute
+    (`self.seen.append(x)`, `self.cache[key] = value` when `seen = []` / `cache = {}` is in the
+    class body). Attributes starting with `_` are deliberate caches (the `DatabaseTask._db`
+    pattern of the docs) and are not reported, nor is `__init__`, nor `self.request`.
+
+    ## Why is this bad?
+    A task is instantiated once per worker process, not once per message: "the task class
+    is semantically closer to an Actor" (Tasks guide → *Custom task classes →
+    Instantiation*). Anything stored on it survives into the next message that process
+    runs: a customer's data shows up in another customer's run, lists grow forever.
+
+    ## Example
+    ```python
+    @shared_task(bind=True)
+    def import_feed(self, url):
+        self.items = fetch(url)
+        store(self.items)
+    ```
+
+    ## Use instead
+    ```python
+    @shared_task(bind=True)
+    def import_feed(self, url):
+        items = fetch(url)
+        store(items)
+    ```
+
+    ## Fix safety
+    There is no fix.
+    """
+
+    code = "CEL308"
+    name = "task-instance-state"
+    message = "`{target}` stores state on the task object, which outlives this message in the worker process; use a local variable"
+    severity = Severity.WARNING
+    examples = (
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True)
+            def import_feed(task, url):
+                task.items = fetch(url)  # error: CEL308
+                task.count += 1  # error: CEL308
+                return task.items
+            """
+        ),
+        Invalid(
+            """
+            from celery import Task
+
+
+            class ImportTask(Task):
+                seen = []
+                cache = {}
+
+                def run(self, url):
+                    self.seen.append(url)  # error: CEL308
+                    self.cache[url] = fetch(url)  # error: CEL308
+                    self.last_url = url  # error: CEL308
+                    return url
+            """
+        ),
+        Valid(
+            """
+            from celery import Task, shared_task
+
+
+            class DatabaseTask(Task):
+                _db = None
+                names = ("a", "b")
+
+                def __init__(self):
+                    self.connections = 0
+
+                @property
+                def db(self):
+                    if self._db is None:
+                        self._db = connect()
+                    return self._db
+
+                def run(self, key):
+                    self.request.chain = None
+                    return self.names, self.db.get(key)
+
+
+            @shared_task
+            def not_bound(record, value):
+                record.value = value  # `record` is an argument, not the task
+                return record
+
+
+            class Report:
+                def build(self, rows):
+                    self.rows = rows  # not a task
+            """
+        ),
+    )
+
+    def _body(self) -> TaskBody | None:
+        body = task_body(self.ctx)
+        if body is None or body.self_name is None:
+            return None
+        if body.is_class and (body.method.startswith("__") and body.method.endswith("__")):
+            return None
+        return body
+
+    def _check_target(self, target: cst.BaseExpression) -> None:
+        body = self._body()
+        if body is None:
+            return
+        if isinstance(target, cst.Attribute) and is_name(target.value, body.self_name):
+            attr = target.attr.value
+            if not attr.startswith("_") and attr not in _PER_REQUEST:
+                self.report(
+                    target,
+                    target=cst.Module([]).code_for_node(target),
+                    condition=body.bound_condition(),
+                )
+        elif isinstance(target, cst.Subscript) and body.is_class:
+            self._check_shared(target.value, target, body)
+
+    def _check_shared(self, holder: cst.BaseExpression, node: cst.CSTNode, body: TaskBody) -> None:
+        """``self.<attr>`` where ``<attr>`` is a mutable literal in the class body."""
+        if not (isinstance(holder, cst.Attribute) and is_name(holder.value, body.self_name)):
+            return
+        attr = holder.attr.value
+        if attr.startswith("_") or attr not in self._class_mutables():
+            return
+        self.report(
+            node,
+            message=(
+                f"`{cst.Module([]).code_for_node(node)}` changes the class attribute "
+                f"`{attr}`, shared by every message this worker process runs; "
+                "use a local variable"
+            ),
+            condition=body.bound_condition(),
+        )
+
+    def _class_mutables(self) -> set[str]:
+        cls = enclosing_class(self.ctx)
+        names: set[str] = set()
+        if cls is None or not isinstance(cls.body, cst.IndentedBlock):
+            return names
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and _mutable_literal(small.value):
+                        for target in small.targets:
+                            names.update(bind_target_names(target.target))
+        return names
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._check_target(target.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._check_target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._check_target(node.target)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS):
+            return
+        body = self._body()
+        if body is not None and body.is_class:
+            self._check_shared(func.value, node, body)
