@@ -208,6 +208,10 @@ class Moment:
 
 
 def _seconds(value: float) -> str:
+    """``90 s``, ``5 min``, ``24 h``: the largest unit that divides ``value``."""
+    for size, unit in ((3600, "h"), (60, "min")):
+        if value and value % size == 0:
+            return f"{int(value // size)} {unit}"
     number = int(value) if float(value).is_integer() else value
     return f"{number} s"
 
@@ -324,10 +328,13 @@ def literal_value(arg: cst.Arg | None, resolve: Resolve) -> Value:
 # -- phase 2: settings that change how calls behave ----------------------------------------
 
 
-def production_setting(index: ProjectIndex, setting: str) -> tuple[Value, ...] | None:
+def production_setting(
+    index: ProjectIndex, setting: str, apps: frozenset[str] | None = None
+) -> tuple[Value, ...] | None:
     """The literal values ``setting`` takes in production (one per write that reaches a
     production configuration), or None when they cannot all be known: no configuration
-    found, an unresolved config source, an environment-driven or computed value."""
+    found, an unresolved config source, an environment-driven or computed value.
+    ``apps`` limits it to the configuration those Celery apps read."""
     from celerylint.semantics.config_model import ProjectConfig
 
     config = ProjectConfig.of(index)
@@ -335,6 +342,8 @@ def production_setting(index: ProjectIndex, setting: str) -> tuple[Value, ...] |
         return None
     found: list[Value] = []
     for value in config.production_values(setting):
+        if apps is not None and value.source.apps and not apps & set(value.source.apps):
+            continue
         if (
             value.env_driven
             or value.value is UNKNOWN
@@ -455,11 +464,14 @@ def backend_alias(url: str) -> str:
     return url
 
 
-def chord_support(index: ProjectIndex) -> tuple[str, str] | None:
-    """(the backend as written, "native" | "polling" | "unsupported") for the result
-    backend the project runs with in production, or None when that is not known for sure
-    (no backend set: CEL510's; several that disagree; one from the environment)."""
-    values = production_setting(index, "result_backend")
+def chord_support(
+    index: ProjectIndex, apps: frozenset[str] | None = None
+) -> tuple[str, str] | None:
+    """(the backend alias, "native" | "polling" | "unsupported") for the result backend
+    the project (or the given Celery apps) runs with in production, or None when that is
+    not known for sure (no backend set: CEL510's; several that disagree; one from the
+    environment)."""
+    values = production_setting(index, "result_backend", apps)
     if not values:
         return None
     verdicts: set[tuple[str, str]] = set()

@@ -4,8 +4,9 @@ from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
 from celerylint.facts.index import ProjectIndex
+from celerylint.facts.model import ModuleFacts
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.calls import chord_support
+from celerylint.semantics.calls import checkable_task, chord_support
 from celerylint.semantics.django import is_test_module
 
 
@@ -120,27 +121,29 @@ class ChordUnsupportedBackend(ProjectRule):
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        verdict = chord_support(index)
-        if verdict is None:
-            return
-        backend, support = verdict
-        if support == "native":
-            return
-        if support == "unsupported":
-            problem = "cannot run chords (`NotImplementedError` when the chord is sent)"
-            severity = None
-        else:
-            problem = (
-                "has no native chord join: Celery polls with the `celery.chord_unlock` task "
-                "every `result_chord_retry_interval` seconds"
-            )
-            severity = Severity.INFO
+        verdicts: dict[frozenset[str] | None, tuple[str, str] | None] = {}
         for facts in index.by_path.values():
             if is_test_module(facts.module):
                 continue
-            for chord in facts.chords:
+            for number, chord in enumerate(facts.chords):
                 if chord.span is None:
                     continue
+                apps = _apps_of(facts, number, index)
+                if apps not in verdicts:
+                    verdicts[apps] = chord_support(index, apps)
+                verdict = verdicts[apps]
+                if verdict is None or verdict[1] == "native":
+                    continue
+                backend, support = verdict
+                if support == "unsupported":
+                    problem = "cannot run chords (`NotImplementedError` when the chord is sent)"
+                    severity = None
+                else:
+                    problem = (
+                        "has no native chord join: Celery polls with the `celery.chord_unlock` "
+                        "task every `result_chord_retry_interval` seconds"
+                    )
+                    severity = Severity.INFO
                 what = (
                     "chord"
                     if chord.kind == "chord"
@@ -152,3 +155,19 @@ class ChordUnsupportedBackend(ProjectRule):
                     {"what": what, "backend": backend, "problem": problem},
                     severity=severity,
                 )
+
+
+def _apps_of(facts: ModuleFacts, chord: int, index: ProjectIndex) -> frozenset[str] | None:
+    """The Celery apps a chord's tasks are registered with, when they all name theirs
+    (``@app.task``); None when any is a shared task (sent through whichever app is
+    current) or unknown."""
+    apps: set[str] = set()
+    for sig in facts.signatures:
+        if sig.chord != chord:
+            continue
+        task = checkable_task(index, sig.receiver, sig.task_name)
+        app = index.task_app(task) if task is not None else None
+        if app is None:
+            return None
+        apps.add(app)
+    return frozenset(apps) or None

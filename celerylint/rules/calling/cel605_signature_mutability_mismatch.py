@@ -234,8 +234,9 @@ class SignatureMutabilityMismatch(ProjectRule):
             if alone is None and with_parent is not None:
                 return (
                     f"{short}.s()",
-                    "gets the parent task's result as an extra first argument, but "
-                    f"`{shown}` {with_parent.describe()}; use `.si()` to ignore the result",
+                    "gets the parent task's result as an extra first argument, which "
+                    f"`{shown}` cannot take ({with_parent.describe()}); use `.si()` to "
+                    "ignore the result",
                     bind(params, sig.positional, sig.keywords) is None,
                 )
         elif sig.immutable is True:

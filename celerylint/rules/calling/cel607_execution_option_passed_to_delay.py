@@ -74,8 +74,8 @@ class ExecutionOptionPassedToDelay(FileRule):
     code = "CEL607"
     name = "execution-option-passed-to-delay"
     message = (
-        "`{task}.{method}()` passes {options} to the task as keyword arguments, not to "
-        "Celery; use `apply_async()` for execution options"
+        "`{task}.{method}()` hands {options} to the task as {noun}, not to Celery; "
+        "execution options go to `apply_async()`"
     )
     severity = Severity.ERROR
     fix_safety = FixSafety.SAFE
@@ -184,6 +184,7 @@ class ExecutionOptionPassedToDelay(FileRule):
             task=ref.rsplit(".", 1)[-1],
             method=func.attr.value,
             options=shown,
+            noun="a keyword argument" if len(options) == 1 else "keyword arguments",
         )
 
     @classmethod

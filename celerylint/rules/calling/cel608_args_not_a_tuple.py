@@ -67,7 +67,7 @@ class ArgsNotATuple(FileRule):
 
     code = "CEL608"
     name = "args-not-a-tuple"
-    message = "{what} is not a tuple or list; {consequence}"
+    message = "{what} `{text}` is not a tuple or list; {consequence}"
     severity = Severity.ERROR
     fix_safety = FixSafety.SAFE
     fix_title = "Make it a one-element tuple"
@@ -164,13 +164,13 @@ class ArgsNotATuple(FileRule):
                 return
             self._check(
                 _args_argument(node, 0),
-                f"`{func.attr.value}()` args",
+                f"`{func.attr.value}()`'s `args`",
                 TaskCondition("", task_ref=ref),
             )
         elif (
             isinstance(func, cst.Name | cst.Attribute) and self.ctx.resolve(func) in SIGNATURE_REFS
         ):
-            self._check(_args_argument(node, 1), "`signature()` args", None)
+            self._check(_args_argument(node, 1), "`signature()`'s `args`", None)
 
     def visit_Dict(self, node: cst.Dict) -> None:
         keys: dict[str, cst.DictElement] = {}
@@ -181,7 +181,7 @@ class ArgsNotATuple(FileRule):
                     keys[key] = element
         if "task" not in keys or "schedule" not in keys or "args" not in keys:
             return
-        self._check(keys["args"], 'The beat entry\'s "args"', None)
+        self._check(keys["args"], "The beat entry's `args`", None)
 
     def _check(
         self,
@@ -215,4 +215,9 @@ class ArgsNotATuple(FileRule):
             consequence = "Celery raises `TypeError: task args must be a list or tuple`"
             safety = FixSafety.SAFE
         fix = self.fix({arg: arg.with_changes(value=tuple_node)}, self.fix_title or "", safety)
-        self.report(arg, condition=condition, fix=fix, what=what, consequence=consequence)
+        text = cst.Module([]).code_for_node(value)
+        if len(text) > 40 or "\n" in text:
+            text = text.split("\n", 1)[0][:37] + "..."
+        self.report(
+            arg, condition=condition, fix=fix, what=what, text=text, consequence=consequence
+        )
