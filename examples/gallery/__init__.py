@@ -1,0 +1,1 @@
+"""Photo albums, processed by their own Celery app on RabbitMQ (no Django)."""

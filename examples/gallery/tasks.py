@@ -1,0 +1,22 @@
+from celery import chord
+
+from gallery.worker import app
+
+
+@app.task
+def make_thumbnail(photo_id):
+    return f"/thumbs/{photo_id}.jpg"
+
+
+@app.task
+def publish_album(thumbnails):
+    return len(thumbnails)
+
+
+@app.task
+def purge_thumbnails(older_than_days):
+    return older_than_days
+
+
+def publish(photo_ids):
+    chord(make_thumbnail.s(p) for p in photo_ids)(publish_album.s())  # error: CEL604
