@@ -23,6 +23,8 @@ import asyncio
 import dataclasses
 import io
 import logging
+import multiprocessing
+import multiprocessing.context
 import os
 import re
 import tokenize
@@ -165,6 +167,13 @@ def select_safe_fixes(diagnostics: Iterable[Diagnostic]) -> list[Edit]:
     return chosen
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers for the project scan start without fork(): the server has threads (the
+    stdin reader), and forking a threaded process can deadlock the child."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 # -- projects ------------------------------------------------------------------------------
 
 
@@ -211,7 +220,9 @@ class Project:
         # absolute paths, so that per-file-ignores and project rules never depend on the
         # server's working directory
         jobs = [dataclasses.replace(job, path=job.abspath) for job in jobs]
-        return run_phase_one(jobs, self.enabled, self.options, os.cpu_count() or 1)
+        return run_phase_one(
+            jobs, self.enabled, self.options, os.cpu_count() or 1, _worker_context()
+        )
 
     def install(self, results: Iterable[FileResult]) -> None:
         self.results = {}

@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,14 @@ def _run_chunk(jobs: list[FileJob]) -> list[FileResult]:
 
 
 def run_phase_one(
-    jobs: Sequence[FileJob], enabled: frozenset[str], options: dict[str, Any], processes: int
+    jobs: Sequence[FileJob],
+    enabled: frozenset[str],
+    options: dict[str, Any],
+    processes: int,
+    mp_context: BaseContext | None = None,
 ) -> list[FileResult]:
+    """Phase 1 for every job. ``mp_context`` picks how workers start (the language server,
+    a threaded process, uses forkserver/spawn rather than fork)."""
     if processes <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         rules = _file_rules(enabled, options)
         return [_run_job(job, rules) for job in jobs]
@@ -120,7 +127,7 @@ def run_phase_one(
     chunks = [list(jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)]
     results: list[FileResult] = []
     with ProcessPoolExecutor(
-        processes, initializer=_init_worker, initargs=(enabled, options)
+        processes, mp_context=mp_context, initializer=_init_worker, initargs=(enabled, options)
     ) as pool:
         for part in pool.map(_run_chunk, chunks):
             results.extend(part)
