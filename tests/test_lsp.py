@@ -457,3 +457,45 @@ async def test_a_workspace_reached_through_a_symlink(tmp_path: Path) -> None:
         tasks = _open(client, link / "shop" / "tasks.py")
         _change(client, tasks, _text(NOT_TASKS))
         await _until(client, models, lambda d: "CEL101" not in _codes(d), "edit via the link")
+
+
+@pytest.mark.asyncio
+async def test_files_created_and_deleted_on_disk(workspace: tuple[LanguageClient, Path]) -> None:
+    client, root = workspace
+    text = _text(MODELS).replace("from shop.tasks import", "from shop.jobs import")
+    models = _open(client, root / "shop" / "models.py", text)
+    await _until(client, models, lambda d: "CEL101" not in _codes(d), "no jobs module yet")
+    await asyncio.sleep(0.5)
+    assert "CEL101" not in _codes(client.diagnostics[models])
+    jobs = root / "shop" / "jobs.py"
+    jobs.write_text(_text(TASKS), encoding="utf-8")
+    excluded = root / ".venv" / "lib" / "shop" / "jobs.py"  # never part of the project
+    excluded.parent.mkdir(parents=True)
+    excluded.write_text(_text(TASKS), encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(
+            changes=[
+                lsp.FileEvent(uri=excluded.as_uri(), type=lsp.FileChangeType.Created),
+                lsp.FileEvent(uri=jobs.as_uri(), type=lsp.FileChangeType.Created),
+            ]
+        )
+    )
+    await _until(client, models, lambda d: "CEL101" in _codes(d), "the new task module")
+    jobs.unlink()
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=jobs.as_uri(), type=lsp.FileChangeType.Deleted)]
+        )
+    )
+    await _until(client, models, lambda d: "CEL101" not in _codes(d), "the deleted module")
+
+
+@pytest.mark.asyncio
+async def test_a_bad_configuration_is_reported_and_defaults_apply(tmp_path: Path) -> None:
+    root = _project(tmp_path / "ws")
+    (root / "pyproject.toml").write_text('[tool.celerylint]\nselct = ["CEL1"]\n', encoding="utf-8")
+    async for client in _session(root):
+        models = _open(client, root / "shop" / "models.py")
+        await _until(client, models, lambda d: "CEL101" in _codes(d), "CEL101 with defaults")
+        errors = [m.message for m in client.messages if m.type == lsp.MessageType.Error]
+        assert any("unknown key `selct` (did you mean `select`?)" in m for m in errors), errors
