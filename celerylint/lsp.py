@@ -327,6 +327,8 @@ class CelerylintServer(LanguageServer):
         self.projects: dict[tuple[Path, Path | None], Project] = {}
         self.open: dict[str, tuple[str, Project]] = {}  # uri -> (abspath, project)
         self.checked: dict[str, Checked] = {}
+        #: uri -> (version, text) of the buffer as last checked: what published spans mean
+        self.snapshots: dict[str, tuple[int | None, str]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self._configs: dict[Path, Path | None] = {}
         self._logged: set[tuple[str, str, str]] = set()
@@ -448,7 +450,9 @@ class CelerylintServer(LanguageServer):
     def _check_buffer(self, uri: str, abspath: str, project: Project) -> None:
         try:
             document = self.workspace.get_text_document(uri)
-            project.check(abspath, document.source.removeprefix("\ufeff"))
+            text = document.source.removeprefix("\ufeff")
+            self.snapshots[uri] = (document.version, text)
+            project.check(abspath, text)
         except Exception as exc:  # an engine bug must not kill the server
             logger.exception("checking %s failed", uri)
             self.log(f"celerylint: checking {uri} failed: {exc}", lsp.MessageType.Error)
@@ -493,17 +497,22 @@ class CelerylintServer(LanguageServer):
                 self.log(f"celerylint: publishing {uri} failed: {exc}", lsp.MessageType.Error)
 
     def _publish_document(self, uri: str, diagnostics: Sequence[Diagnostic]) -> None:
-        document = self.workspace.get_text_document(uri)
-        text = document.source.removeprefix("\ufeff")
+        # positions refer to the text that was checked, which may be older than the buffer
+        # (another edit waiting for its debounced check)
+        snapshot = self.snapshots.get(uri)
+        if snapshot is None:
+            document = self.workspace.get_text_document(uri)
+            snapshot = (document.version, document.source.removeprefix("\ufeff"))
+        version, text = snapshot
         lines = source_lines(text)
-        checked = Checked(document.version, lines, text)
+        checked = Checked(version, lines, text)
         for diag in diagnostics:
             checked.diagnostics.append((diag, self.to_lsp(diag, lines)))
         self.checked[uri] = checked
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(
                 uri=uri,
-                version=document.version,
+                version=version,
                 diagnostics=[d for _, d in checked.diagnostics],
             )
         )
@@ -528,6 +537,7 @@ class CelerylintServer(LanguageServer):
 
     def clear(self, uri: str) -> None:
         self.checked.pop(uri, None)
+        self.snapshots.pop(uri, None)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
