@@ -222,3 +222,13 @@ def test_output_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 1 and out == ""
     assert (project / "out.txt").read_text().startswith("pkg/a.py:1:12: CEL001")
     assert "Found 3 errors." in err
+
+
+def test_sarif_of_the_example_project_validates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule's metadata and every kind of finding (fixes included) in real output."""
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    monkeypatch.chdir(examples)
+    result = _runner().invoke(cli, ["--output-format", "sarif", "."])
+    document = json.loads(result.stdout)
+    _assert_valid_sarif(document)
+    assert document["runs"][0]["results"]
