@@ -86,13 +86,16 @@ class ConfigCollector:
         return evaluate(node, self.ctx.resolve)
 
     def _alternatives(self, node: cst.BaseExpression) -> tuple[Value, ...]:
-        """Both branches of ``a if c else b``; the operands of ``a + b``, ``a or b``."""
+        """Both branches of ``a if c else b``; the operands of ``a + b``, ``a or b``; both
+        truth values for ``not OTHER_SETTING``."""
         if isinstance(node, cst.IfExp):
             return (self._value(node.body), self._value(node.orelse))
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             return (*self._operands(node.left), *self._operands(node.right))
         if isinstance(node, cst.BooleanOperation):
             return (self._value(node.left), self._value(node.right))
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            return (True, False)  # derived from other settings: either (saleor's eager mode)
         return ()
 
     def _operands(self, node: cst.BaseExpression) -> tuple[Value, ...]:

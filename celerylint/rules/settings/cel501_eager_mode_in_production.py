@@ -89,6 +89,17 @@ class EagerModeInProduction(ProjectRule):
         ),
         Invalid(
             files={
+                "shop/__init__.py": "",
+                "shop/settings.py": """
+                    import os
+
+                    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+                    CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL  # error: CEL501
+                """,
+            }
+        ),
+        Invalid(
+            files={
                 "worker/__init__.py": "",
                 "worker/app.py": """
                     from celery import Celery
@@ -185,7 +196,7 @@ class EagerModeInProduction(ProjectRule):
             if on is None or not on.value:
                 continue
             if not on.certain:
-                severity, reason = Severity.INFO, " (in one of its branches)"
+                severity, reason = Severity.INFO, " (depending on a condition)"
             elif value.env is not None:
                 var = f"`{value.env.var}`" if value.env.var else "the variable"
                 severity, reason = Severity.WARNING, f" (by default, when {var} is unset)"
