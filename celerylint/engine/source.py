@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -19,19 +21,23 @@ class SourceFile:
 def read_bytes(abspath: str) -> tuple[bytes | None, str | None]:
     """The file's bytes, or a reason it could not be read."""
     try:
-        if os.path.isdir(abspath):
+        try:
+            info = os.stat(abspath)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return None, "is a symbolic link loop"
+            if os.path.islink(abspath):
+                return None, "is a broken symbolic link (its target does not exist)"
+            raise
+        if stat.S_ISDIR(info.st_mode):
             return None, "is a directory, not a Python file"
-        if os.path.islink(abspath) and not os.path.exists(abspath):
-            return None, "is a broken symbolic link"
-        size = os.path.getsize(abspath)
-        if size > MAX_FILE_BYTES:
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the run forever
+            return None, "is not a regular file (a pipe, socket or device)"
+        if info.st_size > MAX_FILE_BYTES:
+            size = info.st_size / 1024 / 1024
             limit = MAX_FILE_BYTES // (1024 * 1024)
-            return None, f"is too large to check ({size / 1024 / 1024:.1f} MiB > {limit} MiB)"
+            return None, f"is too large to check ({size:.1f} MiB > {limit} MiB)"
         with open(abspath, "rb") as handle:
             return handle.read(), None
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        if exc.errno == 40:  # ELOOP
-            reason = "is a symbolic link loop"
-            return None, reason
-        return None, f"could not be read: {reason}"
+        return None, f"could not be read: {exc.strerror or type(exc).__name__}"
