@@ -335,3 +335,118 @@ def test_bind_fix_is_safe_only_when_no_call_passes_self() -> None:
     assert found.fix is not None and found.fix.safety is FixSafety.SAFE
     (found,) = run_files(unsafe.sources(), {"CEL201"})
     assert found.fix is not None and found.fix.safety is FixSafety.UNSAFE
+
+
+_TASKS = """
+from celery import shared_task
+
+
+@shared_task
+def send_receipt(order_id):
+    return order_id
+"""
+
+
+@pytest.mark.parametrize(
+    ("models", "movable"),
+    [
+        (
+            "from shop.tasks import send_receipt\n\n\n"
+            "class Order:\n    def paid(self):\n        return send_receipt.delay(self.pk)\n",
+            True,
+        ),
+        # a use in a class body, a default value or a decorator runs at load time
+        ("from shop.tasks import send_receipt\n\n\nclass Order:\n    task = send_receipt\n", False),
+        (
+            "from shop.tasks import send_receipt\n\n\ndef paid(task=send_receipt):\n"
+            "    return task\n",
+            False,
+        ),
+        # re-exported, rebound, or never used: leave it alone
+        ('from shop.tasks import send_receipt\n\n__all__ = ["send_receipt"]\n', False),
+        (
+            "from shop.tasks import send_receipt\n\n\ndef paid(send_receipt):\n"
+            "    return send_receipt\n",
+            False,
+        ),
+        ("from shop.tasks import send_receipt  # noqa: F401\n", False),
+        # a comment above the import stays with it
+        (
+            "# tasks\nfrom shop.tasks import send_receipt\n\n\n"
+            "def paid(pk):\n    return send_receipt.delay(pk)\n",
+            False,
+        ),
+    ],
+)
+def test_models_import_moves_only_when_every_use_is_in_a_function(
+    models: str, movable: bool
+) -> None:
+    from celerylint.testing import run_files
+
+    files = {"shop/__init__.py": "", "shop/tasks.py": _TASKS, "shop/models.py": models}
+    (found,) = run_files(files, {"CEL101"})
+    assert (found.fix is not None) is movable
+
+
+def test_models_import_move_goes_into_every_user_after_docstrings() -> None:
+    from celerylint.testing import fix_files
+
+    models = '''\
+from django.db import models
+
+from shop.tasks import send_receipt
+
+
+class Order(models.Model):
+    def paid(self):
+        """Mark paid."""
+        send_receipt.delay(self.pk)
+
+    def resend(self):
+        def later():
+            return send_receipt.delay(self.pk)
+
+        return later
+'''
+    files = {"shop/__init__.py": "", "shop/tasks.py": _TASKS, "shop/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert (
+        fixed["shop/models.py"]
+        == '''\
+from django.db import models
+
+
+class Order(models.Model):
+    def paid(self):
+        """Mark paid."""
+        from shop.tasks import send_receipt
+
+        send_receipt.delay(self.pk)
+
+    def resend(self):
+        from shop.tasks import send_receipt
+
+        def later():
+            return send_receipt.delay(self.pk)
+
+        return later
+'''
+    )
+
+
+def test_models_import_is_not_moved_when_another_module_imports_it_from_models() -> None:
+    from celerylint.testing import run_files
+
+    models = (
+        "from shop.tasks import send_receipt\n\n\n"
+        "def paid(pk):\n    return send_receipt.delay(pk)\n"
+    )
+    files = {
+        "shop/__init__.py": "",
+        "shop/tasks.py": _TASKS,
+        "shop/models.py": models,
+        "shop/views.py": "from shop.models import send_receipt\n",
+    }
+    found = [d for d in run_files(files, {"CEL101"}) if d.path == "shop/models.py"]
+    assert len(found) == 1 and found[0].fix is None

@@ -55,6 +55,10 @@ class FileContext:
     type_checking_depth: int = 0
     findings: list[PendingFinding] = field(default_factory=list)
     wanted_positions: list[cst.CSTNode] = field(default_factory=list)
+    #: node fixes that facts carry (``want_fix``), and their text form once phase 1 has
+    #: rendered them (before the collectors' ``finish``)
+    fact_fixes: list[NodeFix] = field(default_factory=list)
+    realized_fixes: dict[int, Fix | None] = field(default_factory=dict)
 
     @property
     def resolver(self) -> NameResolver:
@@ -110,6 +114,14 @@ class FileContext:
 
     def want_position(self, node: cst.CSTNode) -> None:
         self.wanted_positions.append(node)
+
+    def want_fix(self, fix: NodeFix) -> None:
+        """A fix a fact will carry (a project rule attaches it in phase 2): rendered to text
+        edits with the findings' fixes; read it back with ``realized_fix`` in ``finish``."""
+        self.fact_fixes.append(fix)
+
+    def realized_fix(self, fix: NodeFix) -> Fix | None:
+        return self.realized_fixes.get(id(fix))
 
     @property
     def module_node(self) -> cst.Module:

@@ -18,6 +18,7 @@ from celerylint.facts.calling import CallingCollector
 from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
+from celerylint.facts.import_moves import ImportMoveCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
 from celerylint.facts.transactions import TransactionCollector
@@ -37,4 +38,5 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     TaskFactoryCollector,
     TransactionCollector,
     CallingCollector,
+    ImportMoveCollector,
 ]

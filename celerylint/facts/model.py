@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from celerylint.diagnostics import Span
+from celerylint.diagnostics import Fix, Span
 from celerylint.semantics.values import Value
 
 #: bump when the shape of any fact changes (part of the cache key)
@@ -377,6 +377,17 @@ class ChordFact:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportMoveFact:
+    """A top-level import of a models module that can move into the functions using it
+    (``facts/import_moves.py``), with the ready text edits (CEL101's fix)."""
+
+    span: Span  # the Import/ImportFrom statement (as ``ImportFact.span``)
+    names: tuple[str, ...]  # the local names it binds
+    functions: tuple[str, ...]  # where the uses are (``Order.mark_paid``)
+    fix: Fix
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: str
     module: str
@@ -411,3 +422,5 @@ class ModuleFacts:
     result_reads: tuple[ResultReadFact, ...] = ()
     signatures: tuple[SignatureFact, ...] = ()
     chords: tuple[ChordFact, ...] = ()
+    # models-module imports that can move into functions (facts/import_moves.py)
+    import_moves: tuple[ImportMoveFact, ...] = ()

@@ -101,6 +101,8 @@ PERIODIC_TASK_DECORATORS = frozenset(
     }
 )
 PERIODIC_TASK_CLASSES = frozenset({"celery.task.PeriodicTask", "celery.task.base.PeriodicTask"})
+#: what ``periodic_task(...)`` took besides task options (``PeriodicTask`` attributes)
+PERIODIC_TASK_OPTIONS = frozenset({"run_every", "relative"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
+from celerylint.facts.model import ImportMoveFact, ModuleFacts
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.layering import _models_imports as layering
 
@@ -57,14 +58,19 @@ class ModelsImportTasks(ProjectRule):
     Or dispatch the task from a service or signal module wired up in `AppConfig.ready()`.
 
     ## Fix safety
-    There is no fix yet. Moving the import into the functions that use the task is safe
-    when every use is inside a function.
+    The fix moves the import statement into each function that uses what it imports (after
+    the docstring, followed by a blank line). It is offered only when every use is inside a
+    function body (not in a class body, a decorator, a default value or an annotation, which
+    run at load time), nothing rebinds the names, no other module imports them from the
+    models module, and the statement has no comment above it; then it is safe: the import
+    runs when the function is called, after Django has loaded both modules.
     """
 
     code = "CEL101"
     name = "models-import-tasks"
     message = "Models module {what} at load time{cycle}; import it inside the function that uses it"
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files={
@@ -89,7 +95,19 @@ class ModelsImportTasks(ProjectRule):
                         def mark_paid(self):
                             send_receipt.delay(self.pk)
                 """,
-            }
+            },
+            fixed={
+                "shop/models.py": """
+                    from django.db import models
+
+
+                    class Order(models.Model):
+                        def mark_paid(self):
+                            from shop.tasks import send_receipt
+
+                            send_receipt.delay(self.pk)
+                """,
+            },
         ),
         Invalid(
             files={
@@ -307,9 +325,28 @@ class ModelsImportTasks(ProjectRule):
             cycle = ""
             if back is not None:
                 cycle = f", a circular import ({' -> '.join(back)})"
+            move = _movable(index, facts, first.span)
             yield Finding(
                 facts.path,
                 first.span,
                 {"what": what, "cycle": cycle},
                 severity=Severity.ERROR if back is not None else Severity.WARNING,
+                fix=move.fix if move is not None else None,
             )
+
+
+def _movable(index: ProjectIndex, facts: ModuleFacts, span: object) -> ImportMoveFact | None:
+    """The statement's move into functions (phase 1 checked the uses), unless another
+    module imports the names from the models module: they would no longer be there."""
+    move = next((m for m in facts.import_moves if m.span == span), None)
+    if move is None:
+        return None
+    for other in index.by_path.values():
+        if other.module == facts.module:
+            continue
+        imported = [(f.target, f.name) for f in other.imports]
+        imported += [(f.target, f.name) for f in other.runtime_imports if f.target]
+        for target, name in imported:
+            if target == facts.module and (name == "*" or name in move.names):
+                return None
+    return move

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from celerylint.diagnostics import Severity, TaskCondition
+from celerylint.diagnostics import FixSafety, Severity, TaskCondition
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.names import dotted_name
 
@@ -54,14 +54,16 @@ class TaskDecoratorNotOutermost(FileRule):
     ```
 
     ## Fix safety
-    There is no fix yet. Moving the task decorator to the top is safe: the task then wraps
-    the decorated function, which is what the code meant.
+    The fix moves the task decorator to the top of the list. It is safe: the task then
+    wraps the decorated function, which is what the code meant (callers get `.delay()`
+    back, and the other decorators run inside the worker).
     """
 
     code = "CEL105"
     name = "task-decorator-not-outermost"
     message = "`@{decorator}` must be the outermost decorator of `{function}`; decorators above it wrap the task object and hide `.delay()`"
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             """
@@ -88,7 +90,32 @@ class TaskDecoratorNotOutermost(FileRule):
             @shared_task(bind=True)  # error: CEL105
             def lookup(self, key):
                 return key
-            """
+            """,
+            fixed="""
+            import functools
+
+            from celery import shared_task
+
+
+            def logged(func):
+                @functools.wraps(func)
+                def wrapper(*args, **kwargs):
+                    return func(*args, **kwargs)
+
+                return wrapper
+
+
+            @shared_task  # error: CEL105
+            @logged
+            def notify_admins(message):
+                return message
+
+
+            @shared_task(bind=True)  # error: CEL105
+            @functools.lru_cache(maxsize=None)
+            def lookup(self, key):
+                return key
+            """,
         ),
         Invalid(
             files={
@@ -190,11 +217,19 @@ class TaskDecoratorNotOutermost(FileRule):
         if all(_registers_only(self.ctx.resolve(_callee(d))) for d in above):
             return
         expr = task.call.func if task.call is not None else task.node.decorator
+        decorators = list(node.decorators)
+        moved = decorators.pop(task.index)
+        top = moved.with_changes(leading_lines=decorators[0].leading_lines)
+        decorators[0] = decorators[0].with_changes(leading_lines=moved.leading_lines)
         self.report(
             task.node,
             decorator=dotted_name(expr) or task.ref,
             function=node.name.value,
             condition=TaskCondition(fn.qualname),
+            fix=self.fix(
+                {node: node.with_changes(decorators=[top, *decorators])},
+                "Move the task decorator to the top",
+            ),
         )
 
 

@@ -2,9 +2,17 @@ from __future__ import annotations
 
 import libcst as cst
 
-from celerylint.diagnostics import Severity, TaskCondition
+from celerylint.diagnostics import FixSafety, Severity, TaskCondition
+from celerylint.engine.edits import NodeFix
+from celerylint.engine.fixkit import keyword, with_arguments
 from celerylint.rules.base import FileRule, Invalid, Valid
-from celerylint.semantics.tasks import generated_task_name
+from celerylint.semantics.tasks import (
+    LEGACY_TASK_REFS,
+    SHARED_TASK_REFS,
+    TaskDecorator,
+    generated_task_name,
+    is_app_task_ref,
+)
 
 
 class TaskWithoutExplicitName(FileRule):
@@ -35,8 +43,9 @@ class TaskWithoutExplicitName(FileRule):
     ```
 
     ## Fix safety
-    There is no fix yet. Adding `name="<the generated name>"` is safe: it keeps today's
-    wire name.
+    The fix adds `name="<the generated name>"` to the task decorator. It is safe: the task
+    keeps today's wire name, which now no longer depends on where the code lives.
+    Decorator aliases and `**options` spreads are left alone.
     """
 
     code = "CEL107"
@@ -44,6 +53,7 @@ class TaskWithoutExplicitName(FileRule):
     message = "Task `{function}` has no explicit `name=`; its name `{generated}` changes when the module is moved or renamed"
     severity = Severity.INFO
     default_enabled = False
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files={"billing/__init__.py": ""},
@@ -63,6 +73,21 @@ class TaskWithoutExplicitName(FileRule):
                 return order_id
             """,
             path="billing/tasks.py",
+            fixed="""
+            from celery import Celery, shared_task
+
+            app = Celery("billing")
+
+
+            @shared_task(name="billing.tasks.charge")  # error: CEL107
+            def charge(order_id):
+                return order_id
+
+
+            @app.task(name="billing.tasks.refund", bind=True, max_retries=3)  # error: CEL107
+            def refund(self, order_id):
+                return order_id
+            """,
         ),
         Valid(
             files={"billing/__init__.py": ""},
@@ -112,9 +137,30 @@ class TaskWithoutExplicitName(FileRule):
             arg.keyword is not None and arg.keyword.value == "name" for arg in task.call.args
         ):
             return
+        generated = generated_task_name(ctx.module, node.name.value)
         self.report(
             task.node,
             function=node.name.value,
-            generated=generated_task_name(ctx.module, node.name.value),
+            generated=generated,
             condition=TaskCondition(fn.qualname, (("name", None),)),
+            fix=self._name_it(task, generated),
+        )
+
+    def _name_it(self, task: TaskDecorator, generated: str) -> NodeFix | None:
+        """``name="<generated>"`` in the decorator itself (not through an alias or spread)."""
+        if not (
+            task.ref in SHARED_TASK_REFS
+            or task.ref in LEGACY_TASK_REFS
+            or is_app_task_ref(task.ref)
+        ):
+            return None
+        name = keyword("name", cst.SimpleString(f'"{generated}"'))
+        if task.call is None:
+            new: cst.BaseExpression = cst.Call(task.node.decorator, [name])
+        elif any(arg.star for arg in task.call.args):
+            return None
+        else:
+            new = with_arguments(task.call, [name], first=True)
+        return self.fix(
+            {task.node: task.node.with_changes(decorator=new)}, f'Name the task "{generated}"'
         )

@@ -8,6 +8,7 @@ from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import holder_text, span_of
 from celerylint.semantics import celery_data
+from celerylint.semantics.upgrade import PERIODIC_TASK_DECORATORS, PERIODIC_TASK_OPTIONS
 
 #: every keyword Celery's task decorator understands, read from the installed celery:
 #: ``Task`` attributes and methods, options read from settings, message (exec) options,
@@ -168,9 +169,14 @@ class UnknownTaskOption(ProjectRule):
         for site in index.option_sites:
             if site.kind not in _CHECKED_KINDS or site.extra_names is None:
                 continue
+            extra = site.extra_names
+            if site.kind == "decorator" and any(
+                index.resolve(t.fact.decorator) in PERIODIC_TASK_DECORATORS for t in site.tasks
+            ):
+                extra = extra | PERIODIC_TASK_OPTIONS  # Celery 3's decorator (CEL802's)
             for option in site.options:
                 name = option.name
-                if name in KNOWN_TASK_OPTIONS or name in site.extra_names:
+                if name in KNOWN_TASK_OPTIONS or name in extra:
                     continue
                 span = span_of(option, site)
                 if (site.path, span, name) in seen:

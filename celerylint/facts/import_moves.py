@@ -1,0 +1,263 @@
+"""Which load-time imports of a models module could move into the functions using them.
+
+CEL101 reports a models module that imports tasks at load time; its fix moves the import
+statement into each function that uses what it binds. That is only right when *every*
+use is inside a function body (not in a class body, a decorator, a default value or an
+annotation, which all run at load time), when nothing else rebinds the names, and when
+the statement is a plain top-level line. This collector works that out in phase 1, for
+models modules only, and stores the ready text edits as facts; CEL101 attaches them in
+phase 2 after checking that no other module re-imports the names from the models module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import libcst as cst
+
+from celerylint.diagnostics import FixSafety, Span
+from celerylint.engine.context import FileContext
+from celerylint.engine.edits import NodeFix, Replacement
+from celerylint.facts.model import ImportMoveFact
+from celerylint.semantics.django import is_models_module
+from celerylint.semantics.names import bind_target_names, import_bindings
+
+
+class _Uses(cst.CSTVisitor):
+    """Where the names are read: function bodies (by outermost function) or load time."""
+
+    def __init__(self, names: frozenset[str], skip: cst.CSTNode) -> None:
+        super().__init__()
+        self.names = names
+        self.skip = skip
+        self.function: cst.FunctionDef | None = None  # outermost function whose body we are in
+        self.class_path: list[str] = []
+        self.uses_name = ""
+        self.uses: dict[cst.FunctionDef, str] = {}  # function -> display name
+        self.blocked = False  # a use at load time, or a rebinding
+
+    def _bound(self, names: Iterable[str]) -> None:
+        if any(n in self.names for n in names):
+            self.blocked = True
+
+    # -- scopes -----------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._bound([node.name.value])
+        for decorator in node.decorators:
+            decorator.visit(self)
+        node.params.visit(self)
+        if node.returns is not None:
+            node.returns.visit(self)
+        outer = self.function
+        if outer is None:
+            self.function = node
+            self.uses_name = ".".join([*self.class_path, node.name.value])
+        node.body.visit(self)
+        self.function = outer
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._bound([node.name.value])
+        for decorator in node.decorators:
+            decorator.visit(self)
+        for arg in (*node.bases, *node.keywords):
+            arg.visit(self)
+        self.class_path.append(node.name.value)
+        node.body.visit(self)
+        self.class_path.pop()
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        if self.function is None and self._mentions(node):
+            self.blocked = True  # cannot put an import into a lambda
+        return self.function is not None
+
+    def _mentions(self, node: cst.CSTNode) -> bool:
+        finder = _Mentions(self.names)
+        node.visit(finder)
+        return finder.found
+
+    # -- reads and bindings -----------------------------------------------------------------
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value not in self.names:
+            return
+        if self.function is None:
+            self.blocked = True
+        else:
+            self.uses[self.function] = self.uses_name
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        self._bound([node.name.value])
+        if node.annotation is not None:
+            node.annotation.visit(self)
+        if node.default is not None:
+            node.default.visit(self)
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        if node is not self.skip:
+            self._bound(local for local, _ in import_bindings(node, "", False))
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if node is not self.skip:
+            if isinstance(node.names, cst.ImportStar):
+                self.blocked = True
+            else:
+                self._bound(
+                    (a.evaluated_alias or a.evaluated_name)
+                    for a in node.names
+                    if isinstance(a.name, cst.Name)
+                )
+        return False
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._bound(bind_target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bound(bind_target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bound(bind_target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bound(bind_target_names(node.target))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bound(bind_target_names(node.target))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bound(bind_target_names(node.target))
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._bound(bind_target_names(node.name))  # with ... as, except ... as
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self._bound(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self._bound(n.name.value for n in node.names)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._bound(bind_target_names(node.target))
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        # ``__all__ = ["send_receipt"]`` re-exports the name: moving it would break that
+        if self.function is None and node.evaluated_value in self.names:
+            self.blocked = True
+
+
+class _Mentions(cst.CSTVisitor):
+    def __init__(self, names: frozenset[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names:
+            self.found = True
+
+
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+def _insert_first(
+    function: cst.FunctionDef, line: cst.SimpleStatementLine
+) -> dict[cst.CSTNode, Replacement] | None:
+    """Replacements that put ``line`` first in the function body (after a docstring),
+    followed by a blank line."""
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return None
+    statements = list(body.body)
+    at = 1 if _is_docstring(statements[0]) and len(statements) > 1 else 0
+    following = statements[at]
+    if not isinstance(following, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        return None
+    if at == 1:
+        blank = [] if following.leading_lines else [cst.EmptyLine(indent=False)]
+        return {
+            statements[0]: cst.FlattenSentinel([statements[0], line]),
+            following: following.with_changes(leading_lines=[*blank, *following.leading_lines]),
+        }
+    moved = line.with_changes(leading_lines=following.leading_lines)
+    rest = following.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+    return {following: cst.FlattenSentinel([moved, rest])}
+
+
+class ImportMoveCollector:
+    """Fills ``ModuleFacts.import_moves`` (models modules only)."""
+
+    code = "facts"
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._found: list[tuple[cst.CSTNode, tuple[str, ...], tuple[str, ...], NodeFix]] = []
+
+    def leave_Module(self, node: cst.Module) -> None:
+        if not is_models_module(self.ctx.module):
+            return
+        for line in node.body:
+            if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
+                continue
+            stmt = line.body[0]
+            if not isinstance(stmt, cst.Import | cst.ImportFrom):
+                continue
+            above = node.header if line is node.body[0] else line.leading_lines
+            if any(e.comment is not None for e in above):
+                continue  # a comment about the import: leave the statement where it is
+            self._consider(node, line, stmt)
+
+    def _consider(
+        self, module: cst.Module, line: cst.SimpleStatementLine, stmt: cst.Import | cst.ImportFrom
+    ) -> None:
+        if isinstance(stmt, cst.ImportFrom) and isinstance(stmt.names, cst.ImportStar):
+            return
+        names = frozenset(
+            local for local, _ in import_bindings(stmt, self.ctx.module, self.ctx.is_package)
+        )
+        if not names:
+            return
+        uses = _Uses(names, stmt)
+        module.visit(uses)
+        if uses.blocked or not uses.uses:
+            return
+        clean = stmt.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        inner = cst.SimpleStatementLine([clean])
+        replacements: dict[cst.CSTNode, Replacement] = {line: cst.RemoveFromParent()}
+        for function in uses.uses:
+            inserted = _insert_first(function, inner)
+            if inserted is None:
+                return
+            replacements.update(inserted)
+        functions = tuple(dict.fromkeys(uses.uses.values()))
+        where = ", ".join(f"`{f}`" for f in functions)
+        fix = NodeFix(f"Move the import into {where}", FixSafety.SAFE, tuple(replacements.items()))
+        self.ctx.want_fix(fix)
+        self.ctx.want_position(stmt)
+        self._found.append((stmt, tuple(sorted(names)), functions, fix))
+
+    def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]:
+        moves = []
+        for stmt, names, functions, node_fix in self._found:
+            fix = self.ctx.realized_fix(node_fix)
+            if fix is not None and span_of is not None:
+                moves.append(ImportMoveFact(span_of(stmt), names, functions, fix))
+        return {"import_moves": tuple(moves)} if moves else {}
