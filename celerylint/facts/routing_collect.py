@@ -167,7 +167,10 @@ def router_summary(
 
 
 def _literal_results(branches: list[RouterBranch]) -> bool:
-    return all(b.result is None or isinstance(b.result, str | DictValue) for b in branches)
+    """Every branch returns a literal route or None, and some branch routes."""
+    return all(b.result is None or isinstance(b.result, str | DictValue) for b in branches) and any(
+        b.result is not None for b in branches
+    )
 
 
 class RoutingCollector:

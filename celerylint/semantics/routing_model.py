@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from celerylint.diagnostics import Span
@@ -130,7 +130,6 @@ class RoutingModel:
     settings: dict[str, list[SettingSource]]
     complete: bool  # False when some app's configuration source could not be followed
     workers: tuple[WorkerCommand, ...]
-    _literal_spans: dict[tuple[str, str, str], Span] = field(default_factory=dict)
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -221,26 +220,27 @@ class RoutingModel:
     def top_level_packages(self) -> frozenset[str]:
         return frozenset(m.split(".", 1)[0] for m in self.index.modules if m)
 
-    def literal_span(self, role: str, text: str, path: str) -> Span | None:
-        """Where ``text`` is written with ``role`` (``route-key`` ...), preferring ``path``."""
-        if not self._literal_spans:
-            for facts in self.index.by_path.values():
-                for lit in facts.routing_literals:
-                    if lit.span is not None:
-                        self._literal_spans.setdefault((facts.path, lit.role, lit.text), lit.span)
-                        self._literal_spans.setdefault(("", lit.role, lit.text), lit.span)
-        return self._literal_spans.get((path, role, text)) or self._literal_spans.get(
-            ("", role, text)
-        )
-
-    def literal_path(self, role: str, text: str, path: str) -> str:
-        """The file holding the literal ``literal_span`` finds (``path`` when it has it)."""
-        if self.literal_span(role, text, path) is None or (path, role, text) in self._literal_spans:
-            return path
+    @cached_property
+    def _literals(self) -> dict[tuple[str, str], dict[str, Span]]:
+        """(role, text) -> path -> the first span of that literal in the file."""
+        found: dict[tuple[str, str], dict[str, Span]] = {}
         for facts in self.index.by_path.values():
-            if any(lit.role == role and lit.text == text for lit in facts.routing_literals):
-                return facts.path
-        return path
+            for lit in facts.routing_literals:
+                if lit.span is not None:
+                    found.setdefault((lit.role, lit.text), {}).setdefault(facts.path, lit.span)
+        return found
+
+    def locate(self, role: str, text: str, path: str) -> tuple[str, Span | None]:
+        """Where ``text`` is written with ``role`` (``route-key`` ...): in ``path`` when it
+        is there (the setting's own file), else the first file that has it (the value came
+        through a constant defined elsewhere); ``(path, None)`` when nowhere."""
+        places = self._literals.get((role, text))
+        if not places:
+            return path, None
+        if path in places:
+            return path, places[path]
+        first = next(iter(places))
+        return first, places[first]
 
     def names_a_task(self, ref: TaskNameRefFact) -> bool:
         """Is this string really given to Celery as a task name (``celery.signature``, or
@@ -274,8 +274,8 @@ class RoutingModel:
                     queue = UNKNOWN
                 path, span = source.path, source.span
                 if isinstance(task, str):
-                    path = self.literal_path("beat-task", task, source.path)
-                    span = self.literal_span("beat-task", task, source.path) or span
+                    path, found = self.locate("beat-task", task, source.path)
+                    span = found or (span if path == source.path else None)
                 entries.append(BeatEntry(task, queue, path, span))
         for facts in self.index.by_path.values():
             for ref in facts.task_name_refs:
@@ -363,9 +363,10 @@ class RoutingModel:
                     continue
                 if self.names.matching(entry) is not True:
                     continue
-                path = self.literal_path("route-queue", queue, source.source.path)
-                span = self.literal_span("route-queue", queue, source.source.path)
-                yield QueueUse(queue, f"route `{entry.key}`", path, span or source.source.span)
+                path, span = self.locate("route-queue", queue, source.source.path)
+                if span is None and path == source.source.path:
+                    span = source.source.span
+                yield QueueUse(queue, f"route `{entry.key}`", path, span)
         for task in self.index.tasks:
             value = self.follow(task.option("queue"))
             if isinstance(value, str):
@@ -382,7 +383,7 @@ class RoutingModel:
             if isinstance(beat.queue, str) and isinstance(beat.task, str):
                 if self.names.exists(beat.task) is not True:
                     continue
-                span = self.literal_span("beat-queue", beat.queue, beat.path) or beat.span
+                span = self.locate("beat-queue", beat.queue, beat.path)[1] or beat.span
                 label = beat.task if isinstance(beat.task, str) else "a beat entry"
                 yield QueueUse(beat.queue, f"the beat entry for `{label}`", beat.path, span)
 

@@ -116,6 +116,23 @@ class DeadRoute(ProjectRule):
                 """,
             }
         ),
+        # the table is a constant of another module
+        Invalid(
+            files={
+                **_TASKS,
+                "proj/routing.py": """
+                    ROUTES = {
+                        "images.*": "images",
+                        "feeds.tasks.import": "feeds",  # error: CEL402
+                    }
+                """,
+                "proj/settings.py": """
+                    from proj.routing import ROUTES
+
+                    CELERY_TASK_ROUTES = ROUTES
+                """,
+            }
+        ),
         Valid(
             files={
                 **_TASKS,
@@ -197,9 +214,9 @@ class DeadRoute(ProjectRule):
                     hint = f"; did you mean `{close}`?" if close else ""
                 if not hint and not names_project_module(entry.key, model.top_level_packages):
                     continue
-                path = model.literal_path("route-key", entry.key, source.source.path)
-                span = model.literal_span("route-key", entry.key, source.source.path)
-                span = span or source.source.span
+                path, span = model.locate("route-key", entry.key, source.source.path)
+                if span is None and path == source.source.path:
+                    span = source.source.span
                 if span is None or (path, span.line, span.column) in seen:
                     continue
                 seen.add((path, span.line, span.column))
