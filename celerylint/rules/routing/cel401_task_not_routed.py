@@ -73,6 +73,7 @@ class TaskNotRouted(ProjectRule):
     CELERY_TASK_QUEUES = (Queue("emails"), Queue("reports"))
     CELERY_TASK_ROUTES = {"mail.tasks.*": {"queue": "emails"}}
 
+
     # reports/tasks.py
     @shared_task
     def build(report_id): ...  # goes to "celery", which no worker consumes
