@@ -97,12 +97,13 @@ def _is_docstring(stmt: cst.BaseStatement) -> bool:
 
 
 def add_module_import(
-    module: cst.Module, line: cst.SimpleStatementLine
+    module: cst.Module, line: cst.SimpleStatementLine | Sequence[cst.SimpleStatementLine]
 ) -> dict[cst.CSTNode, Replacement] | None:
-    """Replacements that add ``line`` after the module's top-level imports (or after its
-    docstring when it has none). None for an empty module."""
+    """Replacements that add the import line(s) after the module's top-level imports (or
+    after its docstring when it has none). None for an empty module."""
+    lines = [line] if isinstance(line, cst.SimpleStatementLine) else list(line)
     body = list(module.body)
-    if not body:
+    if not body or not lines:
         return None
     last_import = None
     for stmt in body:
@@ -111,9 +112,44 @@ def add_module_import(
         elif not _is_docstring(stmt) and last_import is not None:
             break
     if last_import is not None:
-        return {last_import: cst.FlattenSentinel([last_import, line])}
+        return {last_import: cst.FlattenSentinel([last_import, *lines])}
     first = body[0]
     if _is_docstring(first):
-        return {first: cst.FlattenSentinel([first, line])}
-    moved = line.with_changes(leading_lines=first.leading_lines)
-    return {first: cst.FlattenSentinel([moved, first.with_changes(leading_lines=())])}
+        return {first: cst.FlattenSentinel([first, *lines])}
+    assert isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+    moved = [lines[0].with_changes(leading_lines=first.leading_lines), *lines[1:]]
+    return {first: cst.FlattenSentinel([*moved, first.with_changes(leading_lines=())])}
+
+
+def _docstring_first(statements: Sequence[cst.BaseStatement]) -> bool:
+    return len(statements) > 1 and _is_docstring(statements[0])
+
+
+def prepend_to_body(
+    function: cst.FunctionDef,
+    lines: Sequence[cst.BaseStatement],
+    *,
+    blank_after: bool = False,
+) -> dict[cst.CSTNode, Replacement] | None:
+    """Replacements that put ``lines`` first in the function body (after its docstring),
+    optionally followed by a blank line. None for a one-line body (``def f(): ...``)."""
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body or not lines:
+        return None
+    statements = list(body.body)
+    at = 1 if _docstring_first(statements) else 0
+    following = statements[at]
+    if not isinstance(following, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        return None
+    blank = [cst.EmptyLine(indent=False)] if blank_after else []
+    if at == 1:
+        lead = [] if following.leading_lines else blank
+        return {
+            statements[0]: cst.FlattenSentinel([statements[0], *lines]),
+            following: following.with_changes(leading_lines=[*lead, *following.leading_lines]),
+        }
+    first = lines[0]
+    assert isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+    moved = [first.with_changes(leading_lines=following.leading_lines), *lines[1:]]
+    rest = following.with_changes(leading_lines=blank)
+    return {following: cst.FlattenSentinel([*moved, rest])}

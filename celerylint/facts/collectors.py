@@ -19,6 +19,7 @@ from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
 from celerylint.facts.import_moves import ImportMoveCollector
+from celerylint.facts.on_commit import OnCommitFixCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
 from celerylint.facts.transactions import TransactionCollector
@@ -39,4 +40,5 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     TransactionCollector,
     CallingCollector,
     ImportMoveCollector,
+    OnCommitFixCollector,
 ]

@@ -19,6 +19,7 @@ import libcst as cst
 from celerylint.diagnostics import FixSafety, Span
 from celerylint.engine.context import FileContext
 from celerylint.engine.edits import NodeFix, Replacement
+from celerylint.engine.fixkit import prepend_to_body
 from celerylint.facts.model import ImportMoveFact
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import bind_target_names, import_bindings
@@ -169,39 +170,6 @@ class _Mentions(cst.CSTVisitor):
             self.found = True
 
 
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
-
-
-def _insert_first(
-    function: cst.FunctionDef, line: cst.SimpleStatementLine
-) -> dict[cst.CSTNode, Replacement] | None:
-    """Replacements that put ``line`` first in the function body (after a docstring),
-    followed by a blank line."""
-    body = function.body
-    if not isinstance(body, cst.IndentedBlock) or not body.body:
-        return None
-    statements = list(body.body)
-    at = 1 if _is_docstring(statements[0]) and len(statements) > 1 else 0
-    following = statements[at]
-    if not isinstance(following, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-        return None
-    if at == 1:
-        blank = [] if following.leading_lines else [cst.EmptyLine(indent=False)]
-        return {
-            statements[0]: cst.FlattenSentinel([statements[0], line]),
-            following: following.with_changes(leading_lines=[*blank, *following.leading_lines]),
-        }
-    moved = line.with_changes(leading_lines=following.leading_lines)
-    rest = following.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
-    return {following: cst.FlattenSentinel([moved, rest])}
-
-
 class ImportMoveCollector:
     """Fills ``ModuleFacts.import_moves`` (models modules only)."""
 
@@ -243,7 +211,7 @@ class ImportMoveCollector:
         inner = cst.SimpleStatementLine([clean])
         replacements: dict[cst.CSTNode, Replacement] = {line: cst.RemoveFromParent()}
         for function in uses.uses:
-            inserted = _insert_first(function, inner)
+            inserted = prepend_to_body(function, [inner], blank_after=True)
             if inserted is None:
                 return
             replacements.update(inserted)

@@ -377,6 +377,15 @@ class ChordFact:
 
 
 @dataclass(frozen=True, slots=True)
+class FixFact:
+    """A ready fix for the node at ``span``, computed in phase 1 for a project rule to
+    attach in phase 2 (``ModuleFacts.commit_fixes``: CEL301's ``on_commit`` rewrite)."""
+
+    span: Span
+    fix: Fix
+
+
+@dataclass(frozen=True, slots=True)
 class ImportMoveFact:
     """A top-level import of a models module that can move into the functions using it
     (``facts/import_moves.py``), with the ready text edits (CEL101's fix)."""
@@ -424,3 +433,5 @@ class ModuleFacts:
     chords: tuple[ChordFact, ...] = ()
     # models-module imports that can move into functions (facts/import_moves.py)
     import_moves: tuple[ImportMoveFact, ...] = ()
+    # task dispatches in transactions deferred to on_commit (facts/on_commit.py)
+    commit_fixes: tuple[FixFact, ...] = ()

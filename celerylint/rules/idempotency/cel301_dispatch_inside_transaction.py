@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from celerylint.diagnostics import NO_SPAN, Severity
+from celerylint.diagnostics import NO_SPAN, FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
@@ -43,14 +43,21 @@ class DispatchInsideTransaction(ProjectRule):
     ```
 
     ## Fix safety
-    There is no fix yet. Wrapping the call in `transaction.on_commit(partial(...))` would be
-    an unsafe fix: the task no longer runs when the transaction rolls back.
+    The fix wraps a dispatch statement whose result is unused in
+    `transaction.on_commit(functools.partial(...))`, importing `transaction` and `functools`
+    when needed (`partial`, not a lambda, so that loop variables keep their current value).
+    It is unsafe: the task no longer runs when the transaction rolls back (usually the
+    point), it runs after the outermost `atomic` block commits rather than at once, and the
+    call no longer returns an `AsyncResult`. Blocks with `atomic(using=...)`, dispatches
+    through helpers and canvases whose result is used are left alone. On Celery 5.4+ with
+    Django's task class, `delay_on_commit()` is the shorter spelling.
     """
 
     code = "CEL301"
     name = "dispatch-inside-transaction"
     message = "`{call}()` dispatches a task inside {atomic}{via}: the worker can run it before the commit, or after a rollback; use `transaction.on_commit()`"
     severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
     examples = (
         Invalid(
             files={
@@ -86,7 +93,33 @@ class DispatchInsideTransaction(ProjectRule):
                     def resend(request, order_id):
                         send_receipt.apply_async((order_id,))  # error: CEL301
                 """,
-            }
+            },
+            fixed={
+                "shop/views.py": """
+                    from django.db import transaction
+
+                    from shop.models import Order
+                    from shop.tasks import send_receipt
+                    import functools
+
+
+                    def checkout(request):
+                        with transaction.atomic():
+                            order = Order.objects.create(total=10)
+                            transaction.on_commit(functools.partial(send_receipt.delay, order.pk))  # error: CEL301
+                        return order
+
+
+                    @transaction.atomic(using="default")
+                    def refund(request, order_id):
+                        send_receipt.s(order_id).apply_async(countdown=5)  # error: CEL301
+
+
+                    @transaction.atomic
+                    def resend(request, order_id):
+                        transaction.on_commit(functools.partial(send_receipt.apply_async, (order_id,)))  # error: CEL301
+                """,
+            },
         ),
         Invalid(
             files={
@@ -224,8 +257,10 @@ class DispatchInsideTransaction(ProjectRule):
                     wrapper = next(c for c in call.candidates if index.is_atomic_wrapper(c))
                     atomic = f"`{wrapper.rsplit('.', 1)[-1]}()` (it opens `transaction.atomic()`)"
                 via = f" (it calls `{dispatch}()`)" if dispatch != text else ""
+                fix = next((f.fix for f in facts.commit_fixes if f.span == call.span), None)
                 yield Finding(
                     facts.path,
                     call.span or NO_SPAN,
                     {"call": text, "atomic": atomic, "via": via},
+                    fix=fix if call.kind != "call" else None,
                 )

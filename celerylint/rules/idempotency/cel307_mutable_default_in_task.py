@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import FixSafety, Severity
+from celerylint.engine.edits import NodeFix, Replacement
+from celerylint.engine.fixkit import prepend_to_body
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.names import function_parameters
 from celerylint.semantics.task_scope import task_body
@@ -51,14 +53,18 @@ class MutableDefaultInTask(FileRule):
     ```
 
     ## Fix safety
-    There is no fix yet. A `None` default plus an `if tags is None: tags = []` prologue would
-    be a safe fix.
+    The fix makes the default `None` and starts the task with
+    `if tags is None: tags = []` (the old default, made fresh for every run). It is safe:
+    each run now starts from the value the code was written for. A caller that passed
+    `None` explicitly now gets the empty value too, and a type annotation on the parameter
+    may need `| None`. Multi-line defaults are left alone.
     """
 
     code = "CEL307"
     name = "mutable-default-in-task"
     message = "Mutable default `{default}` for `{param}` of task `{task}` is shared by every run in a worker process; default to `None`"
     severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             """
@@ -71,7 +77,26 @@ class MutableDefaultInTask(FileRule):
             def tag_order(order_id, tags=[], extra={}, seen=set(), *, counts=defaultdict(int)):  # error@30: CEL307  # error@40: CEL307  # error@49: CEL307  # error@66: CEL307
                 tags.append("seen")
                 return tags
-            """
+            """,
+            fixed="""
+            from collections import defaultdict
+
+            from celery import shared_task
+
+
+            @shared_task
+            def tag_order(order_id, tags=None, extra=None, seen=None, *, counts=None):  # error@30: CEL307  # error@40: CEL307  # error@49: CEL307  # error@66: CEL307
+                if tags is None:
+                    tags = []
+                if extra is None:
+                    extra = {}
+                if seen is None:
+                    seen = set()
+                if counts is None:
+                    counts = defaultdict(int)
+                tags.append("seen")
+                return tags
+            """,
         ),
         Invalid(
             """
@@ -105,17 +130,47 @@ class MutableDefaultInTask(FileRule):
         if body is None or not body.is_run:
             return
         name = body.function if body.is_class else node.name.value
-        for param in function_parameters(node.params):
-            default = param.default
-            if default is None or not self._mutable(default):
-                continue
+        mutable = [
+            p
+            for p in function_parameters(node.params)
+            if p.default is not None and self._mutable(p.default)
+        ]
+        fix = self._fresh_defaults(node, mutable)
+        for param in mutable:
+            assert param.default is not None
             self.report(
-                default,
-                default=cst.Module([]).code_for_node(default),
+                param.default,
+                default=cst.Module([]).code_for_node(param.default),
                 param=param.name.value,
                 task=name,
                 condition=body.condition(),
+                fix=fix,
             )
+
+    def _fresh_defaults(self, node: cst.FunctionDef, params: list[cst.Param]) -> NodeFix | None:
+        """One fix for the whole function: ``None`` defaults, and a prologue that makes each
+        old default afresh (every finding of the function shares it)."""
+        if not params:
+            return None
+        module = self.ctx.module_node
+        config = module.config_for_parsing
+        prologue = []
+        replacements: dict[cst.CSTNode, Replacement] = {}
+        for param in params:
+            assert param.default is not None
+            name = param.name.value
+            value = module.code_for_node(param.default)
+            if "\n" in value or "\r" in value:
+                return None  # a multi-line default: leave the rewrite to a human
+            nl, indent = module.default_newline, module.default_indent
+            source = f"if {name} is None:{nl}{indent}{name} = {value}{nl}"
+            prologue.append(cst.parse_statement(source, config))
+            replacements[param.default] = cst.Name("None")
+        start = prepend_to_body(node, prologue)
+        if start is None:
+            return None
+        replacements.update(start)
+        return self.fix(replacements, "Default to `None` and create the value in the task")
 
     def _mutable(self, node: cst.BaseExpression) -> bool:
         if isinstance(node, cst.List | cst.Dict | cst.Set | cst.ListComp | cst.DictComp):
