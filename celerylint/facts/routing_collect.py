@@ -27,23 +27,11 @@ from celerylint.facts.model import (
     TaskNameRefFact,
 )
 from celerylint.semantics.names import function_parameters
+from celerylint.semantics.routing import NAME_METHODS, SIGNATURE_REFS
 from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate
 
 SpanOf = Callable[[cst.CSTNode], Span]
 
-#: callables that build a signature from a task name
-SIGNATURE_REFS = frozenset(
-    {
-        "celery.signature",
-        "celery.canvas.signature",
-        "celery.Signature",
-        "celery.canvas.Signature",
-        "celery.subtask",
-        "celery.canvas.subtask",
-    }
-)
-#: methods of an app (or ``current_app``) that take a task name first
-NAME_METHODS = frozenset({"send_task", "signature"})
 _RE_COMPILE = frozenset({"re.compile", "regex.compile"})
 _NAME_CALLEES = frozenset({*NAME_METHODS, *(ref.rsplit(".", 1)[1] for ref in SIGNATURE_REFS)})
 

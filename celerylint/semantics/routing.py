@@ -35,6 +35,19 @@ QUEUE_CLASSES = frozenset(
     {"kombu.Queue", "kombu.entity.Queue", "kombu.common.Broadcast", "kombu.Broadcast"}
 )
 _RE_COMPILE = frozenset({"re.compile", "regex.compile"})
+#: callables that build a signature from a task name
+SIGNATURE_REFS = frozenset(
+    {
+        "celery.signature",
+        "celery.canvas.signature",
+        "celery.Signature",
+        "celery.canvas.Signature",
+        "celery.subtask",
+        "celery.canvas.subtask",
+    }
+)
+#: methods of an app (or ``current_app``) that take a task name first
+NAME_METHODS = frozenset({"send_task", "signature"})
 
 DEFAULT_QUEUE: str = celery_data.SETTING_DEFAULTS["task_default_queue"]
 CREATE_MISSING_QUEUES: bool = celery_data.SETTING_DEFAULTS["task_create_missing_queues"]

@@ -16,11 +16,12 @@ from functools import cached_property
 from celerylint.diagnostics import Span
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.facts.model import TaskNameRefFact
-from celerylint.facts.routing_collect import NAME_METHODS, SIGNATURE_REFS
 from celerylint.semantics.config_model import ConfigValue, ProjectConfig
 from celerylint.semantics.routing import (
     CREATE_MISSING_QUEUES,
     DEFAULT_QUEUE,
+    NAME_METHODS,
+    SIGNATURE_REFS,
     DeclaredQueues,
     FunctionRouter,
     OpaqueRouter,
