@@ -16,7 +16,7 @@ from functools import cached_property
 from celerylint.diagnostics import Span
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.facts.model import TaskNameRefFact
-from celerylint.semantics.config_model import ConfigValue, ProjectConfig
+from celerylint.semantics.config_model import ConfigValue
 from celerylint.semantics.routing import (
     CREATE_MISSING_QUEUES,
     DEFAULT_QUEUE,
@@ -85,7 +85,7 @@ def _written_part(value: ConfigValue) -> Value:
 def routing_settings(index: ProjectIndex) -> tuple[dict[str, list[SettingSource]], bool]:
     """The production writes of the routing settings (from the configuration model), and
     whether the configuration picture is complete (every app's config source followed)."""
-    config = ProjectConfig.of(index)
+    config = index.config
     found: dict[str, list[SettingSource]] = {}
     for setting in ROUTING_SETTINGS:
         found[setting] = [
@@ -397,7 +397,7 @@ def routing_model(index: ProjectIndex) -> RoutingModel:
     model = _MODELS.get(index)
     if model is None:
         settings, complete = routing_settings(index)
-        workers = worker_commands(ProjectConfig.of(index).files)
+        workers = worker_commands(index.config.files)
         model = _MODELS[index] = RoutingModel(index, settings, complete, workers)
     return model
 
