@@ -4,19 +4,22 @@ traversal, resolve positions only for the nodes that need them, return plain dat
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import threading
+import tokenize
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from celerylint.diagnostics import Diagnostic, Fix, Severity, Span
 from celerylint.engine.context import FileContext
 from celerylint.engine.edits import NodeFix, realize_fixes
+from celerylint.engine.positions import node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
 from celerylint.facts.collectors import COLLECTORS
@@ -25,6 +28,13 @@ from celerylint.rules.base import FileRule
 from celerylint.semantics.module_scope import build_module_scope
 
 PARSE_ERROR = "CEL000"
+#: CPython refuses deeper bracket nesting ("too many nested parentheses"); libcst's native
+#: parser has no such guard and overflows its stack on pathological input
+MAX_BRACKET_DEPTH = 200
+#: one file's pass runs on a thread with this much stack (reserved, not committed): libcst's
+#: native parser and the tree walks recurse once per nesting level, and 8 MiB runs out near
+#: depth 1,000
+STACK_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +57,51 @@ def _decode(data: bytes, encoding: str) -> str:
 
 
 def _parse(data: bytes, path: str) -> tuple[cst.Module | None, FileResult | None]:
+    verdict = _python_verdict(data)
+    if verdict is not None and (verdict.too_deep or _bracket_depth(data) > MAX_BRACKET_DEPTH):
+        # libcst would overflow its stack (a segfault, not an exception) or take minutes
+        reason = verdict.message if verdict.too_deep else "too many nested parentheses"
+        return None, error_result(
+            path, f"is nested too deeply to parse ({reason}); the file was not checked"
+        )
     try:
         return cst.parse_module(data), None
     except cst.ParserSyntaxError as exc:
-        line, column, message = _python_syntax_error(data) or _libcst_syntax_error(exc)
+        found = (verdict.line, verdict.column, verdict.message) if verdict is not None else None
+        line, column, message = found or _libcst_syntax_error(exc)
         return None, error_result(
             path,
             f"SyntaxError: {message}; the file was not checked",
             Span(line, column, line, column),
         )
-    except UnicodeDecodeError as exc:
-        return None, error_result(
-            path,
-            f"could not be decoded as {exc.encoding} (invalid byte at offset {exc.start}); "
-            "the file was not checked",
-        )
-    except (LookupError, SyntaxError) as exc:  # unknown coding cookie, bad encoding declaration
-        return None, error_result(path, f"could not be decoded: {exc}; the file was not checked")
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:  # bytes or coding cookie
+        reason, span = _decoding_problem(data) or (f"could not be decoded ({exc})", None)
+        return None, error_result(path, f"{reason}; the file was not checked", span)
     except RecursionError:
         return None, error_result(path, "is nested too deeply to parse; the file was not checked")
     except Exception as exc:  # the parser must never take the run down
         return None, error_result(path, f"could not be parsed ({type(exc).__name__}: {exc})")
+
+
+def _decoding_problem(data: bytes) -> tuple[str, Span | None] | None:
+    """What is wrong with the file's encoding, and where, in the words Python would use."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # an unknown encoding, or a cookie that contradicts the BOM
+        if "invalid or missing" not in str(exc):
+            return f"has an unusable encoding declaration ({exc})", None
+        encoding = "utf-8"  # no cookie: the first lines are simply not valid UTF-8
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        where = Span(line, column, line, column)
+        byte = data[exc.start]
+        return f"is not valid {encoding} (undecodable byte {byte:#04x})", where
+    except LookupError as exc:
+        return f"has an unusable encoding declaration ({exc})", None
+    return None
 
 
 def _libcst_syntax_error(exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
@@ -76,22 +110,58 @@ def _libcst_syntax_error(exc: cst.ParserSyntaxError) -> tuple[int, int, str]:
     return max(exc.raw_line, 1), max(exc.raw_column, 0) + 1, message
 
 
-def _python_syntax_error(data: bytes) -> tuple[int, int, str] | None:
-    """CPython's own location and message, which are more precise than libcst's, when this
-    interpreter can tell (it may not know newer syntax; then libcst's answer stands)."""
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """Why CPython's own parser rejects a file."""
+
+    line: int
+    column: int
+    message: str
+    too_deep: bool  # nesting beyond CPython's limits, not a plain syntax error
+
+
+def _python_verdict(data: bytes) -> _Verdict | None:
+    """Ask CPython's parser first (about a tenth of libcst's parse time): it stops cleanly at
+    nesting that libcst cannot survive, and its syntax error locations and messages are more
+    precise. It may not know newer syntax than this interpreter; then libcst decides."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(data, "<celerylint>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
-        return max(exc.lineno or 1, 1), max(exc.offset or 1, 1), exc.msg or "invalid syntax"
-    except (ValueError, RecursionError, MemoryError):
+        message = exc.msg or "invalid syntax"
+        too_deep = "too many nested" in message or "too complex" in message
+        return _Verdict(max(exc.lineno or 1, 1), max(exc.offset or 1, 1), message, too_deep)
+    except (RecursionError, MemoryError):  # CPython's own guards against deep nesting
+        return _Verdict(1, 1, "deeper than Python's parser accepts", True)
+    except ValueError:
         return None
     return None
 
 
-def _span_table(module: cst.Module) -> Any:
-    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+_BRACKET_TOKENS = re.compile(
+    rb"#[^\r\n]*"  # a comment
+    rb"|'''(?:\\.|[^\\])*?'''"
+    rb'|"""(?:\\.|[^\\])*?"""'
+    rb"|'(?:\\.|[^\\'\r\n])*'"
+    rb'|"(?:\\.|[^\\"\r\n])*"'
+    rb"|[(\[{)\]}]",
+    re.S,
+)
+
+
+def _bracket_depth(data: bytes) -> int:
+    """The deepest bracket nesting outside strings and comments: for syntax this CPython
+    does not know, only this byte scan stands between libcst and a pathological file."""
+    depth = deepest = 0
+    for match in _BRACKET_TOKENS.finditer(data):
+        token = match.group()
+        if token in (b"(", b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b")", b"]", b"}"):
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _text_fixes(tree: cst.Module, text: str, ctx: FileContext) -> list[Fix | None]:
@@ -112,7 +182,45 @@ def check_file(
     is_package: bool,
     rules: Sequence[tuple[type[FileRule], Any]],
 ) -> FileResult:
-    """Phase 1 for one file. Never raises on user input."""
+    """Phase 1 for one file. Never raises on user input, never overflows the stack."""
+    return _on_large_stack(lambda: _check_file(path, data, module_name, is_package, rules))
+
+
+def _on_large_stack(work: Callable[[], FileResult]) -> FileResult:
+    """Run ``work`` on a thread with ``STACK_BYTES`` of stack."""
+    outcome: list[FileResult] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # re-raised in the calling thread
+            failure.append(exc)
+
+    try:
+        previous = threading.stack_size(STACK_BYTES)
+    except (ValueError, RuntimeError):  # this platform cannot size thread stacks
+        return work()
+    try:
+        thread = threading.Thread(target=target, name="celerylint-file-pass", daemon=True)
+        thread.start()
+    except RuntimeError:  # no thread can be started (resource limits): run here
+        return work()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _check_file(
+    path: str,
+    data: bytes,
+    module_name: str,
+    is_package: bool,
+    rules: Sequence[tuple[type[FileRule], Any]],
+) -> FileResult:
     if b"\x00" in data:
         return error_result(path, "contains NUL bytes (a binary file?); the file was not checked")
     tree, failed = _parse(data, path)
@@ -128,9 +236,9 @@ def check_file(
     walker = Walker(ctx, [*collectors, *instances])
     old_limit = sys.getrecursionlimit()
     try:
-        sys.setrecursionlimit(max(old_limit, 10_000))
+        sys.setrecursionlimit(max(old_limit, 50_000))  # safe on the large stack
         tree.visit(walker)
-        positions = _span_table(tree) if ctx.wanted_positions else None
+        positions = node_ranges(tree, ctx.wanted_positions) if ctx.wanted_positions else None
         fixes = _text_fixes(tree, text, ctx)
     except RecursionError:
         return error_result(path, "is nested too deeply to analyse; the file was not checked")
@@ -139,10 +247,11 @@ def check_file(
 
     def span_of(node: cst.CSTNode) -> Span:
         assert positions is not None
-        r = positions.get(node)
-        if r is None:
-            return Span(1, 1, 1, 1)
-        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+        r = positions.get(id(node))
+        if r is None:  # not asked for with ``want_position``: one more (rare) targeted pass
+            positions.update(node_ranges(tree, [node]))
+            r = positions.get(id(node), (1, 0, 1, 0))
+        return Span(r[0], r[1] + 1, r[2], r[3] + 1)
 
     diagnostics = tuple(
         Diagnostic(f.rule.code, f.message, path, span_of(f.node), f.severity, fix, f.condition)

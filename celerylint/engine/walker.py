@@ -49,6 +49,24 @@ def _hooks(obj: object, prefix: str) -> dict[type[cst.CSTNode], Hook]:
     return found
 
 
+#: node types that bind names inside a function (checked by exact type: libcst's node
+#: classes are ABCs, so ``isinstance`` on every node is measurably slow)
+_BINDING_TYPES = frozenset(
+    {
+        cst.AssignTarget,
+        cst.AnnAssign,
+        cst.AugAssign,
+        cst.For,
+        cst.CompFor,
+        cst.WithItem,
+        cst.ExceptHandler,
+        cst.NamedExpr,
+        cst.Import,
+        cst.ImportFrom,
+    }
+)
+
+
 def _is_type_checking(test: cst.BaseExpression, ctx: FileContext) -> bool:
     if isinstance(test, cst.Name) and test.value == "TYPE_CHECKING":
         return True
@@ -107,7 +125,7 @@ class Walker(cst.CSTVisitor):
                 self._type_checking_ifs.add(id(node))
                 if node.orelse is not None:
                     self._runtime_branches.add(id(node.orelse))
-        elif self.ctx.functions:
+        elif t in _BINDING_TYPES and self.ctx.functions:
             self._bind_local(node)
         hooks = self._visit.get(t)
         if hooks:
