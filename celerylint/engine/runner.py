@@ -15,7 +15,7 @@ from typing import Any
 from celerylint.config import Settings
 from celerylint.diagnostics import Diagnostic, Severity
 from celerylint.engine.file_pass import FileResult, check_file, error_result
-from celerylint.engine.selection import resolve as resolve_selection
+from celerylint.engine.selection import resolve_layers
 from celerylint.engine.source import read_bytes
 from celerylint.engine.suppression import Suppressions
 from celerylint.engine.walker import RuleCrash
@@ -64,11 +64,14 @@ def enabled_codes(
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
 ) -> frozenset[str]:
-    return resolve_selection(
+    """The configuration's selectors, then the command line's on top (as ruff layers them:
+    ``--select`` replaces the configured set, ``--extend-select``/``--ignore`` edit it)."""
+    return resolve_layers(
         all_rules(),
-        select if select is not None else settings.select,
-        (*settings.extend_select, *extend_select),
-        (*settings.ignore, *ignore),
+        [
+            (settings.select, settings.extend_select, settings.ignore),
+            (select, extend_select, ignore),
+        ],
     )
 
 
@@ -311,11 +314,14 @@ def finish_diagnostics(
     options: dict[str, Any],
     settings: Settings,
     report: RunReport,
+    project_diagnostics: Sequence[Diagnostic] | None = None,
 ) -> list[Diagnostic]:
     """Phase 2 for the files of ``results``: per-file findings whose task condition holds,
     project-rule findings on those files, then selection, per-file-ignores and ``noqa``.
 
-    Reused by the language server, which keeps ``index`` in memory across edits.
+    Reused by the language server, which keeps ``index`` in memory across edits and passes
+    ``project_diagnostics`` (the project rules' findings for this same ``index``) while the
+    index has not changed, instead of running the project rules again.
     """
     reported_paths = {r.path for r in results}
     diagnostics: list[Diagnostic] = []
@@ -323,9 +329,9 @@ def finish_diagnostics(
     for result in results:
         suppressions[result.path] = result.suppressions
         diagnostics.extend(d for d in result.diagnostics if _condition_holds(d, index))
-    diagnostics.extend(
-        d for d in run_project_rules(index, enabled, options, report) if d.path in reported_paths
-    )
+    if project_diagnostics is None:
+        project_diagnostics = run_project_rules(index, enabled, options, report)
+    diagnostics.extend(d for d in project_diagnostics if d.path in reported_paths)
     diagnostics = [
         d
         if d.condition is None
