@@ -34,7 +34,7 @@ class _DefaultToCheck(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
-            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version", "-V")
         ):
             args = ["check", *args]
         return super().parse_args(ctx, args)
@@ -354,7 +354,13 @@ def _statistics(diagnostics: Sequence[Any], output_format: str, unsafe_fixes: bo
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if output_format == "json":
         data = [
-            {"code": code, "name": rule_name(code), "count": n, "fixable": fixable[code] == n}
+            {
+                "code": code,
+                "name": rule_name(code),
+                "count": n,
+                "fixable": fixable[code] == n,
+                "fixable_count": fixable[code],
+            }
             for code, n in rows
         ]
         return json.dumps(data, indent=2) + "\n"

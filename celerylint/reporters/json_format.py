@@ -1,4 +1,5 @@
-"""JSON with ruff's field names (``code``, ``name``, ``message``, ``filename``, ...)."""
+"""JSON with exactly ruff's field names (``cell``, ``code``, ``end_location``, ``filename``,
+``fix``, ``location``, ``message``, ``name``, ``noqa_row``, ``severity``, ``url``)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def to_dict(diag: Diagnostic) -> dict[str, Any]:
             ],
         }
     return {
+        "cell": None,  # ruff's notebook cell; celerylint checks only .py files
         "code": diag.code,
         "name": rule_name(diag.code),
         "message": diag.message,
@@ -39,6 +41,7 @@ def to_dict(diag: Diagnostic) -> dict[str, Any]:
         "location": _location(diag.span.line, diag.span.column),
         "end_location": _location(diag.span.end_line, diag.span.end_column),
         "fix": fix,
+        "noqa_row": diag.span.line,  # the line whose noqa comment suppresses this finding
         "url": rule_url(diag.code),
     }
 
