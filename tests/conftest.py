@@ -1,0 +1,190 @@
+"""Shared test helpers: test-only rules, a CLI runner and small project builders.
+
+The test-only rules (codes CEL99x, which no real rule uses) give the engine, CLI, config and
+suppression tests findings that do not depend on the real rules, which other people are
+still writing. ``fake_rules`` registers them for one test, in this process only.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from click.testing import CliRunner, Result
+
+import celerylint.rules
+from celerylint.cli import cli
+from celerylint.diagnostics import Severity
+from celerylint.facts.index import ProjectIndex
+from celerylint.rules.base import FileRule, Finding, Invalid, ProjectRule, Rule, Valid
+
+_DOCS = """
+    ## What it does
+    A rule that exists only in celerylint's own tests.
+
+    ## Why is this bad?
+    It is not; it gives the tests a finding they control.
+
+    ## Example
+    ```python
+    bad()
+    ```
+
+    ## Use instead
+    ```python
+    good()
+    ```
+
+    ## Fix safety
+    There is no fix.
+"""
+
+
+class CallsBad(FileRule):
+    __doc__ = _DOCS
+    code = "CEL990"
+    name = "test-calls-bad"
+    message = "`{name}()` is called"
+    severity = Severity.ERROR
+    examples = (Invalid("bad()  # error: CEL990"), Valid("good()"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "bad":
+            self.report(node, name="bad")
+
+
+class CallsMeh(FileRule):
+    __doc__ = _DOCS
+    code = "CEL991"
+    name = "test-calls-meh"
+    message = "`meh()` is called"
+    severity = Severity.INFO
+    default_enabled = False
+    examples = (Invalid("meh()  # error: CEL991"), Valid("good()"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "meh":
+            self.report(node)
+
+
+class FlaggedTask(ProjectRule):
+    """Cross-file: a task counts only when the index confirms its decorator (``app`` may be
+    a Celery app defined in another module)."""
+
+    __doc__ = _DOCS
+    code = "CEL992"
+    name = "test-flagged-task"
+    message = "task `{name}` is flagged"
+    severity = Severity.WARNING
+    examples = (Invalid("x = 1  # error: CEL992"), Valid("x = 1"))
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        for task in index.tasks:
+            if task.fact.function.startswith("flagged") and task.fact.span is not None:
+                yield Finding(task.path, task.fact.span, {"name": task.fact.function})
+
+
+class CrashesOnModule(FileRule):
+    __doc__ = _DOCS
+    code = "CEL995"
+    name = "test-crashes"
+    message = "never reported"
+    examples = (Valid("x = 1"),)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        raise ZeroDivisionError("the test rule always fails")
+
+
+class CrashesInProject(ProjectRule):
+    __doc__ = _DOCS
+    code = "CEL996"
+    name = "test-project-crashes"
+    message = "never reported"
+    examples = (Valid("x = 1"),)
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        raise KeyError("the test project rule always fails")
+
+
+TEST_RULES: tuple[type[Rule], ...] = (CallsBad, CallsMeh, FlaggedTask)
+CRASHING_RULES: tuple[type[Rule], ...] = (CrashesOnModule, CrashesInProject)
+
+
+def install_rules(monkeypatch: pytest.MonkeyPatch, extra: Iterable[type[Rule]]) -> None:
+    """Make ``all_rules()`` return the real rules plus ``extra`` everywhere in this process
+    (every module that imported ``all_rules`` by name sees the patched one)."""
+    original = celerylint.rules.all_rules
+    combined = tuple(sorted({*original(), *extra}, key=lambda rule: rule.code))
+
+    def patched() -> tuple[type[Rule], ...]:
+        return combined
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("celerylint") and getattr(module, "all_rules", None) is original:
+            monkeypatch.setattr(module, "all_rules", patched)
+
+
+@pytest.fixture
+def fake_rules(monkeypatch: pytest.MonkeyPatch) -> tuple[type[Rule], ...]:
+    """The test-only rules CEL990 (on), CEL991 (off by default) and CEL992 (project)."""
+    install_rules(monkeypatch, TEST_RULES)
+    return TEST_RULES
+
+
+@pytest.fixture
+def crashing_rules(monkeypatch: pytest.MonkeyPatch) -> tuple[type[Rule], ...]:
+    """The test-only rules plus two that always raise (CEL995 per file, CEL996 project)."""
+    install_rules(monkeypatch, (*TEST_RULES, *CRASHING_RULES))
+    return (*TEST_RULES, *CRASHING_RULES)
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write ``files`` (relative path -> text or bytes) under ``root``; return ``root``."""
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return root
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    result: Result
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+
+def _runner() -> CliRunner:
+    """stdout and stderr apart, with click 8.1 (``mix_stderr``) and 8.2+ (always apart)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg,unused-ignore]
+    except TypeError:
+        return CliRunner()
+
+
+Invoke = Callable[..., CliResult]
+
+
+@pytest.fixture
+def invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
+    """Run the CLI in this process: ``invoke(*args, cwd=path, stdin=bytes)``."""
+
+    def run(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        result = _runner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr, result)
+
+    yield run
