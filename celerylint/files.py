@@ -63,11 +63,24 @@ class _Matcher:
             rel = path.as_posix()
         for pattern in self.patterns:
             pat = pattern.rstrip("/")
-            if fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat):
+            if glob_match(rel, name, pat):
                 return True
-            if "/" in pat and fnmatch.fnmatchcase(rel, pat + "/*"):
+            if "/" in pat and glob_match(rel, name, pat + "/*"):
                 return True
         return False
+
+
+def glob_match(rel: str, name: str, pattern: str) -> bool:
+    """A path glob against a file's path relative to the project root or its name (ruff's
+    ``exclude``/``per-file-ignores`` patterns). A leading ``**/`` also matches at the root
+    (``**/migrations/*`` matches ``migrations/0001.py``), and a leading ``./`` is dropped."""
+    pattern = pattern.removeprefix("./")
+    while True:
+        if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(name, pattern):
+            return True
+        if not pattern.startswith("**/"):
+            return False
+        pattern = pattern[3:]
 
 
 class _GitIgnore:

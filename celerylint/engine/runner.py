@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +20,7 @@ from celerylint.engine.suppression import Suppressions
 from celerylint.engine.walker import RuleCrash
 from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
-from celerylint.files import DEFAULT_EXCLUDE, discover
+from celerylint.files import DEFAULT_EXCLUDE, discover, glob_match
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
 
@@ -203,7 +202,7 @@ def _per_file_ignored(path: str, root: Path, settings: Settings) -> tuple[str, .
     name = os.path.basename(path)
     codes: list[str] = []
     for pattern, selectors in settings.per_file_ignores:
-        if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(name, pattern):
+        if glob_match(rel, name, pattern):
             codes.extend(selectors)
     return tuple(codes)
 
