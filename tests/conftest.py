@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
@@ -57,18 +57,32 @@ class CallsBad(FileRule):
             self.report(node, name="bad")
 
 
+@dataclass(frozen=True)
+class MehOptions:
+    names: tuple[str, ...] = field(default=("meh",), metadata={"doc": "Functions to report."})
+    min_args: int = field(default=0, metadata={"doc": "Report only calls with this many."})
+    strict: bool = False
+
+
 class CallsMeh(FileRule):
     __doc__ = _DOCS
     code = "CEL991"
     name = "test-calls-meh"
-    message = "`meh()` is called"
+    message = "`{name}()` is called"
     severity = Severity.INFO
     default_enabled = False
+    options_class = MehOptions
     examples = (Invalid("meh()  # error: CEL991"), Valid("good()"))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Name) and node.func.value == "meh":
-            self.report(node)
+        options: MehOptions = self.options
+        func = node.func
+        if (
+            isinstance(func, cst.Name)
+            and func.value in options.names
+            and len(node.args) >= options.min_args
+        ):
+            self.report(node, name=func.value)
 
 
 class FlaggedTask(ProjectRule):
