@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import stat
 import subprocess
@@ -450,3 +451,59 @@ def test_models_import_is_not_moved_when_another_module_imports_it_from_models()
     }
     found = [d for d in run_files(files, {"CEL101"}) if d.path == "shop/models.py"]
     assert len(found) == 1 and found[0].fix is None
+
+
+def test_setting_rename_is_unsafe_when_the_old_name_is_read() -> None:
+    from celerylint.rules.settings._projects import django_project
+    from celerylint.testing import run_files
+
+    files = django_project(
+        {
+            "base": """
+                CELERY_ALWAYS_EAGER = False
+                CELERY_IGNORE_RESULT = True
+                CELERY_DEFAULT_QUEUE = "default"
+                CELERY_TASK_DEFAULT_QUEUE = "main"
+            """,
+            "test": """
+                from .base import *  # noqa: F403
+
+                if CELERY_IGNORE_RESULT:
+                    CELERY_TASK_STORE_EAGER_RESULT = False
+            """,
+        },
+        extra={
+            "shop/__init__.py": "",
+            "shop/views.py": "from django.conf import settings\n"
+            "EAGER = settings.CELERY_ALWAYS_EAGER\n",
+        },
+    )
+    files = {name: inspect.cleandoc(text) + "\n" for name, text in files.items()}
+    found = {d.message.split("`")[1]: d for d in run_files(files, {"CEL804"})}
+    safety = {name: d.fix.safety for name, d in found.items() if d.fix is not None}
+    assert safety == {
+        "CELERY_ALWAYS_EAGER": FixSafety.UNSAFE,  # settings.CELERY_ALWAYS_EAGER is read
+        "CELERY_IGNORE_RESULT": FixSafety.UNSAFE,  # read through the star import
+        "CELERY_DEFAULT_QUEUE": FixSafety.UNSAFE,  # the new name is written too
+    }
+
+
+def test_setting_rename_keeps_dict_key_quotes() -> None:
+    from celerylint.testing import fix_files
+
+    files = {
+        "worker/__init__.py": "",
+        "worker/app.py": (
+            "from celery import Celery\n\napp = Celery('worker')\n"
+            "app.conf.update({'CELERYD_CONCURRENCY': 8})\n"
+            "app.conf.update(CELERYBEAT_SCHEDULE={})\n"
+            "app.conf.CELERY_ACKS_LATE = True\n"
+        ),
+    }
+    fixed, problems = fix_files(files, {"CEL804"})
+    assert not problems
+    assert fixed["worker/app.py"].splitlines()[3:] == [
+        "app.conf.update({'worker_concurrency': 8})",
+        "app.conf.update(beat_schedule={})",
+        "app.conf.task_acks_late = True",
+    ]

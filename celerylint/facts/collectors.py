@@ -22,6 +22,7 @@ from celerylint.facts.import_moves import ImportMoveCollector
 from celerylint.facts.on_commit import OnCommitFixCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
+from celerylint.facts.setting_names import SettingNameCollector
 from celerylint.facts.transactions import TransactionCollector
 
 
@@ -41,4 +42,5 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     CallingCollector,
     ImportMoveCollector,
     OnCommitFixCollector,
+    SettingNameCollector,
 ]

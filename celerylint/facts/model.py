@@ -377,6 +377,20 @@ class ChordFact:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingNameFact:
+    """A write of a legacy setting name (``facts/setting_names.py``): ``site`` is the span
+    the configuration facts give the write, ``span`` the name alone (for a rename); a dict
+    key keeps its ``quote`` (prefix and quote character). ``reads``: other uses of the
+    name in the module, which a rename would break."""
+
+    name: str
+    site: Span
+    span: Span
+    quote: str = ""
+    reads: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class FixFact:
     """A ready fix for the node at ``span``, computed in phase 1 for a project rule to
     attach in phase 2 (``ModuleFacts.commit_fixes``: CEL301's ``on_commit`` rewrite)."""
@@ -435,3 +449,7 @@ class ModuleFacts:
     import_moves: tuple[ImportMoveFact, ...] = ()
     # task dispatches in transactions deferred to on_commit (facts/on_commit.py)
     commit_fixes: tuple[FixFact, ...] = ()
+    # where legacy setting names are written, and read through star imports
+    # (facts/setting_names.py)
+    setting_names: tuple[SettingNameFact, ...] = ()
+    setting_name_reads: tuple[str, ...] = ()

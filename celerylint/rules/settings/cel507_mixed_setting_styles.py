@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
+from celerylint.facts.setting_names import rename_fix
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.config_checks import mixed_style_keys
 
@@ -43,8 +44,10 @@ class MixedSettingStyles(ProjectRule):
     ```
 
     ## Fix safety
-    Renaming the key as Celery suggests is safe (the same rename as `celery upgrade
-    settings`); the fix is not implemented yet.
+    When most keys are new, the fix renames the old key to its new name (the same rename
+    as `celery upgrade settings`). It is safe unless something else reads the old name
+    (then it is unsafe, as for CEL804). When most keys are old there is no fix: renaming
+    the new ones back would only postpone the upgrade.
     """
 
     code = "CEL507"
@@ -55,6 +58,7 @@ class MixedSettingStyles(ProjectRule):
         "to `{rename}`"
     )
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files={
@@ -70,7 +74,14 @@ class MixedSettingStyles(ProjectRule):
                     app = Celery("worker")
                     app.config_from_object("worker.celeryconfig")
                 """,
-            }
+            },
+            fixed={
+                "worker/celeryconfig.py": """
+                    broker_url = "redis://redis:6379/0"
+                    result_backend = "redis://redis:6379/1"
+                    worker_concurrency = 8  # error: CEL507
+                """,
+            },
         ),
         Invalid(
             files={
@@ -127,6 +138,9 @@ class MixedSettingStyles(ProjectRule):
             value = mixed.value
             if value.span is None:
                 continue
+            fix = None
+            if mixed.majority == "new":
+                fix = rename_fix(index, value.path, value.span, value.name, mixed.rename)
             yield Finding(
                 value.path,
                 value.span,
@@ -136,4 +150,5 @@ class MixedSettingStyles(ProjectRule):
                     "majority": "new" if mixed.majority == "new" else "old",
                     "rename": mixed.rename,
                 },
+                fix=fix,
             )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
+from celerylint.facts.setting_names import rename_fix
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.config_checks import mixed_style_keys
@@ -44,14 +46,20 @@ class LegacySettingName(ProjectRule):
     ```
 
     ## Fix safety
-    Renaming by Celery's own old-to-new map is safe (what `celery upgrade settings` does);
-    the fix is not implemented yet.
+    The fix renames the name where it is written (an assignment, `app.conf.NAME = ...`, a
+    keyword of `app.conf.update()`/`Celery()`, a key of an `update({...})` dict) by Celery's
+    own old-to-new map, in the source's style: what `celery upgrade settings [--django]`
+    does. It is safe when nothing reads the old name: it becomes unsafe when the module uses
+    it elsewhere, when code reads `settings.OLD_NAME`, imports it, or a module that
+    star-imports the settings uses it, or when the new name is also written (the rename
+    could change which value wins).
     """
 
     code = "CEL804"
     name = "legacy-setting-name"
     message = "`{name}` is the old name of `{setting}`, which Celery 6 no longer reads: use `{new}`"
     severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files=django_project(
@@ -78,7 +86,39 @@ class LegacySettingName(ProjectRule):
                     app = Celery("worker")
                     app.config_from_object("worker.celeryconfig")
                 """,
-            }
+            },
+            fixed={
+                "worker/celeryconfig.py": """
+                    broker_url = "redis://redis:6379/0"  # error: CEL804
+                    worker_concurrency = 8  # error: CEL804
+                """,
+            },
+        ),
+        Invalid(
+            files=django_project(
+                {
+                    "base": """
+                        CELERY_ALWAYS_EAGER = False  # error: CEL804
+                        CELERY_IGNORE_RESULT = True  # error: CEL804
+                    """,
+                    "test": """
+                        from .base import *  # noqa: F403
+
+                        CELERY_ALWAYS_EAGER = True  # error: CEL804
+                    """,
+                }
+            ),
+            fixed={
+                "proj/settings/base.py": """
+                    CELERY_TASK_ALWAYS_EAGER = False  # error: CEL804
+                    CELERY_TASK_IGNORE_RESULT = True  # error: CEL804
+                """,
+                "proj/settings/test.py": """
+                    from .base import *  # noqa: F403
+
+                    CELERY_TASK_ALWAYS_EAGER = True  # error: CEL804
+                """,
+            },
         ),
         Valid(
             files=django_project(
@@ -98,6 +138,7 @@ class LegacySettingName(ProjectRule):
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         config = index.config
         mixed = {(m.value.path, m.value.span) for m in mixed_style_keys(config)}
+        written = {value.name for value in config.all_values}
         for value in config.all_values:
             if value.style is not Style.LEGACY or value.setting is None or value.span is None:
                 continue
@@ -112,12 +153,13 @@ class LegacySettingName(ProjectRule):
                 namespace = source.namespace
             else:
                 namespace = source.namespace
+            new = spelling(value.setting, namespace)
+            fix = rename_fix(index, value.path, value.span, value.name, new)
+            if fix is not None and fix.safety is FixSafety.SAFE and new in written:
+                fix = dataclasses.replace(fix, safety=FixSafety.UNSAFE)
             yield Finding(
                 value.path,
                 value.span,
-                {
-                    "name": value.name,
-                    "setting": value.setting,
-                    "new": spelling(value.setting, namespace),
-                },
+                {"name": value.name, "setting": value.setting, "new": new},
+                fix=fix,
             )
