@@ -51,6 +51,7 @@ from celerylint.engine.runner import (
     finish_diagnostics,
     plan_jobs,
     run_phase_one,
+    run_project_rules,
 )
 from celerylint.engine.suppression import noqa_edit
 from celerylint.engine.walker import RuleCrash
@@ -189,6 +190,9 @@ class Project:
         self.facts: dict[str, ModuleFacts] = {}
         self.ready = asyncio.Event()
         self._index: ProjectIndex | None = None
+        #: the project rules' findings for ``_index`` (reused while the index is unchanged)
+        self._project_findings: tuple[ProjectIndex, list[Diagnostic], list[RuleCrash]] | None
+        self._project_findings = None
         self.error: str | None = None
         self.settings = Settings(root=root)
         self.enabled: frozenset[str] = frozenset()
@@ -285,6 +289,7 @@ class Project:
         report = RunReport()
         enabled = self.enabled
         index = self.index
+        project: list[Diagnostic] | None = None
         if not self.ready.is_set():
             enabled = frozenset(
                 code
@@ -292,7 +297,17 @@ class Project:
                 if code in enabled and not rule.project and code != UNUSED_NOQA
             )
             index = ProjectIndex((), self.settings)
-        found = finish_diagnostics(results, index, enabled, self.options, self.settings, report)
+        else:
+            cached = self._project_findings
+            if cached is None or cached[0] is not index:
+                rules_report = RunReport()
+                found = run_project_rules(index, enabled, self.options, rules_report)
+                cached = self._project_findings = (index, found, rules_report.crashes)
+            project = cached[1]
+            report.crashes.extend(cached[2])
+        found = finish_diagnostics(
+            results, index, enabled, self.options, self.settings, report, project
+        )
         grouped: dict[str, list[Diagnostic]] = {p: [] for p in abspaths}
         for diag in found:
             grouped.setdefault(diag.path, []).append(diag)
