@@ -25,6 +25,7 @@ from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
 
 UNUSED_NOQA = "CEL001"
+UNREADABLE_FILE = "CEL000"
 #: below this many files the pool costs more than it saves
 PARALLEL_THRESHOLD = 24
 
@@ -216,15 +217,19 @@ def _apply_suppressions(
     kept: list[Diagnostic] = []
     used: dict[tuple[str, int, int], set[str]] = {}
     ignored_cache: dict[str, tuple[str, ...]] = {}
-    for diag in diagnostics:
-        if diag.code not in enabled:
-            continue
+
+    def ignored_for_file(diag: Diagnostic) -> bool:
         ignored = ignored_cache.get(diag.path)
         if ignored is None:
             ignored = ignored_cache[diag.path] = _per_file_ignored(
                 diag.path, settings.root, settings
             )
-        if any(sel == "ALL" or diag.code.startswith(sel) for sel in ignored):
+        if diag.code == UNREADABLE_FILE:  # as in selection: only by its exact code
+            return UNREADABLE_FILE in ignored
+        return any(sel == "ALL" or diag.code.startswith(sel) for sel in ignored)
+
+    for diag in diagnostics:
+        if diag.code not in enabled or ignored_for_file(diag):
             continue
         suppressed = False
         for directive in suppressions.get(diag.path, Suppressions()).for_line(diag.span.line):
@@ -245,19 +250,23 @@ def _apply_suppressions(
                     c
                     for c in directive.codes
                     if c.startswith("CEL")
+                    and c != UNUSED_NOQA  # a noqa for CEL001 silences this very report
                     and c not in used.get(key, set())
-                    and (c in enabled or not any(code.startswith(c) for code in enabled))
                 ]
-                if unused:
-                    kept.append(
-                        Diagnostic(
-                            UNUSED_NOQA,
-                            f"Unused `noqa` directive (unused: {', '.join(unused)})",
-                            path,
-                            directive.span,
-                            Severity.INFO,
-                        )
-                    )
+                if not unused:
+                    continue
+                report = Diagnostic(
+                    UNUSED_NOQA,
+                    f"Unused `noqa` directive (unused: {', '.join(unused)})",
+                    path,
+                    directive.span,
+                    Severity.INFO,
+                )
+                # per-file-ignores and noqa apply to these reports like to any other
+                if not ignored_for_file(report) and not any(
+                    d.matches(UNUSED_NOQA) is not None for d in table.for_line(report.span.line)
+                ):
+                    kept.append(report)
     return kept
 
 
