@@ -130,7 +130,8 @@ CRASHING_RULES: tuple[type[Rule], ...] = (CrashesOnModule, CrashesInProject)
 
 def install_rules(monkeypatch: pytest.MonkeyPatch, extra: Iterable[type[Rule]]) -> None:
     """Make ``all_rules()`` return the real rules plus ``extra`` everywhere in this process
-    (every module that imported ``all_rules`` by name sees the patched one)."""
+    (every module that imported ``all_rules`` by name sees the patched one), and have every
+    file analysed in full, as the test-only rules may report anywhere."""
     original = celerylint.rules.all_rules
     combined = tuple(sorted({*original(), *extra}, key=lambda rule: rule.code))
 
@@ -140,6 +141,24 @@ def install_rules(monkeypatch: pytest.MonkeyPatch, extra: Iterable[type[Rule]]) 
     for name, module in list(sys.modules.items()):
         if name.startswith("celerylint") and getattr(module, "all_rules", None) is original:
             monkeypatch.setattr(module, "all_rules", patched)
+    _analyse_every_file(monkeypatch)
+
+
+def _analyse_every_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test-only rules look at every file, so the byte prefilter (which skips files that
+    cannot matter to the real rules) must let every file through while they are installed."""
+    try:
+        from celerylint.engine import prefilter
+    except ImportError:  # no prefilter in this version
+        return
+    original = prefilter.analyse_in_full
+
+    def every_file(data: bytes, module: str) -> bool:
+        return True
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("celerylint") and getattr(module, "analyse_in_full", None) is original:
+            monkeypatch.setattr(module, "analyse_in_full", every_file)
 
 
 @pytest.fixture
@@ -202,3 +221,10 @@ def invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
         return CliResult(result.exit_code, result.stdout, result.stderr, result)
 
     yield run
+
+
+#: a Celery app in one module of a package; tasks elsewhere use it
+CELERY_APP = {
+    "proj/__init__.py": "",
+    "proj/celery.py": "from celery import Celery\n\napp = Celery('proj')\n",
+}
