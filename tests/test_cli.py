@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -541,6 +542,12 @@ def _many_files(root: Path, count: int = 40) -> dict[str, int]:
     return expected
 
 
+def _uncached(root: Path) -> Path:
+    """``root``, without results cached by an earlier run (each run must do the work)."""
+    shutil.rmtree(root / ".celerylint_cache", ignore_errors=True)
+    return root
+
+
 def test_jobs_give_identical_results_and_really_use_the_pool(
     tmp_path: Path, invoke: Invoke, fake_rules: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -553,11 +560,11 @@ def test_jobs_give_identical_results_and_really_use_the_pool(
         return real_pool(processes, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(runner, "ProcessPoolExecutor", counting_pool)
-    one = invoke("--jobs", "1", "--select", "CEL99,CEL000,CEL001", cwd=tmp_path)
+    one = invoke("--jobs", "1", "--select", "CEL99,CEL000,CEL001", cwd=_uncached(tmp_path))
     assert pools == []
-    two = invoke("--jobs", "2", "--select", "CEL99,CEL000,CEL001", cwd=tmp_path)
+    two = invoke("--jobs", "2", "--select", "CEL99,CEL000,CEL001", cwd=_uncached(tmp_path))
     assert pools == [2]
-    everything = invoke("--jobs", "0", "--select", "CEL99,CEL000,CEL001", cwd=tmp_path)
+    everything = invoke("--jobs", "0", "--select", "CEL99,CEL000,CEL001", cwd=_uncached(tmp_path))
     assert pools == [2, os.cpu_count() or 1] or (os.cpu_count() == 1 and pools == [2])
     assert one.exit_code == two.exit_code == everything.exit_code == 1
     assert one.stdout == two.stdout == everything.stdout
@@ -570,8 +577,8 @@ def test_jobs_give_identical_results_and_really_use_the_pool(
 def test_jobs_agree_through_the_real_console_script(tmp_path: Path) -> None:
     """Real processes, real rules: the pool changes nothing but the speed."""
     _many_files(tmp_path)
-    one = _sh(CELERYLINT, "--jobs", "1", "--output-format", "json", cwd=tmp_path)
-    two = _sh(CELERYLINT, "--jobs", "2", "--output-format", "json", cwd=tmp_path)
+    one = _sh(CELERYLINT, "--jobs", "1", "--output-format", "json", cwd=_uncached(tmp_path))
+    two = _sh(CELERYLINT, "--jobs", "2", "--output-format", "json", cwd=_uncached(tmp_path))
     assert one.returncode == two.returncode == 1
     assert "Traceback" not in one.stderr + two.stderr
     assert json.loads(one.stdout) == json.loads(two.stdout)
