@@ -507,3 +507,22 @@ def test_setting_rename_keeps_dict_key_quotes() -> None:
         "app.conf.update(beat_schedule={})",
         "app.conf.task_acks_late = True",
     ]
+
+
+def test_lines_added_by_project_rules_use_the_file_line_endings(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "worker").mkdir(parents=True)
+    (root / "worker" / "__init__.py").write_text("")
+    (root / "worker" / "app.py").write_bytes(
+        b"from celery import Celery\r\n\r\napp = Celery('worker')\r\n"
+        b"app.config_from_object('worker.celeryconfig')\r\n"
+    )
+    config = root / "worker" / "celeryconfig.py"
+    config.write_bytes(b'broker_url = "redis://r"\r\nbroker_connection_retry = False\r\n')
+    request = RunRequest([root], Settings(root=root), frozenset({"CEL514"}), jobs=1, cwd=root)
+    result = fix_run(request)
+    (fixed,) = result.files
+    assert fixed.data() == (
+        b'broker_url = "redis://r"\r\nbroker_connection_retry = False\r\n'
+        b"broker_connection_retry_on_startup = False\r\n"
+    )

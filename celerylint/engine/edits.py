@@ -74,6 +74,13 @@ def edit_span(starts: Sequence[int], start: int, end: int) -> Span:
     return Span(line, column, end_line, end_column)
 
 
+def line_insertion(after: Span, lines: str) -> Edit:
+    """An edit that adds ``lines`` (each ending in ``\\n``) on the lines right after the
+    statement at ``after``: the way a project rule adds a setting next to another one
+    without knowing the file's text (the engine writes the file's own line endings)."""
+    return Edit(lines, Span(after.end_line + 1, 1, after.end_line + 1, 1))
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (positions relative to ``text``)."""
     starts = line_starts(text)

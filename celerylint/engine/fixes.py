@@ -16,6 +16,7 @@ import dataclasses
 import difflib
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
@@ -150,7 +151,19 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, list
         chosen.append((fix, spans))
         applied.append(diag)
     edits: list[Edit] = [e for fix, _ in chosen for e in fix.edits]
+    newline = _newline(text)
+    if newline != "\n":
+        edits = [dataclasses.replace(e, content=_LF.sub(newline, e.content)) for e in edits]
     return apply_edits(text, edits), applied
+
+
+_LF = re.compile(r"(?<!\r)\n")
+
+
+def _newline(text: str) -> str:
+    """The file's line ending (its first one): edits written with ``\\n`` get it."""
+    found = re.search(r"\r\n|\n|\r", text)
+    return found.group() if found is not None else "\n"
 
 
 def _apply_parsable(

@@ -19,6 +19,7 @@ from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.extract import FactCollector
 from celerylint.facts.import_moves import ImportMoveCollector
+from celerylint.facts.module_end import ModuleEndCollector
 from celerylint.facts.on_commit import OnCommitFixCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
@@ -43,4 +44,5 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     ImportMoveCollector,
     OnCommitFixCollector,
     SettingNameCollector,
+    ModuleEndCollector,
 ]

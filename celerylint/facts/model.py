@@ -391,6 +391,14 @@ class SettingNameFact:
 
 
 @dataclass(frozen=True, slots=True)
+class ModuleEndFact:
+    """Where a package module's text ends (``facts/module_end.py``), to append to it."""
+
+    span: Span  # an empty span after the last character
+    newline: bool  # the text ends with a line break (or is empty)
+
+
+@dataclass(frozen=True, slots=True)
 class FixFact:
     """A ready fix for the node at ``span``, computed in phase 1 for a project rule to
     attach in phase 2 (``ModuleFacts.commit_fixes``: CEL301's ``on_commit`` rewrite)."""
@@ -453,3 +461,4 @@ class ModuleFacts:
     # (facts/setting_names.py)
     setting_names: tuple[SettingNameFact, ...] = ()
     setting_name_reads: tuple[str, ...] = ()
+    end: ModuleEndFact | None = None  # package modules only (facts/module_end.py)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import NO_SPAN, Severity
+from celerylint.diagnostics import NO_SPAN, Edit, Fix, FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
+from celerylint.facts.model import ModuleFacts
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.config_model import DJANGO_SETTINGS_SOURCES
 from celerylint.semantics.values import Ref
@@ -66,13 +67,17 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
     ```
 
     ## Fix safety
-    There is no fix yet. Adding the import to the package's `__init__.py` is safe.
+    The fix appends `from .celery import app as celery_app` (and
+    `__all__ = ("celery_app",)` when the package has no `__all__`) to the package's
+    `__init__.py`, as *First steps with Django* shows. It is safe: the app module is what
+    Django's start-up should load anyway, and `@shared_task` then binds to it.
     """
 
     code = "CEL103"
     name = "django-celery-app-not-loaded"
     message = "Nothing Django loads imports the Celery app `{app}`, so `@shared_task` tasks use Celery's default app; add `from .{module} import {name} as celery_app` to this package"
     severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files={
@@ -108,7 +113,16 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
                     def resend(request, order_id):
                         send_receipt.delay(order_id)
                 """,
-            }
+            },
+            fixed={
+                "proj/__init__.py": """
+                    # error: CEL103
+
+                    from .celery import app as celery_app
+
+                    __all__ = ("celery_app",)
+                """,
+            },
         ),
         Invalid(
             files={
@@ -253,8 +267,25 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
             facts = index.modules.get(package)
             if not package or facts is None or not facts.is_package or module in loaded:
                 continue
+            name = app.rsplit(".", 1)[1]
             yield Finding(
                 facts.path,
                 NO_SPAN,
-                {"app": app, "module": stem, "name": app.rsplit(".", 1)[1]},
+                {"app": app, "module": stem, "name": name},
+                fix=_load_app(facts, stem, name),
             )
+
+
+def _load_app(facts: ModuleFacts, module: str, name: str) -> Fix | None:
+    """Append the import of the app (and ``__all__``) to the package's ``__init__``."""
+    end = facts.end
+    if end is None or "celery_app" in facts.defines:
+        return None
+    alias = "" if name == "celery_app" else " as celery_app"
+    lines = [f"from .{module} import {name}{alias}"]
+    if "__all__" not in facts.defines:
+        lines += ["", '__all__ = ("celery_app",)']
+    text = "\n".join(lines) + "\n"
+    if end.span.column > 1 or end.span.line > 1:
+        text = ("\n" if end.newline else "\n\n") + text
+    return Fix("Import the Celery app in the package", FixSafety.SAFE, (Edit(text, end.span),))

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import Fix, FixSafety, Severity
+from celerylint.engine.edits import line_insertion
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
@@ -45,8 +46,11 @@ class EagerWithoutPropagation(ProjectRule):
     ```
 
     ## Fix safety
-    Adding `task_eager_propagates` next to the eager setting is safe in test settings
-    (the fix is not implemented yet).
+    The fix adds `CELERY_TASK_EAGER_PROPAGATES = True` (spelt as the source spells its
+    settings) on the line after a module-level eager setting. It is safe in test settings:
+    only tests that were passing over a failing task start to fail. In development
+    settings it is unsafe (errors that were swallowed now surface in local runs). Settings
+    under an `if`, in classes and `app.conf` writes are left alone.
     """
 
     code = "CEL502"
@@ -56,6 +60,7 @@ class EagerWithoutPropagation(ProjectRule):
         "tasks are stored on the result instead of failing the test"
     )
     severity = Severity.WARNING
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files=django_project(
@@ -68,7 +73,15 @@ class EagerWithoutPropagation(ProjectRule):
                         CELERY_TASK_ALWAYS_EAGER = True  # error: CEL502
                     """,
                 }
-            )
+            ),
+            fixed={
+                "proj/settings/test.py": """
+                    from .base import *  # noqa: F403
+
+                    CELERY_TASK_ALWAYS_EAGER = True  # error: CEL502
+                    CELERY_TASK_EAGER_PROPAGATES = True
+                """,
+            },
         ),
         Invalid(
             files={
@@ -199,8 +212,14 @@ class EagerWithoutPropagation(ProjectRule):
         namespace = value.source.namespace if value.source.namespace_known else "CELERY"
         if value.unit is None or not value.name.isupper():
             namespace = None
-        yield Finding(
-            value.path,
-            value.span,
-            {"where": where, "propagates": spelling("task_eager_propagates", namespace)},
-        )
+        propagates = spelling("task_eager_propagates", namespace)
+        fix = None
+        # a module-level statement starts at column 1: the next line is ours to add
+        top_level = value.op == "=" and value.unit is not None and value.span.column == 1
+        if top_level and not value.conditional:
+            fix = Fix(
+                f"Add `{propagates} = True`",
+                FixSafety.SAFE if value.kind is Kind.TEST else FixSafety.UNSAFE,
+                (line_insertion(value.span, f"{propagates} = True\n"),),
+            )
+        yield Finding(value.path, value.span, {"where": where, "propagates": propagates}, fix=fix)

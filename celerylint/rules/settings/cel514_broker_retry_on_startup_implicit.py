@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import Fix, FixSafety, Severity
+from celerylint.engine.edits import line_insertion
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
@@ -34,8 +35,10 @@ class BrokerRetryOnStartupImplicit(ProjectRule):
     ```
 
     ## Fix safety
-    Adding the explicit setting with the same value is safe (the fix is not implemented
-    yet).
+    The fix adds `broker_connection_retry_on_startup = False` (spelt as the source spells
+    its settings) on the line after a module-level `broker_connection_retry = False`. It is
+    safe: Celery 5 already uses that value at start-up, and Celery 6 will keep doing so.
+    Settings under an `if`, in classes and `app.conf` writes are left alone.
     """
 
     code = "CEL514"
@@ -45,6 +48,7 @@ class BrokerRetryOnStartupImplicit(ProjectRule):
         "decides whether the worker retries the broker at start-up"
     )
     severity = Severity.INFO
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files=django_project(
@@ -54,7 +58,14 @@ class BrokerRetryOnStartupImplicit(ProjectRule):
                         CELERY_BROKER_CONNECTION_RETRY = False  # error: CEL514
                     """
                 }
-            )
+            ),
+            fixed={
+                "proj/settings/production.py": """
+                    CELERY_BROKER_URL = "redis://redis:6379/0"
+                    CELERY_BROKER_CONNECTION_RETRY = False  # error: CEL514
+                    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = False
+                """,
+            },
         ),
         Valid(
             files=django_project(
@@ -80,11 +91,17 @@ class BrokerRetryOnStartupImplicit(ProjectRule):
             if on is None or on.value or not on.certain or value.span is None:
                 continue
             namespace = value.source.namespace if value.name.isupper() else None
-            yield Finding(
-                value.path,
-                value.span,
-                {
-                    "name": value.name,
-                    "startup": spelling("broker_connection_retry_on_startup", namespace),
-                },
-            )
+            startup = spelling("broker_connection_retry_on_startup", namespace)
+            fix = None
+            if (
+                value.op == "="
+                and value.unit is not None
+                and not value.conditional
+                and value.span.column == 1
+            ):
+                fix = Fix(
+                    f"Add `{startup} = False`",
+                    FixSafety.SAFE,
+                    (line_insertion(value.span, f"{startup} = False\n"),),
+                )
+            yield Finding(value.path, value.span, {"name": value.name, "startup": startup}, fix=fix)
