@@ -64,6 +64,14 @@ def _parse(data: bytes, path: str) -> tuple[cst.Module | None, FileResult | None
         return None, error_result(
             path, f"is nested too deeply to parse ({reason}); the file was not checked"
         )
+    if verdict is not None and verdict.message.startswith(("(unicode error)", "(value error)")):
+        # undecodable bytes, or a literal Python cannot decode (``"\N{NOPE}"``): no newer
+        # syntax explains either, and reading the literal's value later would fail
+        reason, span = _decoding_problem(data) or (
+            f"SyntaxError: {verdict.message}",
+            Span(verdict.line, verdict.column, verdict.line, verdict.column),
+        )
+        return None, error_result(path, f"{reason}; the file was not checked", span)
     try:
         return cst.parse_module(data), None
     except cst.ParserSyntaxError as exc:
