@@ -526,3 +526,15 @@ def test_lines_added_by_project_rules_use_the_file_line_endings(tmp_path: Path) 
         b'broker_url = "redis://r"\r\nbroker_connection_retry = False\r\n'
         b"broker_connection_retry_on_startup = False\r\n"
     )
+
+
+def test_installed_apps_addition_is_safe_only_below_its_own_assignment() -> None:
+    from celerylint.rules import rules_by_code
+    from celerylint.testing import run_files
+
+    (example,) = (e for e in rules_by_code()["CEL513"].examples if e.fixed is not None)
+    found = {d.path: d.fix for d in run_files(example.sources(), {"CEL513"})}
+    assert found["proj/settings/base.py"] is not None
+    assert found["proj/settings/base.py"].safety is FixSafety.SAFE
+    assert found["proj/settings/production.py"] is not None
+    assert found["proj/settings/production.py"].safety is FixSafety.UNSAFE

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import Fix, FixSafety, Severity
+from celerylint.engine.edits import line_insertion
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
@@ -22,6 +23,28 @@ _NEEDS = {
         "django_celery_beat",
     ),
 }
+
+
+def _install(value: ConfigValue, apps: list[ConfigValue], app: str) -> Fix | None:
+    """``INSTALLED_APPS += ["app"]`` on the line after a module-level setting."""
+    span = value.span
+    if span is None or value.op != "=" or value.unit is None or value.conditional:
+        return None
+    if span.column != 1 or not apps:
+        return None
+    last = apps[-1]
+    parts = [last.value] if last.value is not UNKNOWN else list(last.alternatives)
+    if parts and all(isinstance(p, ListValue) and p.kind == "list" for p in parts):
+        line = f'INSTALLED_APPS += ["{app}"]\n'
+    elif parts and all(isinstance(p, tuple) for p in parts):
+        line = f'INSTALLED_APPS += ("{app}",)\n'
+    else:
+        return None
+    here = [a for a in apps if a.path == value.path]
+    if here and any(a.span is None or a.span.line > span.line for a in here):
+        return None  # assigned again below: the addition would be lost
+    safety = FixSafety.SAFE if here else FixSafety.UNSAFE
+    return Fix(f"Add `{app}` to `INSTALLED_APPS`", safety, (line_insertion(span, line),))
 
 
 def _apps(config: ProjectConfig, values: list[ConfigValue]) -> set[str] | None:
@@ -73,8 +96,10 @@ class DjangoExtensionNotInstalled(ProjectRule):
     ```
 
     ## Fix safety
-    Adding the app to `INSTALLED_APPS` is safe (the fix is not implemented yet); its
-    migrations still have to be run.
+    The fix adds `INSTALLED_APPS += ["<app>"]` (a tuple when the apps are a tuple) on the
+    line after the setting. It is safe when the same module assigned `INSTALLED_APPS`
+    above; when the list comes from a star import it is unsafe (the import might come
+    later in the file). The app's migrations still have to be run (`migrate`).
     """
 
     code = "CEL513"
@@ -84,6 +109,7 @@ class DjangoExtensionNotInstalled(ProjectRule):
         "tables it writes to do not exist"
     )
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files=django_project(
@@ -99,7 +125,21 @@ class DjangoExtensionNotInstalled(ProjectRule):
                         CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"  # error: CEL513
                     """,
                 }
-            )
+            ),
+            fixed={
+                "proj/settings/base.py": """
+                    DJANGO_APPS = ["django.contrib.auth", "django.contrib.contenttypes"]
+                    INSTALLED_APPS = DJANGO_APPS + ["shop"]
+                    CELERY_RESULT_BACKEND = "django-db"  # error: CEL513
+                    INSTALLED_APPS += ["django_celery_results"]
+                """,
+                "proj/settings/production.py": """
+                    from .base import *  # noqa: F403
+
+                    CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"  # error: CEL513
+                    INSTALLED_APPS += ["django_celery_beat"]
+                """,
+            },
         ),
         Valid(
             files=django_project(
@@ -153,4 +193,5 @@ class DjangoExtensionNotInstalled(ProjectRule):
                         value.path,
                         value.span,
                         {"name": value.name, "value": value.value, "app": app, "unit": f"`{name}`"},
+                        fix=_install(value, effective.get("INSTALLED_APPS", []), app),
                     )

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import Edit, Fix, FixSafety, Severity, Span
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics import celery_data
+from celerylint.semantics.config_model import ConfigValue
 from celerylint.semantics.config_names import available, spelling
 
 #: setting -> (deprecated in, removed in, replacement text), from celery's Option metadata
@@ -20,6 +21,21 @@ def _replacements(alt: str | None) -> list[str]:
     if not alt:
         return []
     return [word for word in alt.replace(",", " ").split() if "_" in word]
+
+
+def _split(value: ConfigValue, names: list[str]) -> Fix | None:
+    """The line ``OLD = <literal>`` replaced by one line per replacement setting."""
+    span = value.span
+    literal = value.written
+    if span is None or not names or value.op != "=" or value.unit is None:
+        return None
+    if value.conditional or span.column != 1:
+        return None
+    if not (literal is None or isinstance(literal, bool | int | float | str)):
+        return None
+    text = "".join(f"{name} = {literal!r}\n" for name in names)
+    whole = Span(span.line, 1, span.end_line + 1, 1)
+    return Fix(f"Use {' and '.join(f'`{n}`' for n in names)}", FixSafety.SAFE, (Edit(text, whole),))
 
 
 class DeprecatedSetting5x(ProjectRule):
@@ -49,13 +65,18 @@ class DeprecatedSetting5x(ProjectRule):
     ```
 
     ## Fix safety
-    Splitting the setting into its replacements is safe (the fix is not implemented yet).
+    The fix replaces a module-level `task_acks_on_failure_or_timeout = <value>` line with
+    the two settings that split it, both with the same literal value (spelt as the source
+    spells its settings; a comment on that line goes). It is safe: Celery 5.7 derives both
+    from the old setting in the same way. Settings under an `if`, in classes and `app.conf`
+    writes are left alone.
     """
 
     code = "CEL807"
     name = "deprecated-setting-5x"
     message = "`{name}` is on its way out{when}: use {alternative}"
     severity = Severity.INFO
+    fix_safety = FixSafety.SAFE
     examples = (
         Invalid(
             files=django_project(
@@ -67,7 +88,16 @@ class DeprecatedSetting5x(ProjectRule):
                         CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False  # error: CEL807
                     """
                 }
-            )
+            ),
+            fixed={
+                "proj/settings/production.py": """
+                    CELERY_BROKER_URL = "redis://redis:6379/0"
+                    CELERY_TASK_ACKS_LATE = True
+                    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+                    CELERY_TASK_ACKS_ON_FAILURE = False
+                    CELERY_TASK_ACKS_ON_TIMEOUT = False
+                """,
+            },
         ),
         Valid(
             files=django_project(
@@ -109,8 +139,10 @@ class DeprecatedSetting5x(ProjectRule):
                     if remove_by:
                         parts.append(f"removed in {remove_by}")
                     when = f" ({', '.join(parts)})"
+                names = [spelling(r, namespace) for r in replacements]
                 yield Finding(
                     value.path,
                     value.span,
                     {"name": value.name, "when": when, "alternative": alternative},
+                    fix=_split(value, names),
                 )
