@@ -152,3 +152,35 @@ def is_request_handler(hint: HandlerHint | None, index: ProjectIndex) -> bool:
         if _is_route(index, resolved):
             return True
     return hint.owner is not None and is_view_class(index, hint.owner_bases)
+
+
+def handler_modules(index: ProjectIndex) -> set[str]:
+    """Modules a request-handler decision needs to see in full: where the base classes of
+    views (and their own bases) and the route objects of functions that wait for task
+    results are defined. The prefilter promotes them (``engine/prefilter.py``)."""
+    found: set[str] = set()
+    classes: list[str] = []
+    for facts in index.modules.values():
+        for read in facts.result_reads:
+            hint = read.handler
+            if hint is None or not read.blocking:
+                continue
+            for decorator in hint.decorators:
+                module, rest = index.split_module(index.resolve(decorator))
+                if module is not None and rest:
+                    found.add(module)
+            classes.extend(hint.owner_bases)
+    seen: set[str] = set()
+    while classes:
+        resolved = index.resolve(classes.pop())
+        if resolved in seen or _is_view_base(resolved):
+            continue
+        seen.add(resolved)
+        module, rest = index.split_module(resolved)
+        if module is None or not rest or "." in rest:
+            continue
+        found.add(module)
+        for cls in index.modules[module].classes:
+            if cls.name == rest:
+                classes.extend(cls.bases)
+    return found

@@ -172,16 +172,16 @@ class CallArityMismatch(ProjectRule):
             for site in facts.call_sites:
                 if site.method not in _CHECKED or site.span is None:
                     continue
-                if site.method == "si" and site.span in canvas:
-                    continue  # CEL605's
-                finding = self._call_site(facts, site, index)
+                finding = self._call_site(facts, site, index, site.span in canvas)
                 if finding is not None:
                     yield finding
         yield from self._beat(index)
 
     def _call_site(
-        self, facts: ModuleFacts, site: CallSiteFact, index: ProjectIndex
+        self, facts: ModuleFacts, site: CallSiteFact, index: ProjectIndex, gets_parent: bool
     ) -> Finding | None:
+        """``gets_parent``: the call is a signature that a canvas hands a parent result to
+        (an immutable one left short is CEL605's)."""
         assert site.span is not None
         name = None
         if site.method == "send_task":
@@ -205,7 +205,7 @@ class CallArityMismatch(ProjectRule):
             problem = bind(params, site.positional, (), partial=True)
         else:
             problem = bind(params, site.positional, keywords, partial=site.method in _PARTIAL)
-        if problem is None:
+        if problem is None or (gets_parent and problem.kind == "missing"):
             return None
         short = task.fact.function.rsplit(".", 1)[-1]
         call = f"send_task({name!r})" if name is not None else f"{short}.{site.method}()"
