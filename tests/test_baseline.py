@@ -14,6 +14,8 @@ from celerylint.diagnostics import Diagnostic, Severity, Span
 
 CONFIG = '[tool.celerylint]\nextend-select = ["CEL001"]\n'
 STALE = "import os  # noqa: CEL101\n"
+#: a Celery module (analysed in full, never skipped as irrelevant) with a syntax error
+BROKEN_TASKS = "from celery import shared_task\n\n\n@shared_task\ndef broken(:\n    pass\n"
 
 
 def _runner() -> CliRunner:
@@ -44,7 +46,7 @@ def _project(root: Path) -> None:
             "pyproject.toml": CONFIG,
             "pkg/__init__.py": "",
             "pkg/a.py": STALE + "x = 1\n" + STALE,
-            "pkg/b.py": "def broken(:\n    pass\n",
+            "pkg/b.py": BROKEN_TASKS,
         },
     )
 
@@ -59,7 +61,7 @@ def test_write_then_check_reports_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     assert [(f["path"], f["code"], f["line"]) for f in data["findings"]] == [
         ("pkg/a.py", "CEL001", 1),
         ("pkg/a.py", "CEL001", 3),
-        ("pkg/b.py", "CEL000", 1),
+        ("pkg/b.py", "CEL000", 5),
     ]
     code, out, err = _cli(tmp_path, monkeypatch, "--baseline", "baseline.json", ".")
     assert (code, out) == (0, "")
@@ -181,7 +183,7 @@ def test_baseline_applies_to_other_formats_and_statistics(
     _project(tmp_path)
     _write(tmp_path, {"pkg/b.py": "x = 1\n"})
     _cli(tmp_path, monkeypatch, "--write-baseline", "baseline.json", ".")
-    _write(tmp_path, {"pkg/b.py": "def broken(:\n    pass\n"})
+    _write(tmp_path, {"pkg/b.py": BROKEN_TASKS})
     code, out, _ = _cli(
         tmp_path, monkeypatch, "--baseline", "baseline.json", "--output-format", "json", "."
     )

@@ -18,6 +18,7 @@ from celerylint.reporters.fingerprint import fingerprints
 from celerylint.rules import all_rules
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+BROKEN_TASKS = "from celery import shared_task\n\n\n@shared_task\ndef broken(:\n    pass\n"
 
 
 def _runner() -> CliRunner:
@@ -40,7 +41,8 @@ def _project(tmp_path: Path) -> Path:
     (pkg / "a.py").write_text(
         "import os  # noqa: CEL101\nx = 'é'  # noqa: CEL105\n", encoding="utf-8"
     )
-    (pkg / "b.py").write_text("def broken(:\n    pass\n")
+    # a Celery module (so that it is analysed in full) with a syntax error
+    (pkg / "b.py").write_text(BROKEN_TASKS)
     return tmp_path
 
 
@@ -188,7 +190,7 @@ def test_junit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     failure = suites["pkg/b.py"].find("testcase/failure")
     assert failure is not None
     assert failure.attrib["type"] == "CEL000"
-    assert failure.text is not None and failure.text.startswith("pkg/b.py:1:")
+    assert failure.text is not None and failure.text.startswith("pkg/b.py:5:")
 
 
 def test_junit_clean_run_is_one_passing_case() -> None:
