@@ -81,6 +81,8 @@ def transaction_scope(ctx: FileContext) -> TransactionScope:
     fn = ctx.function
     if fn is not None and isinstance(fn.node, cst.FunctionDef):
         for decorator in fn.node.decorators:
+            if fn.task is not None and decorator is fn.task.node:
+                continue  # the task decorator itself opens no transaction
             is_atomic, candidate = classify(decorator.decorator, ctx)
             atomic = atomic or is_atomic
             if candidate is not None:

@@ -117,8 +117,8 @@ class AcksLateNonIdempotent(FileRule):
 
     The task stays quiet when its body shows a guard: `get_or_create()`,
     `update_or_create()`, `select_for_update()`, a conditional `.filter(...).update(...)`,
-    a `cache.add()` lock, an idempotency key, or an early `return` under an `if` (a
-    "done already?" check).
+    a `cache.add()` lock, an idempotency key, or an early `return` under an `if` or in an
+    `except` handler (a "done already?" check such as `except Order.DoesNotExist: return`).
 
     This is a heuristic, so its default severity is `info`, lower than the other rules: it
     points at code worth a second look rather than at a certain bug.
@@ -255,6 +255,17 @@ class AcksLateNonIdempotent(FileRule):
 
 
             @shared_task(acks_late=True)
+            def archive(order_id):
+                try:
+                    order = Order.objects.get(pk=order_id)
+                except Order.DoesNotExist:
+                    return None  # archived by an earlier delivery
+                Order.objects.create(parent=order.pk, archived=True)
+                order.delete()
+                return order_id
+
+
+            @shared_task(acks_late=True)
             def mark_paid(order_id):
                 updated = Order.objects.filter(pk=order_id, paid=False).update(paid=True)
                 Order.objects.create(source=order_id)
@@ -316,11 +327,17 @@ class AcksLateNonIdempotent(FileRule):
                 self.report(effect_node, task=name, effect=effect, condition=condition)
 
     def visit_If(self, node: cst.If) -> None:
+        self._early_return(node.body)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        # ``except Project.DoesNotExist: return``: gone already, nothing to do twice
+        self._early_return(node.body)
+
+    def _early_return(self, block: cst.BaseSuite) -> None:
         body = self._body()
         if body is None:
             return
-        statements = node.body.body
-        for stmt in statements:
+        for stmt in block.body:
             small = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else (stmt,)
             if any(isinstance(s, cst.Return) for s in small):
                 body.guarded = True

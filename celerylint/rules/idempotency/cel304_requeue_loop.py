@@ -25,13 +25,14 @@ _OPTION = "reject_on_worker_lost"
 class RequeueLoop(FileRule):
     """
     ## What it does
-    Reports the two ways a message can be put back on the queue forever:
+    Reports code that can put a message back on the queue forever: `raise Reject(...,
+    requeue=True)` without a `redelivered` check, and `reject_on_worker_lost=True`.
 
-    - `raise Reject(..., requeue=True)` in a function that never looks at
+    - `raise Reject(..., requeue=True)` counts in a function that never looks at
       `self.request.delivery_info["redelivered"]`;
-    - `reject_on_worker_lost=True` on a task (decorator, decorator alias, `celery.Task`
-      subclass) and the `task_reject_on_worker_lost` setting in any spelling
-      (`CELERY_TASK_REJECT_ON_WORKER_LOST`, `CELERY_REJECT_ON_WORKER_LOST`).
+    - `reject_on_worker_lost=True` counts on a task (decorator, decorator alias,
+      `celery.Task` subclass) and as the `task_reject_on_worker_lost` setting in any
+      spelling (`CELERY_TASK_REJECT_ON_WORKER_LOST`, `CELERY_REJECT_ON_WORKER_LOST`).
 
     Both only take effect with `acks_late`; without it they are no-ops, which is worth
     knowing too.
