@@ -1029,14 +1029,10 @@ class ProjectIndex:
 
     def task_app(self, task: Task) -> str | None:
         """The app a task is registered with: the resolved ``app`` of ``@app.task`` (or of
-        an ``app.task(...)`` alias), None for ``@shared_task``, which every app gets."""
-        resolved = self.resolve(task.fact.decorator)
-        alias = self._assignments.get(resolved)
-        if alias is not None and isinstance(alias.value, CallValue):
-            resolved = self.resolve(alias.value.func)
-        if is_app_task_ref(resolved) and self.is_app(resolved[: -len(".task")]):
-            return self.resolve(resolved[: -len(".task")])
-        return None
+        an ``app.task(...)`` alias or wrapper), None for ``@shared_task``, which every app
+        gets."""
+        found = self._decorator(task.fact.decorator)
+        return found.app if found is not None else None
 
     @cached_property
     def django_startup_roots(self) -> frozenset[str]:
