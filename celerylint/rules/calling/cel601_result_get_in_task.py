@@ -112,6 +112,30 @@ class ResultGetInTask(ProjectRule):
         ),
         Invalid(
             """
+            from celery import chain, current_app, shared_task
+
+
+            @shared_task
+            def extract(path):
+                return path
+
+
+            @shared_task
+            def load(rows):
+                return rows
+
+
+            @shared_task
+            def nightly_import(path):
+                rows = current_app.send_task("etl.extract", args=(path,)).get()  # error@12: CEL601
+                flow = chain(extract.s(path), load.s()).delay()
+                for _parent, value in flow.collect():  # error@27: CEL601
+                    rows = value
+                return rows
+            """
+        ),
+        Invalid(
+            """
             from celery import shared_task
             from celery.result import AsyncResult, allow_join_result
 

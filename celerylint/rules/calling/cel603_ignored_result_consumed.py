@@ -102,6 +102,48 @@ class IgnoredResultConsumed(ProjectRule):
                 (group(crawl.s(u) for u in urls) | summarize.s()).delay()  # error@12: CEL603
             """
         ),
+        Invalid(
+            files={
+                "proj/__init__.py": "",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                """,
+                "proj/settings.py": """
+                    CELERY_BROKER_URL = "redis://redis:6379/0"
+                    CELERY_RESULT_BACKEND = "redis://redis:6379/1"
+                    CELERY_TASK_IGNORE_RESULT = True
+                """,
+                "proj/tasks.py": """
+                    from celery import Task, shared_task
+
+
+                    class FireAndForget(Task):
+                        ignore_result = True
+
+
+                    @shared_task(base=FireAndForget)
+                    def ping(host):
+                        return host
+
+
+                    @shared_task
+                    def resolve(host):
+                        return host
+                """,
+                "proj/checks.py": """
+                    from proj.tasks import ping, resolve
+
+
+                    def health(host):
+                        alive = ping.delay(host).get(timeout=5)  # error@13: CEL603
+                        address = resolve.delay(host).get(timeout=5)  # error@15: CEL603
+                        return alive, address
+                """,
+            }
+        ),
         Valid(
             """
             from celery import chord, shared_task

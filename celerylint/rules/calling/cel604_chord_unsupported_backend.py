@@ -88,6 +88,36 @@ class ChordUnsupportedBackend(ProjectRule):
                 """,
             }
         ),
+        Invalid(
+            files={
+                "worker/__init__.py": "",
+                "worker/app.py": """
+                    from celery import Celery
+
+                    # a chord here works, but polls the database every second until done
+                    app = Celery("worker", backend="db+postgresql://db/results")
+                """,
+                "worker/tasks.py": """
+                    from celery import chord
+
+                    from worker.app import app
+
+
+                    @app.task
+                    def crawl(url):
+                        return url
+
+
+                    @app.task
+                    def index(pages):
+                        return len(pages)
+
+
+                    def crawl_site(urls):
+                        return chord([crawl.s(u) for u in urls], index.s()).delay()  # error@12: CEL604
+                """,
+            }
+        ),
         Valid(
             files={
                 "proj/__init__.py": "",
