@@ -6,6 +6,7 @@ from celerylint.diagnostics import Severity
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.calls import ignores_result
+from celerylint.semantics.django import is_test_module
 from celerylint.semantics.results import source_confirmed, source_task
 
 
@@ -17,7 +18,8 @@ class IgnoredResultConsumed(ProjectRule):
     `task_ignore_result` setting), or a call made with `apply_async(..., ignore_result=True)`,
     whose result is then read with `.get()`, `.join()`, `.wait()`, `.ready()`, `.state`,
     `.result` and the like, or which is used in a chord header or body (including the
-    implicit chord of `group(...) | callback`).
+    implicit chord of `group(...) | callback`). Reads in test modules are left alone:
+    tests usually run tasks eagerly, and eager results are kept.
 
     ## Why is this bad?
     The result backend never hears about such a task: its state stays `PENDING`, an
@@ -176,8 +178,10 @@ class IgnoredResultConsumed(ProjectRule):
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         for facts in index.by_path.values():
+            # tests usually run eagerly, where results are kept whatever the task says
+            in_tests = is_test_module(facts.module)
             for read in facts.result_reads:
-                if read.span is None or not source_confirmed(read.source, index):
+                if in_tests or read.span is None or not source_confirmed(read.source, index):
                     continue
                 task = source_task(read.source, index)
                 if read.source.ignore_result is True:
