@@ -593,3 +593,20 @@ def test_cel606_send_task_needs_an_app_and_a_known_name() -> None:
             "takes 1 positional argument but 2 were given",
         ),
     ]
+
+
+def test_cel604_reads_the_backend_of_the_chords_app() -> None:
+    files = {
+        "shop/__init__.py": "",
+        "shop/worker.py": "from celery import Celery\n\napp = Celery('shop', backend='redis://r/1')\n",
+        "shop/tasks.py": "from celery import chord\n\nfrom shop.worker import app\n\n\n"
+        "@app.task\ndef a(x):\n    return x\n\n\n@app.task\ndef b(xs):\n    return xs\n\n\n"
+        "def go(ids):\n    chord(a.s(i) for i in ids)(b.s())\n",
+        "photos/__init__.py": "",
+        "photos/worker.py": "from celery import Celery\n\napp = Celery('photos', backend='rpc://')\n",
+        "photos/tasks.py": "from celery import chord\n\nfrom photos.worker import app\n\n\n"
+        "@app.task\ndef a(x):\n    return x\n\n\n@app.task\ndef b(xs):\n    return xs\n\n\n"
+        "def go(ids):\n    chord(a.s(i) for i in ids)(b.s())\n",
+    }
+    found = run_files(files, {"CEL604"})
+    assert [(d.path, d.span.line) for d in found] == [("photos/tasks.py", 17)]
