@@ -33,8 +33,10 @@ class IgnoredResultConsumed(ProjectRule):
     @shared_task(ignore_result=True)
     def thumbnail(image_id): ...
 
+
     result = thumbnail.delay(7)
-    if result.ready(): ...
+    if result.ready():
+        ...
     ```
 
     ## Use instead

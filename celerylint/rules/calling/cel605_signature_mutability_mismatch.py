@@ -44,6 +44,7 @@ class SignatureMutabilityMismatch(ProjectRule):
     @shared_task
     def notify_admins(): ...
 
+
     chain(import_csv.s(path), notify_admins.s())
     ```
 

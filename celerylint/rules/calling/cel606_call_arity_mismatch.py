@@ -43,6 +43,7 @@ class CallArityMismatch(ProjectRule):
     @shared_task
     def resize(image_id, width, height=None): ...
 
+
     resize.delay(7)
     resize.delay(7, 320, depth=8)
     ```
