@@ -14,6 +14,7 @@ class ResultGetInTask(ProjectRule):
     Reports a task that waits for another task's result: `.get()`, `.join()`, `.wait()` or
     `.collect()` on an `AsyncResult`, `GroupResult` or `ResultSet` inside a task body.
 
+    Methods of `celery.Task` subclasses (`run` and the handlers) count as task code.
     Results are traced from `t.delay()`, `t.apply_async()` (also on signatures), called
     `chain`/`group`/`chord` objects, `app.send_task()`, `AsyncResult(id)` and
     `app.AsyncResult(id)`, through local variables, list comprehensions, `.append()`
@@ -57,6 +58,23 @@ class ResultGetInTask(ProjectRule):
     )
     severity = Severity.ERROR
     examples = (
+        Invalid(
+            """
+            from celery import Task, shared_task
+
+
+            @shared_task
+            def fetch_page(url):
+                return url
+
+
+            class Crawl(Task):
+                name = "crawler.crawl"
+
+                def run(self, url):
+                    return fetch_page.delay(url).get(timeout=30)  # error@16: CEL601
+            """
+        ),
         Invalid(
             """
             from celery import shared_task
@@ -218,16 +236,28 @@ class ResultGetInTask(ProjectRule):
             for read in facts.result_reads:
                 if not read.blocking or read.function is None or read.span is None:
                     continue
-                task = index.task_for(facts.path, read.function)
-                if task is None or not source_confirmed(read.source, index):
+                name = _task_name(index, facts.module, facts.path, read.function)
+                if name is None or not source_confirmed(read.source, index):
                     continue
                 yield Finding(
                     facts.path,
                     read.span,
                     {
-                        "task": task.fact.function.rsplit(".", 1)[-1],
+                        "task": name,
                         "source": describe_source(read.source),
                         "read": read.read,
                     },
                     severity=Severity.INFO if read.opted_out else None,
                 )
+
+
+def _task_name(index: ProjectIndex, module: str, path: str, function: str) -> str | None:
+    """The task whose code this function is: a task function, or a method of a
+    ``celery.Task`` subclass (``run`` and the handlers run in the worker too)."""
+    task = index.task_for(path, function)
+    if task is not None:
+        return task.fact.function.rsplit(".", 1)[-1]
+    owner, _, method = function.rpartition(".")
+    if owner and "." not in owner and index.task_class(f"{module}.{owner}") is not None:
+        return f"{owner}.{method}"
+    return None
