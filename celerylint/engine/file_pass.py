@@ -75,13 +75,15 @@ def _parse(data: bytes, path: str) -> tuple[cst.Module | None, FileResult | None
     try:
         return cst.parse_module(data), None
     except cst.ParserSyntaxError as exc:
-        found = (verdict.line, verdict.column, verdict.message) if verdict is not None else None
-        line, column, message = found or _libcst_syntax_error(exc)
-        return None, error_result(
-            path,
-            f"SyntaxError: {message}; the file was not checked",
-            Span(line, column, line, column),
-        )
+        if verdict is None:  # Python accepts the file: a construct libcst does not support
+            line, column, message = _libcst_syntax_error(exc)
+            detail = "" if message.startswith("expected one of") else f" ({message})"
+            reason = f"uses syntax that celerylint's parser (libcst) does not support{detail}"
+        else:
+            line, column, message = verdict.line, verdict.column, verdict.message
+            reason = f"SyntaxError: {message}"
+        where = Span(line, column, line, column)
+        return None, error_result(path, f"{reason}; the file was not checked", where)
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:  # bytes or coding cookie
         reason, span = _decoding_problem(data) or (f"could not be decoded ({exc})", None)
         return None, error_result(path, f"{reason}; the file was not checked", span)
