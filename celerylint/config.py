@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import sys
 import typing
 from collections.abc import Mapping, Sequence
@@ -99,7 +100,7 @@ def load_settings(
     config_path: Path | None, default_root: Path, rule_codes: Sequence[str]
 ) -> Settings:
     if config_path is None:
-        return Settings(root=default_root.resolve())
+        return Settings(root=Path(os.path.abspath(default_root)))
     where = str(config_path)
     try:
         data = tomllib.loads(config_path.read_text(encoding="utf-8"))
@@ -152,7 +153,9 @@ def settings_from_table(
                 raise ConfigError(f"{where} `per-file-ignores` entry `{pattern}`: {exc}") from None
         per_file.append((pattern, tuple(checked)))
 
-    root = config_path.parent.resolve()
+    # absolute but not resolved: discovered files keep the path the user gave (through any
+    # symbolic link), and relative patterns must be matched against that same path
+    root = Path(os.path.abspath(config_path.parent))
     src = section.get("src")
     options = parse_rule_options(section.get("options", {}), where)
     extra = {
@@ -169,7 +172,7 @@ def settings_from_table(
         per_file_ignores=tuple(per_file),
         exclude=tuple(section.get("exclude", ())),
         extend_exclude=tuple(section.get("extend-exclude", ())),
-        src=tuple((root / s).resolve() for s in src) if src is not None else None,
+        src=tuple(Path(os.path.abspath(root / s)) for s in src) if src is not None else None,
         respect_gitignore=section.get("respect-gitignore", True),
         rule_options=options,
         extra=extra,

@@ -33,7 +33,7 @@ class ModuleNamer:
         if self.src is not None:
             for root in self.src:
                 if abspath.startswith(root + os.sep):
-                    rel = os.path.relpath(abspath, root)[: -len(".py")]
+                    rel = os.path.relpath(os.path.join(directory, stem), root)
                     parts = rel.split(os.sep)
                     if is_package:
                         parts = parts[:-1]
