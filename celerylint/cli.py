@@ -113,6 +113,17 @@ def cli() -> None:
     help="Print the fixes as a unified diff and write nothing (exit 1 if there is one).",
 )
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else (exit 0).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to keep the cache (default: .celerylint_cache/ in the project root).",
+)
+@click.option(
+    "--no-prefilter",
+    is_flag=True,
+    help="Parse every file, even those that cannot matter to Celery (slower; for debugging).",
+)
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -133,6 +144,9 @@ def check(
     unsafe_fixes: bool,
     diff: bool,
     fix_only: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    no_prefilter: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for Celery problems."""
     from celerylint.baseline import Baseline, BaselineError, load_baseline
@@ -187,7 +201,12 @@ def check(
 
         settings = replace(settings, respect_gitignore=False)
     enabled = enabled_codes(settings, cli_select, cli_extend, cli_ignore)
-    request = RunRequest(paths, settings, enabled, jobs, stdin, cwd)
+    from celerylint.engine.cache import CACHE_DIR_NAME
+
+    cache = None if no_cache else (cache_dir or settings.root / CACHE_DIR_NAME)
+    request = RunRequest(
+        paths, settings, enabled, jobs, stdin, cwd, prefilter=not no_prefilter, cache_dir=cache
+    )
     fixed_count: int | None = None
     if fix or fix_only or diff:
         fixed_count, report = _fix(request, stdin, unsafe_fixes, diff, fix_only, quiet)
@@ -370,6 +389,23 @@ def _statistics(diagnostics: Sequence[Any], output_format: str, unsafe_fixes: bo
         mark = "[*]" if fixable[code] == n else "[-]" if fixable[code] else "   "
         lines.append(f"{n:>{width}}\t{code}\t{mark} {rule_name(code)}")
     return "".join(line + "\n" for line in lines)
+
+
+@cli.command("clean")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+def clean_command(path: Path | None, cache_dir: Path | None) -> None:
+    """Remove the result cache of the project at PATH (default: the current directory)."""
+    from celerylint.config import find_config
+    from celerylint.engine.cache import CACHE_DIR_NAME, clean
+
+    if cache_dir is None:
+        start = Path(os.path.abspath(path or "."))
+        config = find_config(start)
+        root = config.parent if config is not None else (start if start.is_dir() else start.parent)
+        cache_dir = root / CACHE_DIR_NAME
+    removed = clean(cache_dir)
+    click.echo(f"Removed {cache_dir}" if removed else f"No cache at {cache_dir}", err=True)
 
 
 @cli.command("rule")

@@ -127,7 +127,8 @@ class ResultCache:
             self.dirty = True
 
     def save(self) -> None:
-        stale = [p for p in self.entries if not os.path.exists(p)]
+        # keys are an absolute path, optionally followed by NUL and a mode
+        stale = [k for k in self.entries if not os.path.exists(k.split("\0", 1)[0])]
         for p in stale:
             del self.entries[p]
         if not (self.dirty or stale):

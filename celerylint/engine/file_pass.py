@@ -23,6 +23,7 @@ from celerylint.engine.positions import node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
 from celerylint.facts.collectors import COLLECTORS
+from celerylint.facts.light import decode_problem, light_facts
 from celerylint.facts.model import ModuleFacts
 from celerylint.rules.base import FileRule
 from celerylint.semantics.module_scope import build_module_scope
@@ -44,6 +45,34 @@ class FileResult:
     diagnostics: tuple[Diagnostic, ...]
     suppressions: Suppressions
     crashes: tuple[RuleCrash, ...] = ()
+    light: bool = False  # skipped by the prefilter: light facts only, no parse
+
+
+def light_result(
+    path: str,
+    data: bytes,
+    module_name: str,
+    is_package: bool,
+    rules: Sequence[tuple[type[FileRule], Any]],
+) -> FileResult:
+    """A file the prefilter skips: decoded and syntax-checked by CPython's own parser (about
+    a quarter of a libcst parse), never lost; when CPython rejects it (a syntax error, or
+    syntax newer than this interpreter) the file gets the full libcst pass instead, which
+    reports a precise CEL000 or analyses the newer syntax."""
+    problem = decode_problem(data)
+    if problem is not None:
+        return error_result(path, problem)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return check_file(path, data, module_name, is_package, rules)
+    suppressions = Suppressions()
+    if b"noqa" in data or b"NOQA" in data:
+        suppressions = parse_suppressions(data.decode("utf-8", errors="replace"))
+    facts = light_facts(data, path, module_name, is_package)
+    return FileResult(path, facts, (), suppressions, light=True)
 
 
 def error_result(path: str, reason: str, span: Span | None = None) -> FileResult:

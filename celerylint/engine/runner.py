@@ -13,7 +13,9 @@ from typing import Any
 
 from celerylint.config import Settings
 from celerylint.diagnostics import Diagnostic, Severity
-from celerylint.engine.file_pass import FileResult, check_file, error_result
+from celerylint.engine.cache import ResultCache, config_key, content_hash
+from celerylint.engine.file_pass import FileResult, check_file, error_result, light_result
+from celerylint.engine.prefilter import analyse_in_full, to_promote
 from celerylint.engine.selection import resolve_layers
 from celerylint.engine.source import read_bytes
 from celerylint.engine.suppression import Suppressions
@@ -38,6 +40,7 @@ class FileJob:
     is_package: bool
     data: bytes | None = None  # given (stdin) instead of read from disk
     problem: str | None = None
+    full: bool = False  # always analyse in full (reported files, promoted files, stdin)
 
 
 @dataclass
@@ -46,6 +49,7 @@ class RunReport:
     crashes: list[RuleCrash] = field(default_factory=list)
     files_checked: int = 0
     files_indexed: int = 0
+    files_analysed: int = 0  # parsed in full (the rest were skipped by the prefilter)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class RunRequest:
     jobs: int = 0
     stdin: tuple[str, bytes] | None = None  # (filename, content)
     cwd: Path = field(default_factory=Path.cwd)
+    prefilter: bool = True  # skip parsing files that cannot matter (engine/prefilter.py)
+    cache_dir: Path | None = None  # None: no cache
 
 
 def enabled_codes(
@@ -78,6 +84,7 @@ def enabled_codes(
 # -- phase 1 -------------------------------------------------------------------------------
 
 _WORKER_RULES: list[tuple[type[FileRule], Any]] | None = None
+_WORKER_PREFILTER = True
 
 
 def _file_rules(
@@ -90,12 +97,15 @@ def _file_rules(
     return out
 
 
-def _init_worker(enabled: frozenset[str], options: dict[str, Any]) -> None:
-    global _WORKER_RULES
+def _init_worker(enabled: frozenset[str], options: dict[str, Any], prefilter: bool = True) -> None:
+    global _WORKER_RULES, _WORKER_PREFILTER
     _WORKER_RULES = _file_rules(enabled, options)
+    _WORKER_PREFILTER = prefilter
 
 
-def _run_job(job: FileJob, rules: list[tuple[type[FileRule], Any]]) -> FileResult:
+def _run_job(
+    job: FileJob, rules: list[tuple[type[FileRule], Any]], prefilter: bool = False
+) -> FileResult:
     if job.problem is not None:
         return error_result(job.path, job.problem)
     data = job.data
@@ -104,6 +114,8 @@ def _run_job(job: FileJob, rules: list[tuple[type[FileRule], Any]]) -> FileResul
         if data is None:
             return error_result(job.path, problem or "could not be read")
     try:
+        if prefilter and not job.full and not analyse_in_full(data, job.module, job.is_package):
+            return light_result(job.path, data, job.module, job.is_package, rules)
         return check_file(job.path, data, job.module, job.is_package, rules)
     except Exception as exc:  # last line of defence: an engine bug on this file
         return error_result(job.path, f"internal error while checking: {type(exc).__name__}: {exc}")
@@ -111,7 +123,7 @@ def _run_job(job: FileJob, rules: list[tuple[type[FileRule], Any]]) -> FileResul
 
 def _run_chunk(jobs: list[FileJob]) -> list[FileResult]:
     assert _WORKER_RULES is not None
-    return [_run_job(job, _WORKER_RULES) for job in jobs]
+    return [_run_job(job, _WORKER_RULES, _WORKER_PREFILTER) for job in jobs]
 
 
 def run_phase_one(
@@ -120,17 +132,21 @@ def run_phase_one(
     options: dict[str, Any],
     processes: int,
     mp_context: BaseContext | None = None,
+    prefilter: bool = False,
 ) -> list[FileResult]:
     """Phase 1 for every job. ``mp_context`` picks how workers start (the language server,
     a threaded process, uses forkserver/spawn rather than fork)."""
     if processes <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         rules = _file_rules(enabled, options)
-        return [_run_job(job, rules) for job in jobs]
+        return [_run_job(job, rules, prefilter) for job in jobs]
     chunk = max(1, min(64, len(jobs) // (processes * 8)))
     chunks = [list(jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)]
     results: list[FileResult] = []
     with ProcessPoolExecutor(
-        processes, mp_context=mp_context, initializer=_init_worker, initargs=(enabled, options)
+        processes,
+        mp_context=mp_context,
+        initializer=_init_worker,
+        initargs=(enabled, options, prefilter),
     ) as pool:
         for part in pool.map(_run_chunk, chunks):
             results.extend(part)
@@ -299,6 +315,7 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
                 module,
                 is_package,
                 problem=found.problem,
+                full=report_only is not None and found.abspath in report_only,
             )
         )
     if request.stdin is not None and stdin_abspath is not None:
@@ -310,6 +327,7 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
                 module,
                 is_package,
                 data=request.stdin[1],
+                full=True,
             )
         )
     return jobs, report_only
@@ -352,6 +370,79 @@ def finish_diagnostics(
     )
 
 
+def _cache_for(request: RunRequest, options: dict[str, Any]) -> ResultCache | None:
+    if request.cache_dir is None:
+        return None
+    settings = request.settings
+    key = config_key(
+        (
+            sorted(request.enabled),
+            sorted((code, repr(value)) for code, value in options.items()),
+            tuple(str(p) for p in settings.src or ()),
+            request.prefilter,
+            str(request.cwd),
+        )
+    )
+    return ResultCache(request.cache_dir, key)
+
+
+def _job_key(job: FileJob) -> str:
+    return f"{job.abspath}\0{'full' if job.full else 'auto'}"
+
+
+def phase_one_cached(
+    jobs: Sequence[FileJob],
+    enabled: frozenset[str],
+    options: dict[str, Any],
+    processes: int,
+    prefilter: bool,
+    cache: ResultCache | None,
+) -> list[FileResult]:
+    """Phase 1, reusing cached results for files whose stat or content is unchanged."""
+    results: list[FileResult | None] = [None] * len(jobs)
+    todo: list[int] = []
+    for i, job in enumerate(jobs):
+        if cache is None or job.data is not None or job.problem is not None:
+            todo.append(i)
+            continue
+        try:
+            stat: os.stat_result | None = os.stat(job.abspath)
+        except OSError:
+            stat = None
+        key = _job_key(job)
+        hit = cache.get(key, job.path, stat)
+        if hit is None and key in cache.entries:
+            data, _ = read_bytes(job.abspath)
+            if data is not None:
+                hit = cache.get_by_content(key, job.path, content_hash(data))
+                if hit is not None:
+                    cache.put(key, stat, content_hash(data), hit)
+        if hit is not None:
+            results[i] = hit
+        else:
+            todo.append(i)
+    computed = run_phase_one(
+        [jobs[i] for i in todo], enabled, options, processes, prefilter=prefilter
+    )
+    for i, result in zip(todo, computed, strict=True):
+        results[i] = result
+        job = jobs[i]
+        if cache is not None and job.data is None and job.problem is None and not result.crashes:
+            data, _ = read_bytes(job.abspath)
+            if data is not None:
+                try:
+                    stat = os.stat(job.abspath)
+                except OSError:
+                    continue
+                cache.put(_job_key(job), stat, content_hash(data), result)
+    return [r for r in results if r is not None]
+
+
+#: promotion rounds: a light file that imports a task module is analysed in full; a file
+#: that imports a wrapper defined in such a file may need one more round
+PROMOTION_ROUNDS = 3
+
+
 def run(request: RunRequest) -> RunReport:
     settings = request.settings
     enabled = request.enabled
@@ -359,8 +450,24 @@ def run(request: RunRequest) -> RunReport:
     report = RunReport()
     jobs, report_only = plan_jobs(request)
     processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
-    results = run_phase_one(jobs, enabled, options, processes)
+    cache = _cache_for(request, options)
+    results = phase_one_cached(jobs, enabled, options, processes, request.prefilter, cache)
     index = ProjectIndex((r.facts for r in results if r.facts is not None), settings)
+    for _ in range(PROMOTION_ROUNDS if request.prefilter else 0):
+        light = [r.facts for r in results if r.light and r.facts is not None]
+        promote = set(to_promote(index, light))
+        if not promote:
+            break
+        position = {job.path: i for i, job in enumerate(jobs)}
+        chosen = [i for path in sorted(promote) if (i := position.get(path)) is not None]
+        upgraded = [dataclasses.replace(jobs[i], full=True) for i in chosen]
+        redone = phase_one_cached(upgraded, enabled, options, processes, request.prefilter, cache)
+        for i, job, result in zip(chosen, upgraded, redone, strict=True):
+            jobs[i] = job
+            results[i] = result
+        index = ProjectIndex((r.facts for r in results if r.facts is not None), settings)
+    if cache is not None:
+        cache.save()
     reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     for result in results:
         report.crashes.extend(result.crashes)
@@ -374,6 +481,7 @@ def run(request: RunRequest) -> RunReport:
     )
     report.files_checked = len(reported_paths)
     report.files_indexed = len(jobs)
+    report.files_analysed = sum(1 for r in results if not r.light)
     return report
 
 

@@ -10,6 +10,9 @@ class UnreadableFile(FileRule):
     Reports a file celerylint could not check: it cannot be read, is not valid in its
     declared encoding, contains NUL bytes, or does not parse as Python (3.0 to 3.14 syntax).
 
+    Files that cannot matter to Celery skip the full analysis (see `docs/performance.md`),
+    but every file is still read, decoded and syntax-checked, so none is lost.
+
     ## Why is this bad?
     A file that is not checked can hide every other problem. The run goes on with the
     other files; this finding makes sure the skipped one is not silently lost.
@@ -32,6 +35,7 @@ class UnreadableFile(FileRule):
     message = "{reason}"
     severity = Severity.ERROR
     examples = (
-        Invalid("def broken(:  # error@12: CEL000\n    pass"),
+        Invalid("from celery import shared_task\n\ndef broken(:  # error@12: CEL000\n    pass"),
+        Invalid("x = 1\x00  # error: CEL000"),
         Valid("match = 1\nmatch match:\n    case 1:\n        pass"),
     )
