@@ -11,6 +11,7 @@ phase 2 after checking that no other module re-imports the names from the models
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,7 +23,7 @@ from celerylint.engine.edits import NodeFix, Replacement
 from celerylint.engine.fixkit import prepend_to_body
 from celerylint.facts.model import ImportMoveFact
 from celerylint.semantics.django import is_models_module
-from celerylint.semantics.names import bind_target_names, import_bindings
+from celerylint.semantics.names import bind_target_names, dotted_name, import_bindings
 
 
 class _Uses(cst.CSTVisitor):
@@ -170,6 +171,27 @@ class _Mentions(cst.CSTVisitor):
             self.found = True
 
 
+#: import roots that never hold the project's tasks: each candidate costs a walk of the
+#: module, so skip them (models modules import these far more than anything else)
+_NOT_PROJECT = frozenset(sys.stdlib_module_names) | {
+    "django",
+    "celery",
+    "kombu",
+    "rest_framework",
+    "typing_extensions",
+}
+
+
+def _third_party(stmt: cst.Import | cst.ImportFrom) -> bool:
+    if isinstance(stmt, cst.ImportFrom):
+        if stmt.relative or stmt.module is None:
+            return False
+        root = dotted_name(stmt.module)
+        return root is not None and root.split(".", 1)[0] in _NOT_PROJECT
+    roots = {(dotted_name(a.name) or "").split(".", 1)[0] for a in stmt.names}
+    return bool(roots) and roots <= _NOT_PROJECT
+
+
 class ImportMoveCollector:
     """Fills ``ModuleFacts.import_moves`` (models modules only)."""
 
@@ -198,6 +220,8 @@ class ImportMoveCollector:
     ) -> None:
         if isinstance(stmt, cst.ImportFrom) and isinstance(stmt.names, cst.ImportStar):
             return
+        if _third_party(stmt):
+            return  # the standard library and frameworks define no project tasks
         names = frozenset(
             local for local, _ in import_bindings(stmt, self.ctx.module, self.ctx.is_package)
         )
