@@ -23,7 +23,7 @@ from celerylint.engine.positions import node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
 from celerylint.facts.collectors import COLLECTORS
-from celerylint.facts.light import decode_problem, light_facts
+from celerylint.facts.light import light_facts
 from celerylint.facts.model import ModuleFacts
 from celerylint.rules.base import FileRule
 from celerylint.semantics.module_scope import build_module_scope
@@ -59,9 +59,9 @@ def light_result(
     a quarter of a libcst parse), never lost; when CPython rejects it (a syntax error, or
     syntax newer than this interpreter) the file gets the full libcst pass instead, which
     reports a precise CEL000 or analyses the newer syntax."""
-    problem = decode_problem(data)
-    if problem is not None:
-        return error_result(path, problem)
+    unreadable = _undecodable(path, data)
+    if unreadable is not None:
+        return unreadable
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -120,6 +120,18 @@ def _parse(data: bytes, path: str) -> tuple[cst.Module | None, FileResult | None
         return None, error_result(path, "is nested too deeply to parse; the file was not checked")
     except Exception as exc:  # the parser must never take the run down
         return None, error_result(path, f"could not be parsed ({type(exc).__name__}: {exc})")
+
+
+def _undecodable(path: str, data: bytes) -> FileResult | None:
+    """NUL bytes, or bytes the declared encoding cannot decode: the same CEL000 (message and
+    position) whether or not the file is analysed in full."""
+    if b"\x00" in data:
+        return error_result(path, "contains NUL bytes (a binary file?); the file was not checked")
+    problem = _decoding_problem(data)
+    if problem is None:
+        return None
+    reason, span = problem
+    return error_result(path, f"{reason}; the file was not checked", span)
 
 
 def _decoding_problem(data: bytes) -> tuple[str, Span | None] | None:

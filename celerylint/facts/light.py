@@ -50,6 +50,8 @@ def decode_problem(data: bytes) -> str | None:
             f"could not be decoded as {encoding} (invalid byte at offset {exc.start}); "
             "the file was not checked"
         )
+    except LookupError as exc:  # a codec that is not a text encoding (`rot13`)
+        return f"declares an unusable encoding ({exc}); the file was not checked"
     return None
 
 
