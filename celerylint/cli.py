@@ -124,6 +124,11 @@ def cli() -> None:
     is_flag=True,
     help="Parse every file, even those that cannot matter to Celery (slower; for debugging).",
 )
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply exclude/extend-exclude to files named on the command line too (pre-commit).",
+)
 def check(
     paths: tuple[Path, ...],
     select: tuple[str, ...],
@@ -147,10 +152,9 @@ def check(
     no_cache: bool,
     cache_dir: Path | None,
     no_prefilter: bool,
+    force_exclude: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for Celery problems."""
-    from celerylint.baseline import Baseline, BaselineError, load_baseline
-    from celerylint.baseline import write_baseline as write_baseline_file
     from celerylint.config import ConfigError, find_config, load_settings
     from celerylint.engine.runner import RunRequest, enabled_codes, run
     from celerylint.engine.selection import SelectorError, validate_selector
@@ -205,7 +209,15 @@ def check(
 
     cache = None if no_cache else (cache_dir or settings.root / CACHE_DIR_NAME)
     request = RunRequest(
-        paths, settings, enabled, jobs, stdin, cwd, prefilter=not no_prefilter, cache_dir=cache
+        paths,
+        settings,
+        enabled,
+        jobs,
+        stdin,
+        cwd,
+        prefilter=not no_prefilter,
+        cache_dir=cache,
+        force_exclude=force_exclude,
     )
     fixed_count: int | None = None
     if fix or fix_only or diff:

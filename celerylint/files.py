@@ -138,8 +138,11 @@ def discover(
     root: Path,
     exclude: Sequence[str],
     respect_gitignore: bool = True,
+    force_exclude: bool = False,
 ) -> Iterator[Discovered]:
-    """Yield the Python files under ``paths`` (explicit files always), sorted per directory."""
+    """Yield the Python files under ``paths``, sorted per directory. Files named explicitly
+    are always yielded, unless ``force_exclude`` applies the exclusions to them too (what
+    pre-commit needs: it names every changed file, excluded or not)."""
     matcher = _Matcher(root, exclude)
     gitignore = _GitIgnore(respect_gitignore)
     seen: set[str] = set()
@@ -149,7 +152,19 @@ def discover(
             yield from _walk(path, matcher, gitignore, seen)
         elif str(path) not in seen:
             seen.add(str(path))
+            if force_exclude and _excluded_with_parents(path, root, matcher):
+                continue
             yield Discovered(str(path), True)
+
+
+def _excluded_with_parents(path: Path, root: Path, matcher: _Matcher) -> bool:
+    """``path``, or a directory between it and the project root, matches an exclusion."""
+    candidates = [path]
+    parent = path.parent
+    while parent != root and parent.is_relative_to(root):
+        candidates.append(parent)
+        parent = parent.parent
+    return any(matcher.excluded(candidate) for candidate in candidates)
 
 
 def _walk(

@@ -175,6 +175,30 @@ def test_an_excluded_file_named_on_the_command_line_is_still_checked(
     assert _files(invoke("-q", "legacy", cwd=tmp_path).stdout) == ["legacy/a.py"]
 
 
+def test_force_exclude_applies_exclusions_to_named_files(
+    tmp_path: Path, invoke: Invoke, fake_rules: object
+) -> None:
+    """pre-commit names every changed file, excluded or not: --force-exclude (in the hook's
+    arguments) keeps the configured exclusions in force, parents included."""
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.celerylint]\nextend-exclude = ["legacy", "gen/*_pb2.py"]\n',
+            "legacy/sub/a.py": "bad()\n",
+            "gen/api_pb2.py": "bad()\n",
+            "gen/keep.py": "bad()\n",
+            "build/out.py": "bad()\n",  # a default exclusion
+            "app.py": "bad()\n",
+        },
+    )
+    named = ["legacy/sub/a.py", "gen/api_pb2.py", "gen/keep.py", "build/out.py", "app.py"]
+    assert _files(invoke("-q", *named, cwd=tmp_path).stdout) == sorted(named)
+    forced = invoke("-q", "--force-exclude", *named, cwd=tmp_path)
+    assert _files(forced.stdout) == ["app.py", "gen/keep.py"]
+    only_excluded = invoke("--force-exclude", "legacy/sub/a.py", cwd=tmp_path)
+    assert (only_excluded.exit_code, only_excluded.stdout) == (0, "")
+
+
 def test_src_sets_the_import_roots(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

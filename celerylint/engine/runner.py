@@ -60,6 +60,7 @@ class RunRequest:
     jobs: int = 0
     stdin: tuple[str, bytes] | None = None  # (filename, content)
     cwd: Path = field(default_factory=Path.cwd)
+    force_exclude: bool = False  # apply exclude/extend-exclude to files named explicitly
     prefilter: bool = True  # skip parsing files that cannot matter (engine/prefilter.py)
     cache_dir: Path | None = None  # None: no cache
 
@@ -303,8 +304,18 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
         report_only = {os.path.abspath(p) for p in paths}
         if all(Path(p).is_relative_to(settings.root) for p in report_only):
             paths = [*paths, settings.root]
+    elif paths:
+        # directories inside the project: index the whole project (so cross-file rules see
+        # the settings and routes that live elsewhere), report only under the given paths
+        given = [os.path.abspath(p) for p in paths]
+        root = str(settings.root)
+        if root not in given and all(Path(g).is_relative_to(settings.root) for g in given):
+            report_under = tuple(given)
+            paths = [*paths, settings.root]
     jobs: list[FileJob] = []
-    for found in discover(paths, settings.root, exclude, settings.respect_gitignore):
+    for found in discover(
+        paths, settings.root, exclude, settings.respect_gitignore, request.force_exclude
+    ):
         if found.abspath == stdin_abspath:
             continue
         module, is_package = namer.name(found.abspath)
