@@ -295,6 +295,7 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
     exclude = (*(settings.exclude or DEFAULT_EXCLUDE), *settings.extend_exclude)
     paths = list(request.paths)
     report_only: set[str] | None = None
+    report_under: tuple[str, ...] = ()
     stdin_abspath: str | None = None
     if request.stdin is not None:
         stdin_abspath = os.path.abspath(request.stdin[0])
@@ -341,6 +342,12 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
                 full=True,
             )
         )
+    if report_under:
+        report_only = {
+            job.abspath
+            for job in jobs
+            if any(job.abspath == g or job.abspath.startswith(g + os.sep) for g in report_under)
+        }
     return jobs, report_only
 
 
