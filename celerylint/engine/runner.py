@@ -305,6 +305,14 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
         report_only = {os.path.abspath(p) for p in paths}
         if all(Path(p).is_relative_to(settings.root) for p in report_only):
             paths = [*paths, settings.root]
+    elif paths:
+        # directories inside the project: index the whole project (so cross-file rules see
+        # the settings and routes that live elsewhere), report only under the given paths
+        given = [os.path.abspath(p) for p in paths]
+        root = str(settings.root)
+        if root not in given and all(Path(g).is_relative_to(settings.root) for g in given):
+            report_under = tuple(given)
+            paths = [*paths, settings.root]
     jobs: list[FileJob] = []
     for found in discover(
         paths, settings.root, exclude, settings.respect_gitignore, request.force_exclude
