@@ -9,11 +9,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from celerylint import __version__
+
+if TYPE_CHECKING:
+    from celerylint.baseline import Baseline
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OUTPUT_FORMATS = (
@@ -166,6 +169,8 @@ def check(
         _fail("--baseline and --write-baseline cannot be combined (write the new baseline alone)")
     baseline: Baseline | None = None
     if baseline_file is not None:
+        from celerylint.baseline import BaselineError, load_baseline
+
         try:
             baseline = load_baseline(baseline_file)
         except BaselineError as exc:
@@ -231,6 +236,9 @@ def check(
     )
     sources = _sources(diagnostics, stdin) if needs_sources else {}
     if write_baseline is not None:
+        from celerylint.baseline import BaselineError
+        from celerylint.baseline import write_baseline as write_baseline_file
+
         try:
             count = write_baseline_file(write_baseline, diagnostics, sources)
         except BaselineError as exc:
@@ -277,8 +285,6 @@ def _summary(
     diagnostics: Sequence[Any], fixed: int | None, unsafe_fixes: bool, in_baseline: str
 ) -> str:
     """ruff's summary: counts, what ``--fix`` would do, and the fixes it keeps hidden."""
-    from celerylint.engine.fixes import is_applicable
-
     n = len(diagnostics)
     if fixed is not None and fixed:
         total = n + fixed
@@ -288,6 +294,8 @@ def _summary(
         )
     if not n:
         return f"All checks passed!{in_baseline}"
+    from celerylint.engine.fixes import is_applicable
+
     lines = [f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."]
     fixable = sum(1 for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
     hidden = sum(

@@ -3,24 +3,43 @@ exit codes are a public interface that CI pipelines depend on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from celerylint.diagnostics import Diagnostic
-from celerylint.reporters import github, gitlab, json_format, json_lines, junit, sarif, text
 
 Reporter = Callable[[Sequence[Diagnostic], dict[str, str]], str]
 
-FORMATS: dict[str, Reporter] = {
-    "text": text.concise,
-    "concise": text.concise,
-    "full": text.full,
-    "json": json_format.render,
-    "github": github.render,
-    "json-lines": json_lines.render,
-    "sarif": sarif.render,
-    "gitlab": gitlab.render,
-    "junit": junit.render,
+#: format -> (module in this package, function); a run imports only the one it prints
+_REPORTERS: dict[str, tuple[str, str]] = {
+    "text": ("text", "concise"),
+    "concise": ("text", "concise"),
+    "full": ("text", "full"),
+    "json": ("json_format", "render"),
+    "github": ("github", "render"),
+    "json-lines": ("json_lines", "render"),
+    "sarif": ("sarif", "render"),
+    "gitlab": ("gitlab", "render"),
+    "junit": ("junit", "render"),
 }
+
+
+class _Formats(Mapping[str, Reporter]):
+    """``FORMATS[name]``: the reporter, its module imported on first use."""
+
+    def __getitem__(self, name: str) -> Reporter:
+        module, function = _REPORTERS[name]
+        reporter: Reporter = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+        return reporter
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_REPORTERS)
+
+    def __len__(self) -> int:
+        return len(_REPORTERS)
+
+
+FORMATS: Mapping[str, Reporter] = _Formats()
 
 #: formats whose reporter reads the checked files' text (source lines, fingerprints)
 NEEDS_SOURCES = frozenset({"full", "sarif", "gitlab"})

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import pkgutil
+import re
 
 from celerylint.rules.base import FileRule, ProjectRule, Rule
+
+#: a rule module's file name: ``cel101_models_import_tasks.py`` holds CEL101 (the name
+#: ``models-import-tasks``); ``tests/test_startup.py`` checks every rule follows it
+_RULE_MODULE = re.compile(r"^cel(?P<number>\d{3})_(?P<name>[a-z0-9_]+)$")
 
 
 @functools.cache
@@ -39,10 +45,42 @@ def rules_by_code() -> dict[str, type[Rule]]:
     return {rule.code: rule for rule in all_rules()}
 
 
+@functools.cache
+def rule_modules() -> dict[str, str]:
+    """Code and name -> the module that defines the rule, from the file names alone
+    (``CEL101`` and ``models-import-tasks`` -> ``celerylint.rules.layering.cel101_...``):
+    one rule is found without importing every rule module."""
+    found: dict[str, str] = {}
+    for family in pkgutil.iter_modules(__path__):
+        if not family.ispkg:
+            continue
+        folders = [os.path.join(path, family.name) for path in __path__]
+        for info in pkgutil.iter_modules(folders):
+            match = _RULE_MODULE.match(info.name)
+            if match is not None and not info.ispkg:
+                module = f"{__name__}.{family.name}.{info.name}"
+                found[f"CEL{match.group('number')}"] = module
+                found[match.group("name").replace("_", "-")] = module
+    return found
+
+
 def rule_lookup(key: str) -> type[Rule] | None:
-    """A rule by code (``CEL101``) or name (``models-import-tasks``)."""
+    """A rule by code (``CEL101``) or name (``models-import-tasks``). Imports only that
+    rule's module when its file is named after it; otherwise looks through every rule."""
     key = key.strip()
+    code, name = key.upper(), key.lower()
+    module_name = rule_modules().get(code) or rule_modules().get(name)
+    if module_name is not None:
+        module = importlib.import_module(module_name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value.__module__ == module.__name__
+                and (value.code == code or value.name == name)
+            ):
+                return value
     for rule in all_rules():
-        if rule.code == key.upper() or rule.name == key.lower():
+        if rule.code == code or rule.name == name:
             return rule
     return None
