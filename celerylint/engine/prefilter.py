@@ -10,7 +10,7 @@ on the fixture projects, the rule examples and the example project):
 | fact collector: settings / config model | Django settings modules (`settings`/`envs` packages, `settings*.py`), config modules (`celeryconfig`, `config_from_object` targets), anything naming `CELERY_*`/`BROKER_*`, `DJANGO_SETTINGS_MODULE`, `INSTALLED_APPS` |
 | fact collector: call sites, results, canvas | `.delay`, `apply_async`, `send_task`, `signature`, `AsyncResult`, `.s(`/`.si(`, `chord`/`group`/`chain` come from celery imports or task objects |
 | CEL0xx | CEL000: every file is read and decoded; only analysed files are parsed, so a syntax error is reported for files that can matter to Celery. CEL001: `noqa` comments, read in light files too |
-| CEL1xx | imports of models modules (always analysed), package `__init__` modules, tasks |
+| CEL1xx | imports of models modules (always analysed), package `__init__` modules, tasks, `AppConfig.ready()` imports (`apps` modules), loading by name (`import_module`, `import_string`, ...) |
 | CEL2xx, CEL3xx, CEL509 | task bodies and options (task files), `transaction.atomic` blocks around dispatches (`.delay`/`apply_async`), `select_for_update`; and, by promotion, the modules analysed code refers to for options and transactions: literal `**OPTIONS` dicts, `base=` classes, context managers and decorators that may wrap `transaction.atomic` (`_task_references`) |
 | CEL4xx, CEL511 | settings (above), `send_task`/`signature` strings, `crontab` |
 | CEL5xx, CEL7xx, CEL804, CEL807 | settings (above) |
@@ -51,6 +51,13 @@ NEEDLES: tuple[bytes, ...] = (
     b"select_for_update",
     b"crontab",
     b"periodic_task",
+    # loading modules by name: what the worker and Django load stops being knowable
+    # (CEL103/CEL104 stay quiet), so these files' runtime-import facts must exist
+    b"import_module",
+    b"import_string",
+    b"autodiscover_modules",
+    b"symbol_by_name",
+    b"__import__",
 )
 _NEEDLES = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
 

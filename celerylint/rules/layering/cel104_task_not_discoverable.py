@@ -326,6 +326,56 @@ class TaskNotDiscoverable(ProjectRule):
                 """,
             }
         ),
+        Valid(
+            files={
+                "proj/__init__.py": "from .celery import app as celery_app",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                    app.autodiscover_tasks()
+                """,
+                "proj/settings.py": """
+                    INSTALLED_APPS = ["shop", "payments"]
+                    ROOT_URLCONF = "proj.urls"
+                    PAYMENT_BACKEND = "payments.stripe.StripeBackend"
+                """,
+                "proj/urls.py": """
+                    from django.urls import path
+
+                    from shop import views
+
+                    urlpatterns = [path("checkout/", views.checkout)]
+                """,
+                "shop/__init__.py": "",
+                "shop/views.py": """
+                    from django.conf import settings
+                    from django.http import JsonResponse
+                    from django.utils.module_loading import import_string
+
+                    backend = import_string(settings.PAYMENT_BACKEND)()
+
+
+                    def checkout(request):
+                        return JsonResponse({"paid": backend.charge(request.POST["amount"])})
+                """,
+                "payments/__init__.py": "",
+                "payments/stripe.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def refund(charge_id):
+                        return charge_id
+
+
+                    class StripeBackend:
+                        def charge(self, amount):
+                            return amount
+                """,
+            }
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
