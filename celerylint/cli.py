@@ -358,9 +358,11 @@ def _fix(
 
 def _report_crashes(crashes: Sequence[Any]) -> None:
     for crash in crashes:
+        # rules have codes; the fact collectors and the engine itself have names
+        who = f"rule {crash.code}" if crash.code.startswith("CEL") else f"the {crash.code} pass"
         click.echo(
-            f"celerylint: internal error: rule {crash.code} failed on {crash.path}: {crash.error} "
-            "(please report this bug; the rule's other findings in this file may be missing)",
+            f"celerylint: internal error: {who} failed on {crash.path}: {crash.error} "
+            "(please report this bug; findings in this file may be missing)",
             err=True,
         )
 

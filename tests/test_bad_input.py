@@ -476,5 +476,34 @@ def test_a_crashing_rule_in_a_real_process(tmp_path: Path) -> None:
     )
 
 
+def test_an_engine_bug_on_one_file_does_not_abort_the_run(
+    tmp_path: Path, invoke: Invoke, fake_rules: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a rule: the engine itself fails on a file. The file gets a CEL000 (it is not
+    silently lost), the others are checked, and the exit code is 2 (an internal error)."""
+    from celerylint.engine import runner
+
+    real_check = runner.check_file
+
+    def failing_check(path: str, *args: object, **kwargs: object) -> object:
+        if path.endswith("victim.py"):
+            raise AssertionError("an engine bug")
+        return real_check(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "check_file", failing_check)
+    write_tree(tmp_path, {**GOOD, "victim.py": "bad()\n"})
+    result = invoke("--select", "CEL990,CEL000", "--no-cache", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        GOOD_FINDING,
+        "victim.py:1:1: CEL000 internal error while checking: AssertionError: an engine bug",
+    ]
+    assert result.stderr.splitlines()[0] == (
+        "celerylint: internal error: the engine pass failed on victim.py: AssertionError: an "
+        "engine bug (please report this bug; findings in this file may be missing)"
+    )
+    assert "Traceback" not in result.stderr
+
+
 def test_install_rules_is_importable() -> None:
     assert callable(install_rules)

@@ -119,7 +119,13 @@ def _run_job(
             return light_result(job.path, data, job.module, job.is_package, rules)
         return check_file(job.path, data, job.module, job.is_package, rules)
     except Exception as exc:  # last line of defence: an engine bug on this file
-        return error_result(job.path, f"internal error while checking: {type(exc).__name__}: {exc}")
+        import traceback
+
+        error = f"{type(exc).__name__}: {exc}"
+        failed = error_result(job.path, f"internal error while checking: {error}")
+        # a finding, so the file is not silently lost, and a crash, so the run exits 2
+        crash = RuleCrash("engine", job.path, error, traceback.format_exc())
+        return dataclasses.replace(failed, crashes=(crash,))
 
 
 def _run_chunk(jobs: list[FileJob]) -> list[FileResult]:
