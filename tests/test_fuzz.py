@@ -7,11 +7,13 @@ it), through the real two-phase engine. Nothing may raise, no rule may crash and
 may be reported as an internal error. Celery-shaped programs (tasks with odd options,
 dispatch calls, retries, settings, beat entries, with unusual values in every slot) reach
 the rules' own code paths, which generic generated code rarely does. Runs are derandomized
-and bounded, so CI sees the same examples every time.
+and bounded, so CI sees the same examples every time (``CELERYLINT_FUZZ_SCALE`` below
+runs a longer, randomized hunt).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import hypothesmith
@@ -26,10 +28,14 @@ from celerylint.testing import run_files
 
 ALL_CODES = frozenset(rule.code for rule in all_rules())
 
+#: ``CELERYLINT_FUZZ_SCALE=20`` runs twenty times the examples, randomized, for a longer
+#: hunt on a developer machine; CI runs the default: bounded and the same every time
+SCALE = max(1, int(os.environ.get("CELERYLINT_FUZZ_SCALE", "1")))
+
 FUZZ = settings(
-    max_examples=60,
+    max_examples=60 * SCALE,
     deadline=None,
-    derandomize=True,
+    derandomize=SCALE == 1,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -127,13 +133,13 @@ def test_programs_from_the_grammar(source: str) -> None:
     check_program(source)
 
 
-@settings(FUZZ, max_examples=25)
+@settings(FUZZ, max_examples=25 * SCALE)
 @given(hypothesmith.from_node())
 def test_programs_from_libcst_nodes(source: str) -> None:
     check_program(source)
 
 
-@settings(FUZZ, max_examples=25)
+@settings(FUZZ, max_examples=25 * SCALE)
 @given(st.lists(hypothesmith.from_grammar(), min_size=2, max_size=4))
 def test_generated_modules_import_each_other(sources: list[str]) -> None:
     """Several generated modules in one project, each importing the others (the project
@@ -357,7 +363,7 @@ def celery_module(draw: st.DrawFn) -> str:
     return CELERY_PRELUDE + "".join(s + "\n" for s in statements)
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=100 * SCALE)
 @given(celery_module(), celery_module())
 def test_celery_shaped_programs(tasks: str, more: str) -> None:
     files = {

@@ -9,6 +9,7 @@ normal findings: never an exception, a rule crash or an "internal error".
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from collections.abc import Callable, Iterator
@@ -25,6 +26,8 @@ from celerylint.testing import write_files
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ALL_CODES = frozenset(rule.code for rule in all_rules())
+#: ``CELERYLINT_FUZZ_SCALE=20``: twenty times the seeds, for a longer local hunt
+SCALE = max(1, int(os.environ.get("CELERYLINT_FUZZ_SCALE", "1")))
 
 Mutation = Callable[[random.Random, bytes], bytes]
 
@@ -221,7 +224,7 @@ def example_project(tmp_path: Path) -> Iterator[tuple[Path, Settings]]:
     yield root, load_settings(config, root, sorted(ALL_CODES))
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(6 * SCALE))
 def test_damaged_example_project(seed: int, example_project: tuple[Path, Settings]) -> None:
     root, settings = example_project
     rng = random.Random(seed)
@@ -246,7 +249,7 @@ def rule_example_files() -> dict[str, str]:
     return files
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", range(2 * SCALE))
 def test_damaged_rule_examples(seed: int, tmp_path: Path) -> None:
     write_files(tmp_path, rule_example_files())
     damage_tree(tmp_path, random.Random(1000 + seed), share=1.0)
