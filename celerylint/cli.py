@@ -176,6 +176,8 @@ def check(
         except BaselineError as exc:
             _fail(str(exc))
     stdin: tuple[str, bytes] | None = None
+    if stdin_filename and not paths:  # as ruff: a name for stdin means "read stdin"
+        paths = (Path("-"),)
     if any(str(p) == "-" for p in paths):
         if len(paths) != 1:
             _fail("'-' (stdin) cannot be combined with other paths")

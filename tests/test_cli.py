@@ -604,6 +604,9 @@ def test_stdin_with_a_filename(tmp_path: Path, invoke: Invoke, fake_rules: objec
     assert default_name.lines == ["stdin.py:1:1: CEL990 `bad()` is called"]
     clean = invoke("-", "--stdin-filename", "pkg/b.py", cwd=tmp_path, stdin=b"x = 1\n")
     assert (clean.exit_code, clean.stdout) == (0, "")
+    # as with ruff, --stdin-filename alone reads stdin too
+    alone = invoke("--stdin-filename", "a.py", cwd=tmp_path, stdin=b"\nbad()\n")
+    assert alone.lines == ["a.py:2:1: CEL990 `bad()` is called"]
 
 
 def test_stdin_uses_the_project_index(tmp_path: Path, invoke: Invoke, fake_rules: object) -> None:
