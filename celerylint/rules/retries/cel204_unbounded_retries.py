@@ -32,9 +32,7 @@ class UnboundedRetries(ProjectRule):
 
     ## Use instead
     ```python
-    @shared_task(
-        bind=True, max_retries=8, autoretry_for=(ConnectionError,), retry_backoff=True
-    )
+    @shared_task(bind=True, max_retries=8, autoretry_for=(ConnectionError,), retry_backoff=True)
     def sync_user(self, user_id): ...
     ```
 

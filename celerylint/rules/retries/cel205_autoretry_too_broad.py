@@ -33,9 +33,7 @@ class AutoretryTooBroad(ProjectRule):
 
     ## Use instead
     ```python
-    @shared_task(
-        autoretry_for=(requests.RequestException,), retry_backoff=True, max_retries=5
-    )
+    @shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True, max_retries=5)
     def fetch_rates(): ...
     ```
 
