@@ -170,7 +170,7 @@ class TaskFactoryCollector:
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         ctx = self.ctx
-        if ctx.functions or len(ctx.classes) != 1 or not node.bases:
+        if ctx.functions or len(ctx.classes) != 1:
             return
         self._classes[node.name.value] = _ClassInfo(node, _class_members(node))
 

@@ -217,9 +217,10 @@ class TaskFactoryFact:
 
 @dataclass(frozen=True, slots=True)
 class ClassMembersFact:
-    """What a module-level class with bases defines and reads: names bound in its body, the
-    ``self.<name>`` attributes its methods read (a task base class consuming a custom
-    decorator option), and ``run``'s parameters after ``self`` (class-based tasks)."""
+    """What a module-level class defines and reads: names bound in its body, the
+    ``self.<name>`` attributes its methods read (a task base class, or a mixin of one,
+    consuming a custom decorator option), and ``run``'s parameters after ``self``
+    (class-based tasks)."""
 
     name: str
     members: tuple[str, ...]

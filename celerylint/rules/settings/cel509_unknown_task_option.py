@@ -144,6 +144,26 @@ class UnknownTaskOption(ProjectRule):
         ),
         Valid(
             """
+            from celery import Task, shared_task
+
+
+            class LockMixin:
+                def __call__(self, *args, **kwargs):
+                    with acquire(self.name, timeout=self.lock_ttl):
+                        return super().__call__(*args, **kwargs)
+
+
+            class LockedTask(LockMixin, Task):
+                pass
+
+
+            @shared_task(base=LockedTask, lock_ttl=30)
+            def sync_user(user_id):
+                return user_id
+            """
+        ),
+        Valid(
+            """
             from celery import shared_task
             from celery_once import QueueOnce
 
