@@ -46,11 +46,7 @@ NEEDLES: tuple[bytes, ...] = (
     b".delay",
     b"apply_async",
     b"send_task",
-    b"signature",
-    b"AsyncResult",
     b"select_for_update",
-    b"crontab",
-    b"periodic_task",
     # loading modules by name: what the worker and Django load stops being knowable
     # (CEL103/CEL104 stay quiet), so these files' runtime-import facts must exist
     b"import_module",
@@ -72,12 +68,10 @@ def analyse_in_full(data: bytes, module: str, is_package: bool = False) -> bool:
     parts = module.split(".")
     stem = parts[-1] if parts else ""
     if (
-        is_package
-        or stem in _PATH_STEMS
+        stem in _PATH_STEMS
         or "celery" in stem
         or "settings" in stem
         or any(p in _PATH_PARTS for p in parts)
-        or is_models_module(module)
     ):
         return True
     return _NEEDLES.search(data) is not None
@@ -195,9 +189,27 @@ def to_promote(index: ProjectIndex, light: Iterable[ModuleFacts]) -> list[str]:
             if imp.name == "*" and imp.target not in named:
                 named.add(imp.target)
                 frontier.append(imp.target)
+    # models modules that reach a task module at load time (CEL101/CEL102 report at their
+    # imports), and the packages of Celery apps (CEL103 reads and fixes them)
+    tasks = index.task_modules
+    for app in index.apps:
+        module, _ = index.split_module(app)
+        if module is not None and "." in module:
+            named.add(module.rsplit(".", 1)[0])
     out: list[str] = []
     for facts in light:
         if facts.module in named:
+            out.append(facts.path)
+            continue
+        if any(
+            name in relevant or name.rpartition(".")[0] in relevant for name in facts.maybe_imports
+        ):
+            out.append(facts.path)  # an import in a branch the regex scan cannot place
+            continue
+        if is_models_module(facts.module) and (
+            any(name in tasks for name in facts.maybe_imports)
+            or index.shortest_import_path(facts.module, tasks)
+        ):
             out.append(facts.path)
             continue
         for imp in facts.imports:

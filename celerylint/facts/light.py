@@ -24,6 +24,11 @@ _FROM = re.compile(
     re.M,
 )
 _IMPORT = re.compile(rb"^import[ \t]+(?P<names>[^\r\n#;]+)", re.M)
+_INDENTED_FROM = re.compile(
+    rb"^[ \t]+from[ \t]+(?P<mod>\.*[A-Za-z_][\w.]*|\.+)[ \t]+import[ \t]*(?P<names>\([^)]*\)|[^\r\n#;]*)",
+    re.M,
+)
+_INDENTED_IMPORT = re.compile(rb"^[ \t]+import[ \t]+(?P<names>[^\r\n#;]+)", re.M)
 _DEFINE = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(?P<name>[A-Za-z_]\w*)", re.M)
 _ASSIGN = re.compile(rb"^(?P<name>[A-Za-z_]\w*)[ \t]*(?::[^=\r\n]*)?=(?!=)", re.M)
 _ALIAS = re.compile(r"^([A-Za-z_][\w.]*)(?:\s+as\s+([A-Za-z_]\w*))?$")
@@ -81,6 +86,23 @@ def light_facts(data: bytes, path: str, module: str, is_package: bool) -> Module
                 target = alias.group(1)
                 bound = alias.group(2) or target.split(".", 1)[0]
                 imports.append(ImportFact(target, None, bound, True, None))
+    maybe: list[str] = []
+    for m in _INDENTED_FROM.finditer(text):
+        raw = m.group("mod").decode("ascii", "replace")
+        level = len(raw) - len(raw.lstrip("."))
+        base = resolve_relative(module, is_package, level, raw.lstrip(".") or None)
+        if base is not None:
+            maybe.append(base)
+            names = m.group("names").decode("utf-8", "replace").strip().strip("()")
+            for part in names.replace("\n", " ").split(","):
+                alias = _ALIAS.match(" ".join(part.split()))
+                if alias and "." not in alias.group(1):
+                    maybe.append(f"{base}.{alias.group(1)}")
+    for m in _INDENTED_IMPORT.finditer(text):
+        for part in m.group("names").decode("utf-8", "replace").split(","):
+            alias = _ALIAS.match(" ".join(part.split()))
+            if alias:
+                maybe.append(alias.group(1))
     defines = [m.group("name").decode() for m in _DEFINE.finditer(text)]
     defines += [m.group("name").decode() for m in _ASSIGN.finditer(text)]
     return ModuleFacts(
@@ -89,4 +111,5 @@ def light_facts(data: bytes, path: str, module: str, is_package: bool) -> Module
         is_package=is_package,
         imports=tuple(imports),
         defines=tuple(dict.fromkeys(defines)),
+        maybe_imports=tuple(dict.fromkeys(maybe)),
     )

@@ -431,6 +431,9 @@ class ModuleFacts:
     app_calls: tuple[AppCallFact, ...] = ()
     call_sites: tuple[CallSiteFact, ...] = ()
     defines: tuple[str, ...] = ()  # module-level names bound by def/class/assignment
+    #: light facts only: modules named by indented imports (in ``if``/``try``/``else``
+    #: branches or functions), which the regex scan cannot place; used to promote a file
+    maybe_imports: tuple[str, ...] = ()
     # routing literals and task names in strings (facts/routing_collect.py)
     routing_literals: tuple[RoutingLiteralFact, ...] = ()
     task_name_refs: tuple[TaskNameRefFact, ...] = ()
