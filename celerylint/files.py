@@ -53,10 +53,18 @@ class Discovered:
 class _Matcher:
     def __init__(self, root: Path, patterns: Sequence[str]) -> None:
         self.root = root
-        self.patterns = tuple(patterns)
+        # plain names (``venv``, ``.git``) are a set lookup; only real globs need fnmatch
+        self.names = frozenset(
+            p.rstrip("/") for p in patterns if not any(c in p.rstrip("/") for c in "*?[/")
+        )
+        self.patterns = tuple(p for p in patterns if p.rstrip("/") not in self.names)
 
     def excluded(self, path: Path) -> bool:
         name = path.name
+        if name in self.names:
+            return True
+        if not self.patterns:
+            return False
         try:
             rel = path.relative_to(self.root).as_posix()
         except ValueError:
@@ -90,6 +98,7 @@ class _GitIgnore:
         self.enabled = enabled
         self._specs: dict[Path, pathspec.PathSpec[Any] | None] = {}
         self._top: dict[Path, Path] = {}
+        self._chains: dict[Path, list[tuple[Path, pathspec.PathSpec[Any]]]] = {}
 
     def _spec(self, directory: Path) -> pathspec.PathSpec[Any] | None:
         if directory not in self._specs:
@@ -116,20 +125,28 @@ class _GitIgnore:
             self._top[directory] = top
         return self._top[directory]
 
+    def _chain(self, directory: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
+        """The .gitignore specs that apply in ``directory`` (its own up to the repo top)."""
+        found = self._chains.get(directory)
+        if found is None:
+            top = self._repo_top(directory)
+            found = []
+            for base in [directory, *directory.parents]:
+                spec = self._spec(base)
+                if spec is not None:
+                    found.append((base, spec))
+                if base == top:
+                    break
+            self._chains[directory] = found
+        return found
+
     def ignored(self, path: Path, is_dir: bool) -> bool:
         if not self.enabled:
             return False
-        top = self._repo_top(path.parent)
-        directory = path.parent
-        chain = [directory, *directory.parents]
-        for base in chain:
-            spec = self._spec(base)
-            if spec is not None:
-                rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-                if spec.match_file(rel):
-                    return True
-            if base == top:
-                break
+        for base, spec in self._chain(path.parent):
+            rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+            if spec.match_file(rel):
+                return True
         return False
 
 

@@ -172,6 +172,24 @@ def _task_references(index: ProjectIndex) -> set[str]:
     return modules
 
 
+def _reaching(index: ProjectIndex, goal: frozenset[str]) -> frozenset[str]:
+    """Modules that reach a module in ``goal`` through load-time imports: one backward
+    search over the import graph instead of a forward search per models module."""
+    importers: dict[str, list[str]] = {}
+    for module in index.modules:
+        for edge in index.import_edges(module):
+            importers.setdefault(edge.target, []).append(module)
+    seen: set[str] = set()
+    frontier = [m for m in goal if m in importers]
+    while frontier:
+        current = frontier.pop()
+        for importer in importers.get(current, ()):
+            if importer not in seen:
+                seen.add(importer)
+                frontier.append(importer)
+    return frozenset(seen)
+
+
 def to_promote(index: ProjectIndex, light: Iterable[ModuleFacts]) -> list[str]:
     """Paths of light files that turn out to matter, given what the analysed files say."""
     light = list(light)
@@ -196,6 +214,13 @@ def to_promote(index: ProjectIndex, light: Iterable[ModuleFacts]) -> list[str]:
         module, _ = index.split_module(app)
         if module is not None and "." in module:
             named.add(module.rsplit(".", 1)[0])
+    memo: dict[int, frozenset[str]] = {}
+
+    def reaching(index: ProjectIndex, goal: frozenset[str]) -> frozenset[str]:
+        if id(index) not in memo:
+            memo[id(index)] = _reaching(index, goal)
+        return memo[id(index)]
+
     out: list[str] = []
     for facts in light:
         if facts.module in named:
@@ -208,7 +233,7 @@ def to_promote(index: ProjectIndex, light: Iterable[ModuleFacts]) -> list[str]:
             continue
         if is_models_module(facts.module) and (
             any(name in tasks for name in facts.maybe_imports)
-            or index.shortest_import_path(facts.module, tasks)
+            or facts.module in reaching(index, tasks)
         ):
             out.append(facts.path)
             continue

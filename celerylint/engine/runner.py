@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -148,8 +149,6 @@ def run_phase_one(
     chunk = max(1, min(64, len(jobs) // (processes * 8)))
     chunks = [list(jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)]
     results: list[FileResult] = []
-    from concurrent.futures import ProcessPoolExecutor  # only when the pool is used
-
     with ProcessPoolExecutor(
         processes,
         mp_context=mp_context,
