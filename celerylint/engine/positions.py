@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -103,17 +102,3 @@ def node_ranges(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, R
     state = _TargetedState(module, {id(n) for n in nodes})
     module._codegen(state)
     return state.found
-
-
-def _check_against_libcst(module: cst.Module) -> list[Any]:  # pragma: no cover - debugging aid
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    reference = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    ours = node_ranges(module, reference.keys())
-    bad = []
-    for node, r in reference.items():
-        got = ours.get(id(node))
-        want = (r.start.line, r.start.column, r.end.line, r.end.column)
-        if got != want:
-            bad.append((type(node).__name__, want, got))
-    return bad

@@ -214,13 +214,7 @@ def to_promote(index: ProjectIndex, light: Iterable[ModuleFacts]) -> list[str]:
         module, _ = index.split_module(app)
         if module is not None and "." in module:
             named.add(module.rsplit(".", 1)[0])
-    memo: dict[int, frozenset[str]] = {}
-
-    def reaching(index: ProjectIndex, goal: frozenset[str]) -> frozenset[str]:
-        if id(index) not in memo:
-            memo[id(index)] = _reaching(index, goal)
-        return memo[id(index)]
-
+    reaching: frozenset[str] | None = None  # computed when a light models module needs it
     out: list[str] = []
     for facts in light:
         if facts.module in named:
@@ -233,7 +227,7 @@ def to_promote(index: ProjectIndex, light: Iterable[ModuleFacts]) -> list[str]:
             continue
         if is_models_module(facts.module) and (
             any(name in tasks for name in facts.maybe_imports)
-            or facts.module in reaching(index, tasks)
+            or facts.module in (reaching := reaching or _reaching(index, tasks))
         ):
             out.append(facts.path)
             continue

@@ -507,10 +507,3 @@ def run(request: RunRequest) -> RunReport:
     report.files_indexed = len(jobs)
     report.files_analysed = sum(1 for r in results if not r.light)
     return report
-
-
-def rule_for(code: str) -> type[Rule] | None:
-    for rule in all_rules():
-        if rule.code == code:
-            return rule
-    return None
