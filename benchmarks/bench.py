@@ -7,14 +7,18 @@ Builds a corpus from pinned source releases downloaded from PyPI (``pip download
 celery-audit) into their own virtualenv there, then times in one run:
 
 - celerylint cold (``--no-cache``) and warm (a filled cache),
-- celerylint on one file of the corpus with a warm cache (the pre-commit case),
+- celerylint on one file of the corpus with a warm cache, unchanged (an editor or a
+  pre-commit run with nothing new) and just edited (the pre-commit case: one comment line
+  appended before each run, removed after),
 - ``ruff check`` (default rules, ``--no-cache``, ``--isolated``),
 - ``fixit lint`` (its default rules),
 - ``celery-audit`` (scans for task declarations, with celery's own config module),
 
 and prints medians, ratios to ruff and peak memory (max RSS from ``/usr/bin/time``).
 Nothing from the corpus is committed; the work folder is a temporary directory unless
-``--workdir`` is given (then it is reused, which skips the downloads).
+``--workdir`` is given (then it is reused, which skips the downloads). The corpus root gets
+a ``pyproject.toml`` with an empty ``[tool.celerylint]`` table, so that every run (also the
+one-file runs) treats the whole corpus as one project.
 """
 
 from __future__ import annotations
@@ -95,10 +99,15 @@ def install_peers(work: Path) -> Path:
     return venv / "bin"
 
 
-def measure(cmd: list[str], runs: int, cwd: Path) -> dict[str, float]:
+def measure(cmd: list[str], runs: int, cwd: Path, edit: Path | None = None) -> dict[str, float]:
+    """Median and min wall time and peak memory of ``runs`` runs; with ``edit``, a comment
+    line is appended to that file before each run and removed after it."""
     times: list[float] = []
     peak_kb = 0
-    for _ in range(runs):
+    original = edit.read_bytes() if edit is not None else b""
+    for i in range(runs):
+        if edit is not None:
+            edit.write_bytes(original + f"# edited for the benchmark, run {i}\n".encode())
         with tempfile.NamedTemporaryFile("r") as out:
             start = time.perf_counter()
             subprocess.run(
@@ -112,6 +121,8 @@ def measure(cmd: list[str], runs: int, cwd: Path) -> dict[str, float]:
             text = out.read().strip().splitlines()
             if text and text[-1].isdigit():
                 peak_kb = max(peak_kb, int(text[-1]))
+        if edit is not None:
+            edit.write_bytes(original)
     return {"median_s": statistics.median(times), "min_s": min(times), "peak_mb": peak_kb / 1024}
 
 
@@ -141,6 +152,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder: {work}", file=sys.stderr)
     corpus = build_corpus(work)
+    (corpus / "pyproject.toml").write_text("[tool.celerylint]\n")
     peers = install_peers(work)
     files, lines = count(corpus)
     celerylint = [sys.executable, "-m", "celerylint"]
@@ -154,37 +166,57 @@ def main() -> int:
         check=False,
     )
     celery_config = "celery-5.7.0/celery/app/defaults.py"
-    cases: list[tuple[str, list[str], int]] = [
+    cases: list[tuple[str, list[str], int, Path | None]] = [
         (
             "ruff check (default rules, no cache)",
             [str(peers / "ruff"), "check", "--isolated", "--no-cache", "--exit-zero", "-q", "."],
             args.runs,
+            None,
         ),
         (
             "celerylint cold (--no-cache)",
             [*celerylint, ".", "--no-cache", "--exit-zero", "-q"],
             args.runs,
+            None,
         ),
         (
             "celerylint warm (cache)",
             [*celerylint, ".", "--cache-dir", str(cache), "--exit-zero", "-q"],
             args.runs,
+            None,
         ),
         (
             "celerylint one file (warm cache)",
             [*celerylint, ONE_FILE, "--cache-dir", str(cache), "--exit-zero", "-q"],
             args.runs,
+            None,
         ),
-        ("celery-audit", [str(peers / "celery-audit"), ".", "--config", celery_config], args.runs),
+        (
+            "celerylint one file, just edited",
+            [*celerylint, ONE_FILE, "--cache-dir", str(cache), "--exit-zero", "-q"],
+            args.runs,
+            corpus / ONE_FILE,
+        ),
+        (
+            "celery-audit",
+            [str(peers / "celery-audit"), ".", "--config", celery_config],
+            args.runs,
+            None,
+        ),
     ]
     if not args.skip_fixit:
         cases.append(
-            ("fixit lint (default rules)", [str(peers / "fixit"), "lint", "."], args.slow_runs)
+            (
+                "fixit lint (default rules)",
+                [str(peers / "fixit"), "lint", "."],
+                args.slow_runs,
+                None,
+            )
         )
     results: dict[str, dict[str, float]] = {}
-    for name, cmd, runs in cases:
+    for name, cmd, runs, edit in cases:
         print(f"  timing {name} x{runs}", file=sys.stderr)
-        results[name] = measure(cmd, runs, corpus)
+        results[name] = measure(cmd, runs, corpus, edit)
     ruff = results[cases[0][0]]["median_s"]
     print(f"\ncorpus: {files} files, {lines} lines ({len(CORPUS)} packages)")
     print(

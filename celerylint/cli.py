@@ -159,10 +159,10 @@ def check(
 ) -> None:
     """Check PATHS (default: the current directory) for Celery problems."""
     from celerylint.config import ConfigError, find_config, load_settings
-    from celerylint.engine.runner import RunRequest, enabled_codes, run
+    from celerylint.engine.request import RunReport, RunRequest
     from celerylint.engine.selection import SelectorError, validate_selector
     from celerylint.reporters import FORMATS, NEEDS_SOURCES
-    from celerylint.rules import all_rules
+    from celerylint.rules import rule_codes
 
     cwd = Path.cwd()
     if baseline_file is not None and write_baseline is not None:
@@ -192,7 +192,8 @@ def check(
             if not p.exists() and not p.is_symlink():
                 _fail(f"{p}: no such file or directory")
         start = Path(os.path.abspath(paths[0]))
-    codes = [r.code for r in all_rules()]
+    # the codes from the rule modules' file names: no rule (and no parser) is imported yet
+    codes = list(rule_codes())
     try:
         config_path = config_file if config_file is not None else find_config(start)
         if config_file is not None and not config_file.is_file():
@@ -211,26 +212,57 @@ def check(
         from dataclasses import replace
 
         settings = replace(settings, respect_gitignore=False)
-    enabled = enabled_codes(settings, cli_select, cli_extend, cli_ignore)
     from celerylint.engine.cache import CACHE_DIR_NAME
 
     cache = None if no_cache else (cache_dir or settings.root / CACHE_DIR_NAME)
-    request = RunRequest(
-        paths,
-        settings,
-        enabled,
-        jobs,
-        stdin,
-        cwd,
-        prefilter=not no_prefilter,
-        cache_dir=cache,
-        force_exclude=force_exclude,
-    )
+    fixing = fix or fix_only or diff
+    manifest_key = None
+    if cache is not None and stdin is None and not fixing:
+        from celerylint.engine.manifest import manifest_key as make_key
+
+        manifest_key = make_key(
+            (repr(settings), cli_select, cli_extend, cli_ignore, not no_prefilter, str(cwd))
+        )
+    replayed: RunReport | None = None
+    if manifest_key is not None:
+        from celerylint.engine.manifest import replay
+
+        # nothing the last whole-project run read has changed: its answer is the answer
+        replayed = replay(
+            RunRequest(
+                paths,
+                settings,
+                frozenset(),
+                jobs,
+                None,
+                cwd,
+                cache_dir=cache,
+                manifest_key=manifest_key,
+            )
+        )
     fixed_count: int | None = None
-    if fix or fix_only or diff:
-        fixed_count, report = _fix(request, stdin, unsafe_fixes, diff, fix_only, quiet)
+    if replayed is not None:
+        report = replayed
     else:
-        report = run(request)
+        from celerylint.engine.runner import enabled_codes, run
+
+        enabled = enabled_codes(settings, cli_select, cli_extend, cli_ignore)
+        request = RunRequest(
+            paths,
+            settings,
+            enabled,
+            jobs,
+            stdin,
+            cwd,
+            prefilter=not no_prefilter,
+            cache_dir=cache,
+            force_exclude=force_exclude,
+            manifest_key=manifest_key,
+        )
+        if fixing:
+            fixed_count, report = _fix(request, stdin, unsafe_fixes, diff, fix_only, quiet)
+        else:
+            report = run(request)
     diagnostics = report.diagnostics
 
     needs_sources = (
@@ -296,7 +328,7 @@ def _summary(
         )
     if not n:
         return f"All checks passed!{in_baseline}"
-    from celerylint.engine.fixes import is_applicable
+    from celerylint.diagnostics import is_applicable
 
     lines = [f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."]
     fixable = sum(1 for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
@@ -389,7 +421,7 @@ def _statistics(diagnostics: Sequence[Any], output_format: str, unsafe_fixes: bo
     import json
     from collections import Counter
 
-    from celerylint.engine.fixes import is_applicable
+    from celerylint.diagnostics import is_applicable
     from celerylint.reporters.common import rule_name
 
     counts = Counter(d.code for d in diagnostics)

@@ -94,3 +94,10 @@ class Diagnostic:
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.column, self.code)
+
+
+def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
+    """Whether ``--fix`` applies ``fix`` (unsafe ones only with ``--unsafe-fixes``)."""
+    if fix is None or not fix.edits:
+        return False
+    return fix.safety is FixSafety.SAFE or (unsafe and fix.safety is FixSafety.UNSAFE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,31 @@ DEFAULT_EXCLUDE = (
 )
 
 
+Stat = tuple[int, int]  # (mtime_ns, size); (-1, -1): missing or unreadable
+MISSING: Stat = (-1, -1)
+
+
+def stat_of(path: str) -> Stat:
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return MISSING
+    return info.st_mtime_ns, info.st_size
+
+
+@dataclass
+class Trace:
+    """What discovery read (the inputs of the run manifest, ``engine/manifest.py``): the
+    stat of every directory it listed and every ``.gitignore`` it looked for, taken before
+    reading them."""
+
+    stats: dict[str, Stat] = field(default_factory=dict)
+    walked: set[str] = field(default_factory=set)
+
+    def record(self, path: str) -> None:
+        self.stats[path] = stat_of(path)
+
+
 @dataclass(frozen=True, slots=True)
 class Discovered:
     abspath: str
@@ -53,6 +78,7 @@ class Discovered:
 class _Matcher:
     def __init__(self, root: Path, patterns: Sequence[str]) -> None:
         self.root = root
+        self._root = str(root)
         # plain names (``venv``, ``.git``) are a set lookup; only real globs need fnmatch
         self.names = frozenset(
             p.rstrip("/") for p in patterns if not any(c in p.rstrip("/") for c in "*?[/")
@@ -60,15 +86,22 @@ class _Matcher:
         self.patterns = tuple(p for p in patterns if p.rstrip("/") not in self.names)
 
     def excluded(self, path: Path) -> bool:
-        name = path.name
+        return self.excluded_path(str(path), path.name)
+
+    def excluded_path(self, abspath: str, name: str) -> bool:
+        """``excluded`` for an absolute path string and its last component (the walk's
+        fast path: no ``Path`` objects per file)."""
         if name in self.names:
             return True
         if not self.patterns:
             return False
-        try:
-            rel = path.relative_to(self.root).as_posix()
-        except ValueError:
-            rel = path.as_posix()
+        root = self._root
+        if abspath.startswith(root) and abspath[len(root) : len(root) + 1] == os.sep:
+            rel = abspath[len(root) + 1 :].replace(os.sep, "/")
+        elif abspath == root:
+            rel = "."
+        else:
+            rel = Path(abspath).as_posix()
         for pattern in self.patterns:
             pat = pattern.rstrip("/")
             if glob_match(rel, name, pat):
@@ -92,60 +125,69 @@ def glob_match(rel: str, name: str, pattern: str) -> bool:
 
 
 class _GitIgnore:
-    """.gitignore files from the repository root down, each applying to its own directory."""
+    """.gitignore files from the repository root down, each applying to its own directory.
+    Directories are absolute path strings; every lookup is memoized per directory."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, trace: Trace | None = None) -> None:
         self.enabled = enabled
-        self._specs: dict[Path, pathspec.PathSpec[Any] | None] = {}
-        self._top: dict[Path, Path] = {}
-        self._chains: dict[Path, list[tuple[Path, pathspec.PathSpec[Any]]]] = {}
+        self.trace = trace
+        self._specs: dict[str, pathspec.PathSpec[Any] | None] = {}
+        self._top: dict[str, str] = {}
+        self._chains: dict[str, list[tuple[str, pathspec.PathSpec[Any]]]] = {}
 
-    def _spec(self, directory: Path) -> pathspec.PathSpec[Any] | None:
+    def _spec(self, directory: str) -> pathspec.PathSpec[Any] | None:
         if directory not in self._specs:
             spec = None
-            ignore_file = directory / ".gitignore"
+            ignore_file = os.path.join(directory, ".gitignore")
+            if self.trace is not None:
+                self.trace.record(ignore_file)
             try:
-                if ignore_file.is_file():
-                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                if os.path.isfile(ignore_file):
+                    with open(ignore_file, encoding="utf-8", errors="replace") as handle:
+                        lines = handle.read().splitlines()
                     spec = pathspec.GitIgnoreSpec.from_lines(lines)
             except OSError:
                 spec = None
             self._specs[directory] = spec
         return self._specs[directory]
 
-    def _repo_top(self, directory: Path) -> Path:
-        if directory not in self._top:
-            top = directory
-            for candidate in [directory, *directory.parents]:
-                if (candidate / ".git").exists():
-                    top = candidate
-                    break
+    def _repo_top(self, directory: str) -> str:
+        """The nearest directory at or above ``directory`` holding ``.git`` (else the root)."""
+        top = self._top.get(directory)
+        if top is None:
+            parent = os.path.dirname(directory)
+            if os.path.exists(os.path.join(directory, ".git")):
+                top = directory
+            elif parent == directory:
+                top = directory  # the filesystem root
             else:
-                top = Path(directory.anchor)
+                top = self._repo_top(parent)
             self._top[directory] = top
-        return self._top[directory]
+        return top
 
-    def _chain(self, directory: Path) -> list[tuple[Path, pathspec.PathSpec[Any]]]:
+    def _chain(self, directory: str) -> list[tuple[str, pathspec.PathSpec[Any]]]:
         """The .gitignore specs that apply in ``directory`` (its own up to the repo top)."""
         found = self._chains.get(directory)
         if found is None:
-            top = self._repo_top(directory)
-            found = []
-            for base in [directory, *directory.parents]:
-                spec = self._spec(base)
-                if spec is not None:
-                    found.append((base, spec))
-                if base == top:
-                    break
+            spec = self._spec(directory)
+            own = [(directory, spec)] if spec is not None else []
+            parent = os.path.dirname(directory)
+            if self._repo_top(directory) == directory or parent == directory:
+                found = own
+            else:
+                found = own + self._chain(parent)
             self._chains[directory] = found
         return found
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
+        return self.ignored_path(str(path), is_dir)
+
+    def ignored_path(self, abspath: str, is_dir: bool) -> bool:
         if not self.enabled:
             return False
-        for base, spec in self._chain(path.parent):
-            rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-            if spec.match_file(rel):
+        for base, spec in self._chain(os.path.dirname(abspath)):
+            rel = abspath[len(base) :].lstrip(os.sep).replace(os.sep, "/")
+            if spec.match_file(rel + "/" if is_dir else rel):
                 return True
         return False
 
@@ -156,17 +198,18 @@ def discover(
     exclude: Sequence[str],
     respect_gitignore: bool = True,
     force_exclude: bool = False,
+    trace: Trace | None = None,
 ) -> Iterator[Discovered]:
     """Yield the Python files under ``paths``, sorted per directory. Files named explicitly
     are always yielded, unless ``force_exclude`` applies the exclusions to them too (what
     pre-commit needs: it names every changed file, excluded or not)."""
     matcher = _Matcher(root, exclude)
-    gitignore = _GitIgnore(respect_gitignore)
+    gitignore = _GitIgnore(respect_gitignore, trace)
     seen: set[str] = set()
     for given in paths:
         path = Path(os.path.abspath(given))
         if path.is_dir():
-            yield from _walk(path, matcher, gitignore, seen)
+            yield from _walk(path, matcher, gitignore, seen, trace)
         elif str(path) not in seen:
             seen.add(str(path))
             if force_exclude and _excluded_with_parents(path, root, matcher):
@@ -185,28 +228,59 @@ def _excluded_with_parents(path: Path, root: Path, matcher: _Matcher) -> bool:
 
 
 def _walk(
-    top: Path, matcher: _Matcher, gitignore: _GitIgnore, seen: set[str]
+    top: Path, matcher: _Matcher, gitignore: _GitIgnore, seen: set[str], trace: Trace | None
 ) -> Iterator[Discovered]:
-    for dirpath, dirnames, filenames in os.walk(top, onerror=None, followlinks=False):
-        base = Path(dirpath)
-        keep = []
-        for d in sorted(dirnames):
-            child = base / d
-            if matcher.excluded(child) or gitignore.ignored(child, True):
+    """Top-down like ``os.walk`` (symlinked directories listed, not entered; unreadable
+    directories skipped), with string paths and one ``scandir`` per directory."""
+    pending = [str(top)]
+    while pending:
+        directory = pending.pop()
+        if trace is not None:
+            trace.record(directory)
+            trace.walked.add(directory)
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        dirs: list[tuple[str, bool]] = []
+        files: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                try:
+                    link = entry.is_symlink()
+                except OSError:
+                    link = False
+                dirs.append((entry.name, link))
+            else:
+                files.append(entry.name)
+        descend: list[str] = []
+        for name, link in sorted(dirs):
+            child = os.path.join(directory, name)
+            if matcher.excluded_path(child, name) or gitignore.ignored_path(child, True):
                 continue
-            if d.endswith(".py") and str(child) not in seen:
-                seen.add(str(child))
-                yield Discovered(str(child), False, "is a directory, not a Python file")
-            keep.append(d)
-        dirnames[:] = keep
-        for name in sorted(filenames):
+            if name.endswith(".py") and child not in seen:
+                seen.add(child)
+                yield Discovered(child, False, "is a directory, not a Python file")
+            if not link:
+                descend.append(child)
+        for name in sorted(files):
             if not name.endswith(".py"):
                 continue
-            child = base / name
-            if str(child) in seen or matcher.excluded(child) or gitignore.ignored(child, False):
+            child = os.path.join(directory, name)
+            if (
+                child in seen
+                or matcher.excluded_path(child, name)
+                or gitignore.ignored_path(child, False)
+            ):
                 continue
-            seen.add(str(child))
-            yield Discovered(str(child), False)
+            seen.add(child)
+            yield Discovered(child, False)
+        pending.extend(reversed(descend))  # depth first, in sorted order, like os.walk
 
 
 def is_discovered(

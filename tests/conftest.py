@@ -141,6 +141,8 @@ def install_rules(monkeypatch: pytest.MonkeyPatch, extra: Iterable[type[Rule]]) 
     for name, module in list(sys.modules.items()):
         if name.startswith("celerylint") and getattr(module, "all_rules", None) is original:
             monkeypatch.setattr(module, "all_rules", patched)
+    codes = tuple(rule.code for rule in combined)
+    monkeypatch.setattr(celerylint.rules, "rule_codes", lambda: codes)
     _analyse_every_file(monkeypatch)
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from celerylint.cli import cli
 from celerylint.config import Settings, find_config, load_settings
-from celerylint.engine.cache import ResultCache
+from celerylint.engine.cache import SHARDS, ResultCache
 from celerylint.engine.runner import RunRequest, enabled_codes, run
 from celerylint.rules import all_rules
 
@@ -67,18 +67,21 @@ def test_an_edit_is_seen_and_an_unchanged_touch_is_a_hit(project: Path, tmp_path
 def test_a_corrupt_or_foreign_cache_is_ignored_and_rebuilt(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     expected = _run(project, cache)
-    (entry,) = cache.glob("results-*.pickle")
-    entry.write_bytes(entry.read_bytes()[:100])  # truncated
+    shards = sorted(cache.glob("results-*.pickle"))
+    for entry in shards:
+        entry.write_bytes(entry.read_bytes()[:100])  # truncated
     assert _run(project, cache) == expected
-    (entry,) = cache.glob("results-*.pickle")
-    entry.write_bytes(pickle.dumps({"key": "x", "entries": {"a": os.system}}))  # not our data
+    for entry in sorted(cache.glob("results-*.pickle")):
+        entry.write_bytes(pickle.dumps({"key": "x", "entries": {"a": os.system}}))  # not ours
     assert _run(project, cache) == expected
 
 
 def test_the_unpickler_refuses_anything_but_celerylint_data(tmp_path: Path) -> None:
-    path = tmp_path / "results-abc.pickle"
-    path.write_bytes(pickle.dumps({"key": "k", "entries": {"x": (0, 0, "", os.system)}}))
-    cache = ResultCache(tmp_path, "k" + "0" * 40)
+    key = "k" + "0" * 40
+    for shard in range(SHARDS):  # the right key: only the unpickler stands in the way
+        path = tmp_path / f"results-{key[:20]}-{shard:02d}.pickle"
+        path.write_bytes(pickle.dumps({"key": key, "entries": {"x": (0, 0, "", os.system)}}))
+    cache = ResultCache(tmp_path, key)
     assert cache.entries == {}
 
 
@@ -87,8 +90,12 @@ def test_entries_of_deleted_files_are_pruned(project: Path, tmp_path: Path) -> N
     _run(project, cache)
     (project / "reports" / "cron.py").unlink()
     _run(project, cache)
-    (entry,) = cache.glob("results-*.pickle")
-    keys = pickle.loads(entry.read_bytes())["entries"]
+    keys = [
+        key
+        for entry in cache.glob("results-*.pickle")
+        for key in pickle.loads(entry.read_bytes())["entries"]
+    ]
+    assert keys, "the other files stay cached"
     assert not any("cron.py" in key for key in keys)
 
 

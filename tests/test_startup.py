@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from celerylint.rules import all_rules, rule_lookup, rule_modules
+from celerylint.rules import all_rules, rule_codes, rule_lookup, rule_modules
 
 #: run the command line in a fresh interpreter, then print what it imported
 _PROBE = """
@@ -112,6 +112,11 @@ def test_every_rule_module_is_named_after_its_rule() -> None:
             continue  # test-only rules
         assert index.get(rule.code) == rule.__module__, rule.code
         assert index.get(rule.name) == rule.__module__, rule.name
+
+
+def test_the_codes_from_file_names_are_every_rule_s_code() -> None:
+    """The CLI validates selectors against ``rule_codes()`` before importing any rule."""
+    assert rule_codes() == tuple(sorted(rule.code for rule in all_rules()))
 
 
 def test_lookup_agrees_with_every_rule() -> None:

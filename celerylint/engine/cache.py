@@ -1,10 +1,11 @@
 """Per-file results cached across runs, keyed by content and everything that shapes them.
 
-One file per (project, configuration): ``<cache-dir>/results-<key>.pickle`` maps each
-checked file's absolute path to ``(mtime_ns, size, sha256, FileResult)``. A file whose
+Per (project, configuration), ``<cache-dir>/results-<key>-<NN>.pickle`` (16 shards by
+path, so that re-checking one file rewrites one small shard) map each checked file's
+absolute path to ``(mtime_ns, size, sha256, FileResult)``. A file whose
 stat is unchanged is not even read; one whose stat changed but whose content hash matches
 is not parsed. The key covers the celerylint code itself (a hash of the package's
-sources), the facts schema, the enabled file rules and their options, module naming and
+sources, the facts schema among them), the enabled file rules and their options, module naming and
 the prefilter, so a cached entry is only ever reused by an identical computation.
 
 Writes are atomic (a temp file in the same directory, then ``os.replace``), so two runs
@@ -23,12 +24,12 @@ import os
 import pickle
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from celerylint import __version__
-from celerylint.facts.model import FACTS_SCHEMA
 
 CACHE_DIR_NAME = ".celerylint_cache"
 _ALLOWED_MODULES = ("celerylint.", "builtins", "copyreg", "collections", "enum")
@@ -49,8 +50,10 @@ def code_fingerprint() -> str:
 
 
 def config_key(parts: Iterable[object]) -> str:
+    """A key for results computed by this code on this Python (the facts schema is part of
+    the code fingerprint: ``facts/model.py`` is one of the hashed sources)."""
     digest = hashlib.sha256()
-    for part in (code_fingerprint(), FACTS_SCHEMA, sys.version_info[:2], *parts):
+    for part in (code_fingerprint(), sys.version_info[:2], *parts):
         digest.update(repr(part).encode())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -67,38 +70,39 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from the cache")
 
 
+#: the cache is split by path into this many files, so that a run that re-checks one
+#: file rewrites one small shard instead of the whole cache
+SHARDS = 16
+
+
+def _shard(abspath: str) -> int:
+    return zlib.crc32(abspath.split("\0", 1)[0].encode("utf-8", "surrogateescape")) % SHARDS
+
+
 class ResultCache:
     def __init__(self, directory: Path, key: str) -> None:
         self.directory = directory
-        self.path = directory / f"results-{key[:20]}.pickle"
         self.key = key
         self.entries: dict[str, Entry] = {}
-        self.dirty = False
+        self._dirty: set[int] = set()
         self._load()
 
+    def _shard_path(self, shard: int) -> Path:
+        return self.directory / f"results-{self.key[:20]}-{shard:02d}.pickle"
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._dirty)
+
     def _load(self) -> None:
-        try:
-            with open(self.path, "rb") as handle:
-                data = _Unpickler(io.BytesIO(handle.read())).load()
-        except (
-            OSError,
-            EOFError,
-            pickle.UnpicklingError,
-            AttributeError,
-            ImportError,
-            TypeError,
-            ValueError,
-            IndexError,
-            KeyError,
-            MemoryError,
-        ):
-            return
-        if (
-            isinstance(data, dict)
-            and data.get("key") == self.key
-            and isinstance(data.get("entries"), dict)
-        ):
-            self.entries = data["entries"]
+        for shard in range(SHARDS):
+            data = load_pickle(self._shard_path(shard))
+            if (
+                isinstance(data, dict)
+                and data.get("key") == self.key
+                and isinstance(data.get("entries"), dict)
+            ):
+                self.entries.update(data["entries"])
 
     def get(self, abspath: str, display: str, stat: os.stat_result | None) -> Any | None:
         entry = self.entries.get(abspath)
@@ -124,34 +128,82 @@ class ResultCache:
         old = self.entries.get(abspath)
         if old is None or old[0] != mtime or old[1] != size or old[2] != digest:
             self.entries[abspath] = (mtime, size, digest, result)
-            self.dirty = True
+            self._dirty.add(_shard(abspath))
 
     def save(self) -> None:
         # keys are an absolute path, optionally followed by NUL and a mode
         stale = [k for k in self.entries if not os.path.exists(k.split("\0", 1)[0])]
         for p in stale:
             del self.entries[p]
-        if not (self.dirty or stale):
+            self._dirty.add(_shard(p))
+        if not self._dirty:
             return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by celerylint\n*\n")
-            payload = pickle.dumps(
-                {"key": self.key, "entries": self.entries}, protocol=pickle.HIGHEST_PROTOCOL
-            )
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(payload)
-                os.replace(tmp, self.path)
-            except BaseException:
+        shards: dict[int, dict[str, Entry]] = {shard: {} for shard in self._dirty}
+        for k, entry in self.entries.items():
+            found = shards.get(_shard(k))
+            if found is not None:
+                found[k] = entry
+        for shard, entries in sorted(shards.items()):
+            path = self._shard_path(shard)
+            if entries:
+                write_pickle(self.directory, path, {"key": self.key, "entries": entries})
+            else:
                 with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
-            return  # a read-only checkout still lints; it just does not cache
+                    path.unlink()
+        self._dirty.clear()
+
+
+def load_pickle(path: Path) -> Any:
+    """What a cache file holds, or None when it is missing, truncated, corrupt or foreign
+    (only celerylint's own plain data types are ever built)."""
+    try:
+        with open(path, "rb") as handle:
+            return _Unpickler(io.BytesIO(handle.read())).load()
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+        IndexError,
+        KeyError,
+        MemoryError,
+    ):
+        return None
+
+
+def ensure_directory(directory: Path) -> bool:
+    """Create the cache directory (with its ``.gitignore``); False when it cannot be."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        ignore = directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by celerylint\n*\n")
+    except OSError:
+        return False
+    return True
+
+
+def write_pickle(directory: Path, path: Path, data: object) -> None:
+    """Write atomically (a temp file in the same directory, then ``os.replace``); a
+    read-only checkout still lints, it just does not cache."""
+    if not ensure_directory(directory):
+        return
+    try:
+        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return
 
 
 def clean(directory: Path) -> bool:

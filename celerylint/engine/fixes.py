@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from celerylint.diagnostics import Diagnostic, Edit, Fix, FixSafety
+from celerylint.diagnostics import Diagnostic, Edit, Fix
+from celerylint.diagnostics import is_applicable as is_applicable
 from celerylint.engine.edits import apply_edits, line_starts, offset
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.runner import (
@@ -42,13 +43,6 @@ from celerylint.facts.index import ProjectIndex
 
 #: re-check rounds before giving up on fixes that keep producing new fixes
 MAX_ROUNDS = 10
-
-
-def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
-    """Whether ``--fix`` applies ``fix`` (unsafe ones only with ``--unsafe-fixes``)."""
-    if fix is None or not fix.edits:
-        return False
-    return fix.safety is FixSafety.SAFE or (unsafe and fix.safety is FixSafety.UNSAFE)
 
 
 @dataclass

@@ -176,9 +176,9 @@ def _reaching(index: ProjectIndex, goal: frozenset[str]) -> frozenset[str]:
     """Modules that reach a module in ``goal`` through load-time imports: one backward
     search over the import graph instead of a forward search per models module."""
     importers: dict[str, list[str]] = {}
-    for module in index.modules:
-        for edge in index.import_edges(module):
-            importers.setdefault(edge.target, []).append(module)
+    for module, targets in index.load_graph.items():
+        for target in targets:
+            importers.setdefault(target, []).append(module)
     seen: set[str] = set()
     frontier = [m for m in goal if m in importers]
     while frontier:

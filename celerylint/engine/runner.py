@@ -6,23 +6,25 @@ import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from celerylint.config import Settings
 from celerylint.diagnostics import Diagnostic, Severity
-from celerylint.engine.cache import ResultCache, config_key, content_hash
+from celerylint.engine.cache import ResultCache, config_key, content_hash, ensure_directory
 from celerylint.engine.file_pass import FileResult, check_file, error_result, light_result
 from celerylint.engine.prefilter import analyse_in_full, to_promote
+from celerylint.engine.request import RunReport as RunReport
+from celerylint.engine.request import RunRequest as RunRequest
 from celerylint.engine.selection import resolve_layers
 from celerylint.engine.source import read_bytes
 from celerylint.engine.suppression import Suppressions
 from celerylint.engine.walker import RuleCrash
 from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
-from celerylint.files import DEFAULT_EXCLUDE, discover, glob_match
+from celerylint.files import DEFAULT_EXCLUDE, Trace, discover, glob_match
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
 
@@ -41,28 +43,6 @@ class FileJob:
     data: bytes | None = None  # given (stdin) instead of read from disk
     problem: str | None = None
     full: bool = False  # always analyse in full (reported files, promoted files, stdin)
-
-
-@dataclass
-class RunReport:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    crashes: list[RuleCrash] = field(default_factory=list)
-    files_checked: int = 0
-    files_indexed: int = 0
-    files_analysed: int = 0  # parsed in full (the rest were skipped by the prefilter)
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    paths: Sequence[Path]
-    settings: Settings
-    enabled: frozenset[str]
-    jobs: int = 0
-    stdin: tuple[str, bytes] | None = None  # (filename, content)
-    cwd: Path = field(default_factory=Path.cwd)
-    force_exclude: bool = False  # apply exclude/extend-exclude to files named explicitly
-    prefilter: bool = True  # skip parsing files that cannot matter (engine/prefilter.py)
-    cache_dir: Path | None = None  # None: no cache
 
 
 def enabled_codes(
@@ -293,8 +273,11 @@ def _apply_suppressions(
     return kept
 
 
-def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
-    """The files to analyse and, when only some are to be reported, which."""
+def plan_jobs(
+    request: RunRequest, trace: Trace | None = None
+) -> tuple[list[FileJob], set[str] | None]:
+    """The files to analyse and, when only some are to be reported, which. ``trace``
+    collects what discovery read (for the run manifest)."""
     settings = request.settings
     cwd = request.cwd
     namer = ModuleNamer(settings.src)
@@ -321,7 +304,7 @@ def plan_jobs(request: RunRequest) -> tuple[list[FileJob], set[str] | None]:
             paths = [*paths, settings.root]
     jobs: list[FileJob] = []
     for found in discover(
-        paths, settings.root, exclude, settings.respect_gitignore, request.force_exclude
+        paths, settings.root, exclude, settings.respect_gitignore, request.force_exclude, trace
     ):
         if found.abspath == stdin_abspath:
             continue
@@ -434,7 +417,14 @@ def phase_one_cached(
         except OSError:
             stat = None
         key = _job_key(job)
-        hit = cache.get(key, job.path, stat)
+        hit = None
+        if not job.full:
+            # a full analysis is always a valid answer for a file the prefilter may skip
+            # (the prefilter never changes the output): files promoted last time are not
+            # promoted again, round by round
+            hit = cache.get(_job_key(dataclasses.replace(job, full=True)), job.path, stat)
+        if hit is None:
+            hit = cache.get(key, job.path, stat)
         if hit is None and key in cache.entries:
             data, _ = read_bytes(job.abspath)
             if data is not None:
@@ -472,7 +462,17 @@ def run(request: RunRequest) -> RunReport:
     enabled = request.enabled
     options = dict(settings.rule_options)
     report = RunReport()
-    jobs, report_only = plan_jobs(request)
+    keep = request.manifest_key is not None and request.cache_dir is not None
+    trace = Trace() if keep and request.stdin is None else None
+    if trace is not None:
+        assert request.cache_dir is not None
+        # created before discovery lists its parent, so the first save does not make the
+        # manifest stale at once
+        ensure_directory(request.cache_dir)
+    jobs, report_only = plan_jobs(request, trace)
+    if trace is not None:  # before any file is read
+        for job in jobs:
+            trace.record(job.abspath)
     processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
     cache = _cache_for(request, options)
     results = phase_one_cached(jobs, enabled, options, processes, request.prefilter, cache)
@@ -495,15 +495,58 @@ def run(request: RunRequest) -> RunReport:
     reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     for result in results:
         report.crashes.extend(result.crashes)
-    report.diagnostics = finish_diagnostics(
-        [r for r in results if r.path in reported_paths],
+    # a run on the project root alone: what any run on part of the project indexes too
+    root = str(settings.root)
+    whole = (
+        trace is not None
+        and bool(request.paths)
+        and all(os.path.abspath(p) == root for p in request.paths)
+        and not report.crashes
+    )
+    everything = finish_diagnostics(
+        results if whole else [r for r in results if r.path in reported_paths],
         index,
         enabled,
         options,
         settings,
         report,
     )
+    report.diagnostics = [d for d in everything if d.path in reported_paths]
     report.files_checked = len(reported_paths)
     report.files_indexed = len(jobs)
     report.files_analysed = sum(1 for r in results if not r.light)
+    if whole and not report.crashes:
+        assert trace is not None and request.manifest_key is not None
+        assert request.cache_dir is not None
+        _keep_manifest(request, trace, jobs, index, everything, report.files_analysed)
     return report
+
+
+def _keep_manifest(
+    request: RunRequest,
+    trace: Trace,
+    jobs: Sequence[FileJob],
+    index: ProjectIndex,
+    diagnostics: Sequence[Diagnostic],
+    analysed: int,
+) -> None:
+    from celerylint.engine import manifest
+    from celerylint.semantics.config_model import ProjectConfig
+
+    assert request.manifest_key is not None and request.cache_dir is not None
+    stats = dict(trace.stats)
+    config = ProjectConfig.existing(index)
+    if config is not None:
+        stats.update(config.files.stats)
+    manifest.save(
+        request.cache_dir,
+        manifest.Manifest(
+            request.manifest_key,
+            str(request.settings.root),
+            tuple((job.abspath, job.path) for job in jobs),
+            frozenset(trace.walked),
+            tuple((path, mtime, size) for path, (mtime, size) in sorted(stats.items())),
+            tuple(diagnostics),
+            analysed,
+        ),
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from celerylint.rules.base import Rule
+if TYPE_CHECKING:
+    from celerylint.rules.base import Rule
 
 PARSE_ERROR_CODE = "CEL000"
 

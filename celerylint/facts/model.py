@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from celerylint.diagnostics import Fix, Span
 from celerylint.semantics.values import Value
 
-#: bump when the shape of any fact changes (part of the cache key)
+#: the shape of the facts; cached facts never outlive it, as this module is part of the
+#: code fingerprint that keys the cache (``engine/cache.py``)
 FACTS_SCHEMA = 2
 
 

@@ -10,8 +10,10 @@ import importlib
 import os
 import pkgutil
 import re
+from typing import TYPE_CHECKING
 
-from celerylint.rules.base import FileRule, ProjectRule, Rule
+if TYPE_CHECKING:
+    from celerylint.rules.base import Rule
 
 #: a rule module's file name: ``cel101_models_import_tasks.py`` holds CEL101 (the name
 #: ``models-import-tasks``); ``tests/test_startup.py`` checks every rule follows it
@@ -20,6 +22,8 @@ _RULE_MODULE = re.compile(r"^cel(?P<number>\d{3})_(?P<name>[a-z0-9_]+)$")
 
 @functools.cache
 def all_rules() -> tuple[type[Rule], ...]:
+    from celerylint.rules.base import FileRule, ProjectRule, Rule
+
     found: dict[str, type[Rule]] = {}
     package = importlib.import_module(__name__)
     for info in pkgutil.walk_packages(package.__path__, prefix=f"{__name__}."):
@@ -64,11 +68,19 @@ def rule_modules() -> dict[str, str]:
     return found
 
 
+def rule_codes() -> tuple[str, ...]:
+    """Every rule's code, from the rule modules' file names: nothing is imported (the same
+    codes as ``all_rules()``; ``tests/test_startup.py`` checks it)."""
+    return tuple(sorted(key for key in rule_modules() if key.startswith("CEL")))
+
+
 def rule_lookup(key: str) -> type[Rule] | None:
     """A rule by code (``CEL101``) or name (``models-import-tasks``). Imports only that
     rule's module when its file is named after it; otherwise looks through every rule."""
     key = key.strip()
     code, name = key.upper(), key.lower()
+    from celerylint.rules.base import Rule
+
     module_name = rule_modules().get(code) or rule_modules().get(name)
     if module_name is not None:
         module = importlib.import_module(module_name)

@@ -201,6 +201,11 @@ class ProjectConfig:
             found = _CACHE[index] = cls(index)
         return found
 
+    @classmethod
+    def existing(cls, index: ProjectIndex) -> ProjectConfig | None:
+        """The shared instance if some rule built it (without building it)."""
+        return _CACHE.get(index)
+
     # -- project-level options --------------------------------------------------------------
 
     def _option(self, key: str) -> object:

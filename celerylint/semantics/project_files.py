@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from celerylint.files import stat_of
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -42,6 +44,7 @@ _SKIP_DIRS = frozenset(
         "__pycache__",
         ".mypy_cache",
         ".ruff_cache",
+        ".celerylint_cache",
         ".pytest_cache",
         "site-packages",
         "dist",
@@ -112,6 +115,9 @@ class DeclaredVersion:
 class ProjectFiles:
     def __init__(self, root: Path | None) -> None:
         self.root = root
+        #: the stat of every directory listed and file read, taken before reading it (the
+        #: run manifest's inputs, ``engine/manifest.py``)
+        self.stats: dict[str, tuple[int, int]] = {}
 
     @cached_property
     def files(self) -> tuple[tuple[str, str], ...]:
@@ -120,6 +126,7 @@ class ProjectFiles:
             return ()
         found: list[tuple[str, str]] = []
         root = str(self.root)
+        self.stats[root] = stat_of(root)  # before listing it
         for directory, dirs, names in os.walk(root):
             rel_dir = os.path.relpath(directory, root)
             depth = 0 if rel_dir == "." else rel_dir.count(os.sep) + 1
@@ -128,6 +135,8 @@ class ProjectFiles:
                 for d in dirs
                 if d not in _SKIP_DIRS and not d.endswith(".egg-info") and depth < MAX_DEPTH
             )
+            for d in dirs:  # before os.walk lists them
+                self.stats[os.path.join(directory, d)] = stat_of(os.path.join(directory, d))
             parts = set(Path(rel_dir).parts)
             in_ci = ".github" in parts or ".gitlab" in parts
             for name in sorted(names):
@@ -153,6 +162,7 @@ class ProjectFiles:
     def read(self, rel: str) -> str:
         assert self.root is not None
         path = self.root / rel
+        self.stats[str(path)] = stat_of(str(path))
         try:
             if path.stat().st_size > MAX_BYTES:
                 return ""

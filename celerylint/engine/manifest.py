@@ -1,0 +1,119 @@
+"""The last whole-project run's answer, reused while nothing it read has changed.
+
+The per-file cache (``engine/cache.py``) spares the parsing, but a warm run would still
+load every file's facts, rebuild the project index and run the project rules. When no
+input of the last run changed, its answer is the answer: the manifest keeps every
+finding in the project (before choosing which files to report) together with the stat
+(``mtime_ns``, size) of everything the run read or listed:
+
+- every Python file it indexed, stat'ed *before* the run read it;
+- every directory discovery listed, so an added, removed or renamed file shows up as a
+  changed directory;
+- every ``.gitignore`` discovery consulted, present or absent;
+- every directory and file the project model read (Procfiles, compose files, tox and
+  pytest configuration, ...: ``semantics/project_files.py``).
+
+The key covers celerylint's own code (the facts schema with it), the Python version, the whole
+configuration, the command-line selectors, module naming, the prefilter switch and the
+working directory (displayed paths depend on it).
+
+Only a run on the project root itself, without internal errors, writes the manifest (a
+run on named files or directories may index files the root's walk skips, such as an
+excluded file named explicitly). A run on files or directories the root's walk found
+reuses it: it reports the same findings for them, as the project is indexed in full either
+way (``tests/test_prefilter.py`` shows that analysing a file in full or skipping it gives
+identical output). Stdin, ``--no-cache`` and ``--fix`` runs never use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from celerylint.diagnostics import Diagnostic
+from celerylint.engine.cache import config_key, load_pickle, write_pickle
+from celerylint.engine.request import RunReport, RunRequest
+from celerylint.files import stat_of
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    key: str
+    root: str
+    #: (absolute path, displayed path) of every indexed file
+    files: tuple[tuple[str, str], ...]
+    #: directories discovery walked (a run on one of them sees a subset of ``files``)
+    walked: frozenset[str]
+    #: what the run depended on: path -> stat when it was read
+    stats: tuple[tuple[str, int, int], ...]
+    #: every finding in the project, after suppressions, in report order
+    diagnostics: tuple[Diagnostic, ...]
+    analysed: int
+
+
+def manifest_key(parts: Sequence[object]) -> str:
+    return config_key(("manifest", *parts))
+
+
+def _path(directory: Path, key: str) -> Path:
+    return directory / f"run-{key[:20]}.pickle"
+
+
+def load(directory: Path, key: str) -> Manifest | None:
+    data = load_pickle(_path(directory, key))
+    if isinstance(data, Manifest) and data.key == key:
+        return data
+    return None
+
+
+def save(directory: Path, manifest: Manifest) -> None:
+    write_pickle(directory, _path(directory, manifest.key), manifest)
+
+
+def fresh(manifest: Manifest) -> bool:
+    """Nothing the run read has changed since."""
+    return all(stat_of(path) == (mtime, size) for path, mtime, size in manifest.stats)
+
+
+def reported(
+    manifest: Manifest, paths: Sequence[Path]
+) -> tuple[tuple[Diagnostic, ...], int] | None:
+    """The findings a run on ``paths`` reports and how many files it checks, or None when
+    such a run would index other files than the manifest's (a path outside the project,
+    an excluded file named explicitly, a directory discovery skipped)."""
+    root = manifest.root
+    given = [os.path.abspath(p) for p in paths]
+    known = {abspath for abspath, _ in manifest.files}
+    for path in given:
+        if path != root and path not in manifest.walked and path not in known:
+            return None
+    if root in given:
+        return manifest.diagnostics, len(manifest.files)
+    shown = {
+        display
+        for abspath, display in manifest.files
+        if any(abspath == g or abspath.startswith(g + os.sep) for g in given)
+    }
+    return tuple(d for d in manifest.diagnostics if d.path in shown), len(shown)
+
+
+def replay(request: RunRequest) -> RunReport | None:
+    """The report of the last whole-project run, when nothing it read has changed and
+    this run would index the same files."""
+    if request.manifest_key is None or request.cache_dir is None or request.stdin is not None:
+        return None
+    kept = load(request.cache_dir, request.manifest_key)
+    if kept is None or kept.root != str(request.settings.root):
+        return None
+    found = reported(kept, request.paths)
+    if found is None or not fresh(kept):
+        return None
+    diagnostics, checked = found
+    return RunReport(
+        list(diagnostics),
+        files_checked=checked,
+        files_indexed=len(kept.files),
+        files_analysed=kept.analysed,
+    )

@@ -1,0 +1,207 @@
+"""The run manifest (``engine/manifest.py``): a run whose inputs did not change replays the
+last whole-project run's answer; any change to what that run read makes it run again. The
+ground truth everywhere is the same command with ``--no-cache``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from celerylint.engine import runner
+from tests.conftest import Invoke
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, target, ignore=shutil.ignore_patterns(".celerylint_cache"))
+    return target
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Records every real run (a replayed run does not call ``runner.run``)."""
+    calls: list[object] = []
+    real = runner.run
+
+    def counting(request: runner.RunRequest) -> runner.RunReport:
+        calls.append(request)
+        return real(request)
+
+    monkeypatch.setattr(runner, "run", counting)
+    yield calls
+
+
+def _check(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
+    result = invoke(*args, "--output-format", "concise", cwd=project)
+    return result.exit_code, result.stdout
+
+
+def _truth(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
+    return _check(invoke, project, *args, "--no-cache")
+
+
+def _bump(path: Path) -> None:
+    """A new mtime even on filesystems with coarse timestamps."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 2_000_000_000))
+
+
+def test_an_unchanged_project_is_replayed(
+    invoke: Invoke, project: Path, runs: list[object]
+) -> None:
+    first = _check(invoke, project, ".")
+    assert first[0] == 1 and first[1]
+    assert list((project / ".celerylint_cache").glob("run-*.pickle"))
+    assert len(runs) == 1
+    assert _check(invoke, project, ".") == first
+    assert len(runs) == 1, "the second run replays the first"
+    assert _truth(invoke, project, ".") == first
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("shop/models.py",), ("shop",), ("shop/models.py", "billing"), ("shop", ".")],
+)
+def test_a_run_on_part_of_the_project_replays_the_whole_project_run(
+    invoke: Invoke, project: Path, runs: list[object], args: tuple[str, ...]
+) -> None:
+    _check(invoke, project, ".")
+    assert len(runs) == 1
+    replayed = _check(invoke, project, *args)
+    assert len(runs) == 1
+    assert replayed == _truth(invoke, project, *args)
+
+
+def test_a_path_the_whole_project_run_did_not_index_runs_for_real(
+    invoke: Invoke, project: Path, runs: list[object]
+) -> None:
+    (project / "build").mkdir()
+    (project / "build" / "gen.py").write_text("from celery import shared_task\n")
+    _check(invoke, project, ".")
+    assert len(runs) == 1
+    for args in (("build/gen.py",), ("build",)):  # excluded by default, named explicitly
+        before = len(runs)
+        assert _check(invoke, project, *args) == _truth(invoke, project, *args)
+        assert len(runs) == before + 2  # the check itself and the --no-cache truth
+
+
+def test_only_a_run_on_the_project_root_is_kept(invoke: Invoke, project: Path) -> None:
+    """A run on named files or directories may index files the root's walk skips (an
+    excluded file named explicitly): it never writes the manifest."""
+    (project / "build").mkdir()
+    (project / "build" / "gen.py").write_text("from celery.task import task\n")
+    cache = project / ".celerylint_cache"
+    for args in (("build/gen.py",), ("build",), ("shop", "build"), ("shop/models.py",)):
+        _check(invoke, project, *args)
+        assert not list(cache.glob("run-*.pickle")), args
+    _check(invoke, project, "build/gen.py")
+    assert _check(invoke, project, ".") == _truth(invoke, project, ".")
+    assert list(cache.glob("run-*.pickle"))
+    assert _check(invoke, project, "build/gen.py") == _truth(invoke, project, "build/gen.py")
+
+
+def _edit_a_file(project: Path) -> None:
+    models = project / "shop" / "models.py"
+    text = models.read_text()
+    models.write_text(text.replace("from shop.tasks import send_receipt  # error: CEL101\n", ""))
+
+
+def _add_a_file(project: Path) -> None:
+    (project / "shop" / "signals.py").write_text(
+        "from shop.tasks import send_receipt\n\n\ndef on_save():\n    send_receipt.delay()\n"
+    )
+    (project / "shop" / "legacy.py").write_text("from celery.task import task\n")
+
+
+def _delete_a_file(project: Path) -> None:
+    (project / "reports" / "cron.py").unlink()
+
+
+def _ignore_a_file(project: Path) -> None:
+    (project / ".gitignore").write_text("shop/models.py\n")
+
+
+def _edit_the_procfile(project: Path) -> None:
+    procfile = project / "Procfile"
+    procfile.write_text(procfile.read_text().replace("-Q reports ", "-Q reporting "))
+
+
+def _edit_the_config(project: Path) -> None:
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text() + 'ignore = ["CEL101"]\n')
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _edit_a_file,
+        _add_a_file,
+        _delete_a_file,
+        _ignore_a_file,
+        _edit_the_procfile,
+        _edit_the_config,
+    ],
+)
+def test_a_change_to_anything_the_run_read_runs_again(
+    invoke: Invoke, project: Path, runs: list[object], change: object
+) -> None:
+    before = _check(invoke, project, ".")
+    assert callable(change)
+    change(project)
+    after = _check(invoke, project, ".")
+    assert len(runs) == 2, "the change is seen"
+    assert after == _truth(invoke, project, ".")
+    assert after != before, "the change matters to the findings"
+
+
+def test_a_gitignore_created_in_an_existing_file_s_place_is_seen(
+    invoke: Invoke, project: Path, runs: list[object]
+) -> None:
+    """A ``.gitignore`` that did not exist is recorded as missing, and its content is
+    read again when it changes without the directory changing."""
+    (project / ".gitignore").write_text("# nothing ignored\n")
+    before = _check(invoke, project, ".")
+    ignore = project / ".gitignore"
+    ignore.write_text("shop/\n\n")
+    _bump(ignore)
+    after = _check(invoke, project, ".")
+    assert len(runs) == 2
+    assert after == _truth(invoke, project, ".") != before
+
+
+def test_fix_stdin_and_no_cache_runs_never_replay(
+    invoke: Invoke, project: Path, runs: list[object]
+) -> None:
+    _check(invoke, project, ".")
+    _check(invoke, project, ".", "--no-cache")
+    assert len(runs) == 2
+    stdin = (project / "shop" / "models.py").read_bytes()
+    invoke("-", "--stdin-filename", "shop/models.py", cwd=project, stdin=stdin)
+    assert len(runs) == 3
+
+
+def test_a_replayed_run_imports_no_parser(project: Path) -> None:
+    command = [sys.executable, "-m", "celerylint", ".", "--exit-zero", "-q"]
+    subprocess.run(command, cwd=project, check=True, capture_output=True)
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['celerylint', '.', '--exit-zero', '-q']\n"
+        "try:\n"
+        "    runpy.run_module('celerylint', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('libcst' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project, check=True, capture_output=True, text=True
+    )
+    assert done.stderr.strip().splitlines()[-1] == "False"
