@@ -4,6 +4,7 @@ traversal, resolve positions only for the nodes that need them, return plain dat
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import sys
@@ -12,7 +13,7 @@ import tokenize
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import libcst as cst
 
@@ -27,6 +28,8 @@ from celerylint.facts.light import light_facts
 from celerylint.facts.model import ModuleFacts
 from celerylint.rules.base import FileRule
 from celerylint.semantics.module_scope import build_module_scope
+
+T = TypeVar("T")
 
 PARSE_ERROR = "CEL000"
 #: CPython refuses deeper bracket nesting ("too many nested parentheses"); libcst's native
@@ -234,15 +237,24 @@ def check_file(
     rules: Sequence[tuple[type[FileRule], Any]],
 ) -> FileResult:
     """Phase 1 for one file. Never raises on user input, never overflows the stack."""
-    return _on_large_stack(lambda: _check_file(path, data, module_name, is_package, rules))
+    work = functools.partial(_check_file, path, data, module_name, is_package, rules)
+    if getattr(_STACK, "large", False):
+        return work()
+    return on_large_stack(work)
 
 
-def _on_large_stack(work: Callable[[], FileResult]) -> FileResult:
-    """Run ``work`` on a thread with ``STACK_BYTES`` of stack."""
-    outcome: list[FileResult] = []
+#: ``large`` is set on the threads ``on_large_stack`` starts
+_STACK = threading.local()
+
+
+def on_large_stack(work: Callable[[], T]) -> T:
+    """Run ``work`` on a thread with ``STACK_BYTES`` of stack (batch many files in one
+    ``work``: ``check_file`` inside it runs directly, without a thread of its own)."""
+    outcome: list[T] = []
     failure: list[BaseException] = []
 
     def target() -> None:
+        _STACK.large = True
         try:
             outcome.append(work())
         except BaseException as exc:  # re-raised in the calling thread

@@ -32,6 +32,7 @@ from celerylint.facts.index import ProjectIndex
 from celerylint.facts.model import ModuleFacts
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.handlers import handler_modules
+from celerylint.semantics.tasks import is_app_task_ref
 from celerylint.semantics.values import Ref
 
 NEEDLES: tuple[bytes, ...] = (
@@ -89,13 +90,26 @@ def _relevant_modules(index: ProjectIndex) -> set[str]:
         if module is not None:
             relevant.add(module)
     for facts in index.modules.values():
-        if facts.tasks:
+        if facts.module not in relevant and any(
+            _may_become_task(index, task.decorator) for task in facts.tasks
+        ):
             relevant.add(facts.module)
         for assignment in facts.assignments:
             if index.decorator_options(f"{facts.module}.{assignment.name}")[0]:
                 relevant.add(facts.module)
                 break
     return relevant
+
+
+def _may_become_task(index: ProjectIndex, decorator: str) -> bool:
+    """Whether a function under ``decorator`` that the index does not confirm as a task
+    may still become one once more files are analysed: its decorator is a task alias or
+    wrapper whose own decorator is not confirmed yet, or ``<x>.task`` on an ``x`` not known
+    as an app yet. A decorator defined in a light file is looked at again once that file
+    is promoted; one from outside the project, or a project function or class that applies
+    no task decorator (``cached_property``), never makes a task."""
+    resolved = index.resolve(decorator)
+    return resolved in index.task_factories or is_app_task_ref(resolved)
 
 
 def _settings_like(module: str) -> bool:

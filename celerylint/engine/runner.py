@@ -14,7 +14,13 @@ from typing import Any
 from celerylint.config import Settings
 from celerylint.diagnostics import Diagnostic, Severity
 from celerylint.engine.cache import ResultCache, config_key, content_hash, ensure_directory
-from celerylint.engine.file_pass import FileResult, check_file, error_result, light_result
+from celerylint.engine.file_pass import (
+    FileResult,
+    check_file,
+    error_result,
+    light_result,
+    on_large_stack,
+)
 from celerylint.engine.prefilter import analyse_in_full, to_promote
 from celerylint.engine.request import RunReport as RunReport
 from celerylint.engine.request import RunRequest as RunRequest
@@ -109,8 +115,68 @@ def _run_job(
 
 
 def _run_chunk(jobs: list[FileJob]) -> list[FileResult]:
-    assert _WORKER_RULES is not None
-    return [_run_job(job, _WORKER_RULES, _WORKER_PREFILTER) for job in jobs]
+    rules = _WORKER_RULES
+    assert rules is not None
+    # one thread with a large stack for the whole chunk, not one per file
+    return on_large_stack(lambda: [_run_job(job, rules, _WORKER_PREFILTER) for job in jobs])
+
+
+def _size(job: FileJob) -> int:
+    if job.data is not None:
+        return len(job.data)
+    try:
+        return os.stat(job.abspath).st_size
+    except OSError:
+        return 0
+
+
+class PhaseOnePool:
+    """Phase 1's worker processes: started when first needed, then reused by every
+    promotion round of the run (a pool costs each worker its imports)."""
+
+    def __init__(
+        self,
+        enabled: frozenset[str],
+        options: dict[str, Any],
+        processes: int,
+        prefilter: bool,
+        mp_context: BaseContext | None = None,
+    ) -> None:
+        self.enabled = enabled
+        self.options = options
+        self.processes = processes
+        self.prefilter = prefilter
+        self.mp_context = mp_context
+        self._executor: ProcessPoolExecutor | None = None
+
+    def run(self, jobs: Sequence[FileJob]) -> list[FileResult]:
+        if self.processes <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+            rules = _file_rules(self.enabled, self.options)
+            prefilter = self.prefilter
+            return on_large_stack(lambda: [_run_job(job, rules, prefilter) for job in jobs])
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.processes,
+                mp_context=self.mp_context,
+                initializer=_init_worker,
+                initargs=(self.enabled, self.options, self.prefilter),
+            )
+        # the biggest files first, in small chunks, so that no worker is left with a
+        # large file at the end while the others idle
+        order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i]))
+        size = max(1, min(32, len(jobs) // (self.processes * 16)))
+        chunks = [order[i : i + size] for i in range(0, len(order), size)]
+        results: list[FileResult | None] = [None] * len(jobs)
+        parts = self._executor.map(_run_chunk, [[jobs[i] for i in chunk] for chunk in chunks])
+        for chunk, part in zip(chunks, parts, strict=True):
+            for i, result in zip(chunk, part, strict=True):
+                results[i] = result
+        return [r for r in results if r is not None]
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
 
 
 def run_phase_one(
@@ -120,24 +186,18 @@ def run_phase_one(
     processes: int,
     mp_context: BaseContext | None = None,
     prefilter: bool = False,
+    pool: PhaseOnePool | None = None,
 ) -> list[FileResult]:
-    """Phase 1 for every job. ``mp_context`` picks how workers start (the language server,
-    a threaded process, uses forkserver/spawn rather than fork)."""
-    if processes <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        rules = _file_rules(enabled, options)
-        return [_run_job(job, rules, prefilter) for job in jobs]
-    chunk = max(1, min(64, len(jobs) // (processes * 8)))
-    chunks = [list(jobs[i : i + chunk]) for i in range(0, len(jobs), chunk)]
-    results: list[FileResult] = []
-    with ProcessPoolExecutor(
-        processes,
-        mp_context=mp_context,
-        initializer=_init_worker,
-        initargs=(enabled, options, prefilter),
-    ) as pool:
-        for part in pool.map(_run_chunk, chunks):
-            results.extend(part)
-    return results
+    """Phase 1 for every job, in ``pool`` if given (else in a pool of its own).
+    ``mp_context`` picks how workers start (the language server, a threaded process, uses
+    forkserver/spawn rather than fork)."""
+    if pool is not None:
+        return pool.run(jobs)
+    own = PhaseOnePool(enabled, options, processes, prefilter, mp_context)
+    try:
+        return own.run(jobs)
+    finally:
+        own.close()
 
 
 # -- phase 2 -------------------------------------------------------------------------------
@@ -404,6 +464,7 @@ def phase_one_cached(
     processes: int,
     prefilter: bool,
     cache: ResultCache | None,
+    pool: PhaseOnePool | None = None,
 ) -> list[FileResult]:
     """Phase 1, reusing cached results for files whose stat or content is unchanged."""
     results: list[FileResult | None] = [None] * len(jobs)
@@ -436,7 +497,7 @@ def phase_one_cached(
         else:
             todo.append(i)
     computed = run_phase_one(
-        [jobs[i] for i in todo], enabled, options, processes, prefilter=prefilter
+        [jobs[i] for i in todo], enabled, options, processes, prefilter=prefilter, pool=pool
     )
     for i, result in zip(todo, computed, strict=True):
         results[i] = result
@@ -452,9 +513,10 @@ def phase_one_cached(
     return [r for r in results if r is not None]
 
 
-#: promotion rounds: a light file that imports a task module is analysed in full; a file
-#: that imports a wrapper defined in such a file may need one more round
-PROMOTION_ROUNDS = 3
+#: promotion rounds, at most: a light file that imports a task module is analysed in full;
+#: a file that imports a wrapper defined in such a file needs one more round, and so on
+#: down an import chain (each round only re-checks the newly promoted files)
+PROMOTION_ROUNDS = 10
 
 
 def run(request: RunRequest) -> RunReport:
@@ -475,21 +537,29 @@ def run(request: RunRequest) -> RunReport:
             trace.record(job.abspath)
     processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
     cache = _cache_for(request, options)
-    results = phase_one_cached(jobs, enabled, options, processes, request.prefilter, cache)
-    index = ProjectIndex((r.facts for r in results if r.facts is not None), settings)
-    for _ in range(PROMOTION_ROUNDS if request.prefilter else 0):
-        light = [r.facts for r in results if r.light and r.facts is not None]
-        promote = set(to_promote(index, light))
-        if not promote:
-            break
-        position = {job.path: i for i, job in enumerate(jobs)}
-        chosen = [i for path in sorted(promote) if (i := position.get(path)) is not None]
-        upgraded = [dataclasses.replace(jobs[i], full=True) for i in chosen]
-        redone = phase_one_cached(upgraded, enabled, options, processes, request.prefilter, cache)
-        for i, job, result in zip(chosen, upgraded, redone, strict=True):
-            jobs[i] = job
-            results[i] = result
+    pool = PhaseOnePool(enabled, options, processes, request.prefilter)
+    try:
+        results = phase_one_cached(
+            jobs, enabled, options, processes, request.prefilter, cache, pool
+        )
         index = ProjectIndex((r.facts for r in results if r.facts is not None), settings)
+        for _ in range(PROMOTION_ROUNDS if request.prefilter else 0):
+            light = [r.facts for r in results if r.light and r.facts is not None]
+            promote = set(to_promote(index, light))
+            if not promote:
+                break
+            position = {job.path: i for i, job in enumerate(jobs)}
+            chosen = [i for path in sorted(promote) if (i := position.get(path)) is not None]
+            upgraded = [dataclasses.replace(jobs[i], full=True) for i in chosen]
+            redone = phase_one_cached(
+                upgraded, enabled, options, processes, request.prefilter, cache, pool
+            )
+            for i, job, result in zip(chosen, upgraded, redone, strict=True):
+                jobs[i] = job
+                results[i] = result
+            index = ProjectIndex((r.facts for r in results if r.facts is not None), settings)
+    finally:
+        pool.close()
     if cache is not None:
         cache.save()
     reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
