@@ -201,3 +201,28 @@ def test_the_file_pass_gives_the_same_results_as_with_tree_visit(
     visited = [file_pass._check_file(str(p), p.read_bytes(), p.stem, False, rules) for p in paths]
     assert walked == visited
     assert any(r.diagnostics for r in walked)
+
+
+def test_classes_the_table_cannot_read_are_walked_through_libcst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A class whose visit the generator could not read (``None`` in the table) is walked
+    by ``node.children`` and may hold anything: the calls stay the same."""
+    table = dict(cst_walk.known_fields())
+    for unreadable in (cst.FunctionDef, cst.Call, cst.Arg, cst.SimpleWhitespace):
+        table[unreadable] = None
+    monkeypatch.setattr(cst_walk, "known_fields", lambda: table)
+    cst_walk._plan.cache_clear()
+    try:
+        types = frozenset({cst.FunctionDef, cst.Name, cst.Comma})
+        for _, tree in _trees("rule-examples"):
+            full, restricted, everything = Recorder(types), Recorder(types), Recorder()
+            tree.visit(full)
+            cst_walk.walk(tree, restricted, types)
+            assert restricted.events == full.events
+            all_calls = Recorder()
+            tree.visit(all_calls)
+            cst_walk.walk(tree, everything)
+            assert everything.events == all_calls.events
+    finally:
+        cst_walk._plan.cache_clear()
