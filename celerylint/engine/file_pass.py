@@ -19,6 +19,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Fix, Severity, Span
 from celerylint.engine.context import FileContext
+from celerylint.engine.cst_walk import walk
 from celerylint.engine.edits import NodeFix, realize_fixes
 from celerylint.engine.positions import node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
@@ -300,7 +301,7 @@ def _check_file(
     old_limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(old_limit, 50_000))  # safe on the large stack
-        tree.visit(walker)
+        walk(tree, walker, walker.interesting_types())
         positions = node_ranges(tree, ctx.wanted_positions) if ctx.wanted_positions else None
         fixes = _text_fixes(tree, text, ctx)
     except RecursionError:

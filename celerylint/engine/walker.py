@@ -51,7 +51,7 @@ def _hooks(obj: object, prefix: str) -> dict[type[cst.CSTNode], Hook]:
 
 #: node types that bind names inside a function (checked by exact type: libcst's node
 #: classes are ABCs, so ``isinstance`` on every node is measurably slow)
-_BINDING_TYPES = frozenset(
+_BINDING_TYPES: frozenset[type[cst.CSTNode]] = frozenset(
     {
         cst.AssignTarget,
         cst.AnnAssign,
@@ -65,6 +65,19 @@ _BINDING_TYPES = frozenset(
         cst.ImportFrom,
     }
 )
+
+
+#: node types ``on_visit``/``on_leave`` keep context for, hooks or not
+_CONTEXT_TYPES: frozenset[type[cst.CSTNode]] = _BINDING_TYPES | {
+    cst.For,
+    cst.While,
+    cst.FunctionDef,
+    cst.Lambda,
+    cst.ClassDef,
+    cst.With,
+    cst.If,
+    cst.Else,
+}
 
 
 def _is_type_checking(test: cst.BaseExpression, ctx: FileContext) -> bool:
@@ -89,6 +102,11 @@ class Walker(cst.CSTVisitor):
                 self._leave.setdefault(node_type, []).append((visitor, hook))
         self._type_checking_ifs: set[int] = set()
         self._runtime_branches: set[int] = set()  # ``else``/``elif`` of ``if TYPE_CHECKING:``
+
+    def interesting_types(self) -> frozenset[type[cst.CSTNode]]:
+        """The node types ``on_visit``/``on_leave`` do anything for (by exact type): for
+        every other node both are no-ops, so a walk may skip those calls."""
+        return _CONTEXT_TYPES.union(self._visit, self._leave)
 
     # -- dispatch -------------------------------------------------------------------------
 
