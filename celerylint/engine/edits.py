@@ -128,20 +128,22 @@ class _Recorder(CodegenState):
             default_indent=module.default_indent, default_newline=module.default_newline
         )
         self._targets = targets
-        self._stack: list[tuple[cst.CSTNode, int, tuple[str, ...]]] = []
+        #: (node, start token, how many indent tokens were in effect): indentation nests,
+        #: so an ancestor's indent tokens are a prefix of the current ones
+        self._stack: list[tuple[cst.CSTNode, int, int]] = []
         #: id(node) -> [start token, end token, indent tokens, ancestors (outermost first)]
         self.found: dict[int, list[Any]] = {}
         self._watch: set[int] = set()
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        entry = (node, len(self.tokens), tuple(self.indent_tokens))
-        self._stack.append(entry)
+        self._stack.append((node, len(self.tokens), len(self.indent_tokens)))
         if id(node) in self._targets:
             stack = self._stack
             for depth, (ancestor, start, indent) in enumerate(stack):
                 if id(ancestor) not in self.found or ancestor is node:
                     outer = tuple(n for n, _, _ in stack[:depth])
-                    self.found[id(ancestor)] = [start, None, indent, outer]
+                    tokens = tuple(self.indent_tokens[:indent])
+                    self.found[id(ancestor)] = [start, None, tokens, outer]
                     self._watch.add(id(ancestor))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
@@ -151,9 +153,16 @@ class _Recorder(CodegenState):
 
 
 class _Replacer(cst.CSTTransformer):
-    def __init__(self, table: dict[int, Replacement]) -> None:
+    """Swaps the replaced nodes in; enters only the paths down to them (``keep``: their ids
+    and their ancestors'), so a unit as large as a whole module is not rebuilt in full."""
+
+    def __init__(self, table: dict[int, Replacement], keep: set[int]) -> None:
         super().__init__()
         self._table = table
+        self._keep = keep
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) in self._keep
 
     def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
@@ -275,7 +284,11 @@ class FixRealizer:
                 return None
             ranged.append((where[0], -where[1], unit))
         ranged.sort(key=lambda item: (item[0], item[1]))
-        replacer = _Replacer(table)
+        keep: set[int] = set()
+        for node, _ in fix.replacements:
+            keep.add(id(node))
+            keep.update(id(ancestor) for ancestor in self._found[id(node)][3])
+        replacer = _Replacer(table, keep)
         edits: list[Edit] = []
         covered_end = -1
         for start, neg_end, unit in ranged:

@@ -9,6 +9,7 @@ as ``PositionProvider``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -25,6 +26,10 @@ Range = tuple[
 ]  # start line (1-based), start column (0-based), end line, end column
 
 
+class _Done(Exception):
+    """Every wanted node has its range: the rest of the module need not be generated."""
+
+
 class _TargetedState(CodegenState):
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
         super().__init__(
@@ -35,6 +40,8 @@ class _TargetedState(CodegenState):
         self.wanted = wanted
         self.found: dict[int, Range] = {}
         self._starts: list[tuple[int, int]] = []
+        self._pending = set(wanted)  # wanted, not found yet
+        self._open = 0  # syntactic ranges being recorded
 
     def _advance(self, value: str) -> None:
         if "\n" in value or "\r" in value:
@@ -64,6 +71,9 @@ class _TargetedState(CodegenState):
             line, column = self._starts.pop()
             if key not in self.found:  # a syntactic range, if recorded, wins
                 self.found[key] = (line, column, self.line, self.column)
+                self._pending.discard(key)
+            if not self._pending and not self._starts and not self._open:
+                raise _Done
 
     def record_syntactic_position(  # type: ignore[override]
         self,
@@ -75,10 +85,10 @@ class _TargetedState(CodegenState):
         if id(node) not in self.wanted:
             return _NULL
         # a range hoisted from children needs the children's ranges too
-        if start_node is not None:
-            self.wanted.add(id(start_node))
-        if end_node is not None:
-            self.wanted.add(id(end_node))
+        for child in (start_node, end_node):
+            if child is not None and id(child) not in self.wanted:
+                self.wanted.add(id(child))
+                self._pending.add(id(child))
         return self._record(node, start_node, end_node)
 
     @contextmanager
@@ -86,19 +96,23 @@ class _TargetedState(CodegenState):
         self, node: cst.CSTNode, start_node: cst.CSTNode | None, end_node: cst.CSTNode | None
     ) -> Iterator[None]:
         start = (self.line, self.column)
+        self._open += 1
         try:
             yield
         finally:
+            self._open -= 1
             end = (self.line, self.column)
             if start_node is not None and id(start_node) in self.found:
                 start = self.found[id(start_node)][:2]
             if end_node is not None and id(end_node) in self.found:
                 end = self.found[id(end_node)][2:]
             self.found[id(node)] = (*start, *end)
+            self._pending.discard(id(node))
 
 
 def node_ranges(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, Range]:
     """Syntactic ranges (as ``PositionProvider`` gives them) keyed by ``id(node)``."""
     state = _TargetedState(module, {id(n) for n in nodes})
-    module._codegen(state)
+    with contextlib.suppress(_Done):  # after the last wanted node: skip the rest
+        module._codegen(state)
     return state.found

@@ -7,7 +7,7 @@ on the fixture projects, the rule examples and the example project):
 | who | needs to see |
 |---|---|
 | fact collector: tasks, apps, aliases | files that import celery (`celery`), or that import from a module that defines an app, a task, a decorator alias or wrapper (promotion, below) |
-| fact collector: settings / config model | Django settings modules (`settings`/`envs` packages, `settings*.py`), config modules (`celeryconfig`, `config_from_object` targets), anything naming `CELERY_*`/`BROKER_*`, `DJANGO_SETTINGS_MODULE`, `INSTALLED_APPS` |
+| fact collector: settings / config model | Django settings modules (`settings`/`envs` packages, `settings*.py`), config modules (`celeryconfig`, `config_from_object` targets), anything naming `CELERY_*`/`BROKER_*`, `DJANGO_SETTINGS_MODULE`, statements assigning or editing `INSTALLED_APPS` |
 | fact collector: call sites, results, canvas | `.delay`, `apply_async`, `send_task`, `signature`, `AsyncResult`, `.s(`/`.si(`, `chord`/`group`/`chain` come from celery imports or task objects |
 | CEL0xx | CEL000: every file is read and decoded; only analysed files are parsed, so a syntax error is reported for files that can matter to Celery. CEL001: `noqa` comments, read in light files too |
 | CEL1xx | imports of models modules (always analysed), package `__init__` modules, tasks, `AppConfig.ready()` imports (`apps` modules), loading by name (`import_module`, `import_string`, ...) |
@@ -43,7 +43,6 @@ NEEDLES: tuple[bytes, ...] = (
     b"broker_",
     b"result_backend",
     b"DJANGO_SETTINGS_MODULE",
-    b"INSTALLED_APPS",
     b".delay",
     b"apply_async",
     b"send_task",
@@ -56,7 +55,10 @@ NEEDLES: tuple[bytes, ...] = (
     b"symbol_by_name",
     b"__import__",
 )
-_NEEDLES = re.compile(b"|".join(re.escape(n) for n in NEEDLES))
+#: a settings module assigns or edits ``INSTALLED_APPS`` as a statement (at the start of a
+#: line, or after ``;``/``:``); ``@override_settings(INSTALLED_APPS=...)`` in a test does
+#: not make a module a settings module
+_INSTALLED_APPS = re.compile(rb"(?:^|[;:])[ \t]*INSTALLED_APPS\b", re.MULTILINE)
 
 _PATH_PARTS = frozenset({"settings", "envs", "config"})
 #: ``apps``: ``AppConfig.ready()`` imports register tasks (CEL104)
@@ -75,7 +77,9 @@ def analyse_in_full(data: bytes, module: str, is_package: bool = False) -> bool:
         or any(p in _PATH_PARTS for p in parts)
     ):
         return True
-    return _NEEDLES.search(data) is not None
+    if any(needle in data for needle in NEEDLES):  # bytes search: faster than one regex
+        return True
+    return b"INSTALLED_APPS" in data and _INSTALLED_APPS.search(data) is not None
 
 
 def _relevant_modules(index: ProjectIndex) -> set[str]:

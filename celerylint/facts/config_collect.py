@@ -26,7 +26,7 @@ from celerylint.facts.model import (
 from celerylint.semantics.config_env import OTHER, guard_kind
 from celerylint.semantics.config_names import is_config_name
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
-from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate
+from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
 
 SpanOf = Callable[[cst.CSTNode], Span]
 
@@ -56,7 +56,7 @@ def _conf_receiver(node: cst.BaseExpression) -> cst.BaseExpression | None:
 
 def _string_key(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else None
     return None
 

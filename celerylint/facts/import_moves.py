@@ -24,6 +24,7 @@ from celerylint.engine.fixkit import prepend_to_body
 from celerylint.facts.model import ImportMoveFact
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import bind_target_names, dotted_name, import_bindings
+from celerylint.semantics.values import string_value
 
 
 class _Uses(cst.CSTVisitor):
@@ -156,7 +157,7 @@ class _Uses(cst.CSTVisitor):
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         # ``__all__ = ["send_receipt"]`` re-exports the name: moving it would break that
-        if self.function is None and node.evaluated_value in self.names:
+        if self.function is None and string_value(node) in self.names:
             self.blocked = True
 
 

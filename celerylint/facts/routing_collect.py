@@ -28,7 +28,7 @@ from celerylint.facts.model import (
 )
 from celerylint.semantics.names import function_parameters
 from celerylint.semantics.routing import NAME_METHODS, SIGNATURE_REFS
-from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate
+from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
 
 SpanOf = Callable[[cst.CSTNode], Span]
 
@@ -47,7 +47,7 @@ def _setting_kind(name: str) -> str | None:
 
 def _string(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
+        value = string_value(node)
         return value if isinstance(value, str) else None
     return None
 

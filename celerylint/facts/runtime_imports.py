@@ -21,6 +21,7 @@ from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.model import RuntimeImportFact
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
+from celerylint.semantics.values import string_value
 
 #: callables that import a module named by their first argument
 _LOAD_BY_NAME = frozenset(
@@ -97,7 +98,7 @@ class RuntimeImportCollector:
         if ref is None:
             return
         first = node.args[0].value if node.args and not node.args[0].star else None
-        literal = first.evaluated_value if isinstance(first, cst.SimpleString) else None
+        literal = string_value(first) if isinstance(first, cst.SimpleString) else None
         text = literal if isinstance(literal, str) else None
         function = self._function()
         if ref in _LOAD_BY_NAME:

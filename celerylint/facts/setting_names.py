@@ -19,6 +19,7 @@ from celerylint.diagnostics import Edit, Fix, FixSafety, Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.model import SettingNameFact
 from celerylint.semantics.config_names import OLD_TO_NEW
+from celerylint.semantics.values import string_value
 
 if TYPE_CHECKING:
     from celerylint.facts.index import ProjectIndex
@@ -131,8 +132,9 @@ class SettingNameCollector:
             elif is_update and not arg.star and isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:
                     key = element.key if isinstance(element, cst.DictElement) else None
-                    if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
-                        self._name(key.evaluated_value, element, key, key.prefix + key.quote)
+                    name = string_value(key) if isinstance(key, cst.SimpleString) else None
+                    if isinstance(key, cst.SimpleString) and isinstance(name, str):
+                        self._name(name, element, key, key.prefix + key.quote)
 
     # -- result -----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.semantics import celery_data
-from celerylint.semantics.values import UNKNOWN, DictValue, ListValue, Value, evaluate
+from celerylint.semantics.values import UNKNOWN, DictValue, ListValue, Value, evaluate, string_value
 
 if TYPE_CHECKING:
     from celerylint.facts.index import ProjectIndex, Task
@@ -103,7 +103,7 @@ def _names(node: cst.BaseExpression, resolve: Resolve) -> tuple[str, ...] | None
         for el in node.elements:
             if not isinstance(el, cst.DictElement) or not isinstance(el.key, cst.SimpleString):
                 return None
-            key = el.key.evaluated_value
+            key = string_value(el.key)
             if not isinstance(key, str):
                 return None
             names.append(key)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from celerylint.semantics.calls import TaskArguments, immutable_flag, task_arguments
+from celerylint.semantics.values import string_value
 
 Resolve = Callable[[cst.BaseExpression], "str | None"]
 
@@ -209,7 +210,7 @@ class CanvasReader:
         if first is None or first.star or first.keyword is not None:
             return None
         if isinstance(first.value, cst.SimpleString | cst.ConcatenatedString):
-            name = first.value.evaluated_value
+            name = string_value(first.value)
             if not isinstance(name, str):
                 return None
             self.seen.add(id(node))

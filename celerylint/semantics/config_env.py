@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from celerylint.semantics.values import UNKNOWN, CallValue, Ref, Value
+from celerylint.semantics.values import UNKNOWN, CallValue, Ref, Value, string_value
 
 
 class Kind(str, enum.Enum):
@@ -125,7 +125,7 @@ def _strings(node: cst.CSTNode) -> list[str]:
     while stack:
         current = stack.pop()
         if isinstance(current, cst.SimpleString):
-            text = current.evaluated_value
+            text = string_value(current)
             if isinstance(text, str):
                 found.append(text)
         else:
@@ -180,7 +180,7 @@ def guard_kind(test: cst.BaseExpression, resolve: Resolve) -> str:
         # ``env.bool("TESTING")``, ``os.environ.get("DEBUG")``
         for arg in test.args[:1]:
             if isinstance(arg.value, cst.SimpleString):
-                value = arg.value.evaluated_value
+                value = string_value(arg.value)
                 if isinstance(value, str):
                     return _kind_of_words(value) or OTHER
     return OTHER

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
+from typing import Union, overload
 
 import libcst as cst
 
@@ -102,6 +102,28 @@ def evaluate(node: cst.BaseExpression, resolve: Resolver) -> Value:
         return UNKNOWN
 
 
+@overload
+def string_value(node: cst.SimpleString) -> str | bytes: ...
+
+
+@overload
+def string_value(node: cst.SimpleString | cst.ConcatenatedString) -> str | bytes | None: ...
+
+
+def string_value(node: cst.SimpleString | cst.ConcatenatedString) -> str | bytes | None:
+    """``node.evaluated_value`` without ``ast.literal_eval`` (a ``compile`` per call) for
+    the common literal: no prefix, no backslash, no carriage return."""
+    if not isinstance(node, cst.SimpleString):
+        return node.evaluated_value
+    raw = node.value
+    quote = raw[-1]
+    if raw[0] == quote:  # no prefix
+        body = raw[3:-3] if len(raw) >= 6 and raw.startswith(quote * 3) else raw[1:-1]
+        if "\\" not in body and "\r" not in body:
+            return body
+    return node.evaluated_value
+
+
 def _evaluate(node: cst.BaseExpression, resolve: Resolver, depth: int) -> Value:
     if depth > 40:
         return UNKNOWN
@@ -109,7 +131,7 @@ def _evaluate(node: cst.BaseExpression, resolve: Resolver, depth: int) -> Value:
     if isinstance(node, cst.Integer | cst.Float):
         return node.evaluated_value
     if isinstance(node, cst.SimpleString):
-        return node.evaluated_value
+        return string_value(node)
     if isinstance(node, cst.ConcatenatedString):
         left = _evaluate(node.left, resolve, d)
         right = _evaluate(node.right, resolve, d)

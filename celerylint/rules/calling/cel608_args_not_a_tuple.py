@@ -6,7 +6,7 @@ from celerylint.diagnostics import FixSafety, Severity, TaskCondition
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.calls import args_form
 from celerylint.semantics.canvas import SIGNATURE_REFS
-from celerylint.semantics.values import evaluate
+from celerylint.semantics.values import evaluate, string_value
 
 #: task methods taking the task's arguments as one ``args`` sequence
 _PACKED_METHODS = frozenset({"apply_async", "signature", "subtask"})
@@ -176,7 +176,7 @@ class ArgsNotATuple(FileRule):
         keys: dict[str, cst.DictElement] = {}
         for element in node.elements:
             if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-                key = element.key.evaluated_value
+                key = string_value(element.key)
                 if isinstance(key, str):
                     keys[key] = element
         if "task" not in keys or "schedule" not in keys or "args" not in keys:

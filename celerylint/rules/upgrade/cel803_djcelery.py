@@ -10,6 +10,7 @@ from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.django import app_list_strings
 from celerylint.semantics.names import dotted_name
 from celerylint.semantics.upgrade import djcelery_replacement, is_djcelery_path
+from celerylint.semantics.values import string_value
 
 _ADVICE = (
     "configure Celery from `proj/celery.py` and use `django_celery_results` / `django_celery_beat`"
@@ -161,14 +162,14 @@ class Djcelery(FileRule):
 
     def _app_list(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         for literal in app_list_strings(target, value):
-            if literal.evaluated_value == "djcelery":
+            if string_value(literal) == "djcelery":
                 self._app_entries.add(id(literal))
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if id(node) in self._app_entries:
             self.report(node, what='`"djcelery"` in the installed apps', advice=_ADVICE)
             return
-        value = node.evaluated_value
+        value = string_value(node)
         if not isinstance(value, str) or not is_djcelery_path(value):
             return
         replacement = djcelery_replacement(value)

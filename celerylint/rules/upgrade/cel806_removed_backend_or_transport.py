@@ -15,6 +15,7 @@ from celerylint.semantics.upgrade import (
     removed_backend,
     removed_transport,
 )
+from celerylint.semantics.values import string_value
 
 _BACKEND_SETTINGS = frozenset({"result_backend"})
 _BROKER_SETTINGS = frozenset({"broker_url", "broker_read_url", "broker_write_url"})
@@ -143,7 +144,7 @@ class RemovedBackendOrTransport(FileRule):
 
     def _assignment(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         for literal in app_list_strings(target, value):
-            if literal.evaluated_value in REMOVED_TRANSPORT_APPS:
+            if string_value(literal) in REMOVED_TRANSPORT_APPS:
                 self._transport_apps.add(id(literal))
         if isinstance(target, cst.Name):
             if self.ctx.functions:
@@ -161,7 +162,7 @@ class RemovedBackendOrTransport(FileRule):
         if isinstance(func, cst.Attribute) and func.attr.value in ("append", "insert", "extend"):
             for arg in node.args:
                 for literal in app_list_strings(func.value, arg.value):
-                    if literal.evaluated_value in REMOVED_TRANSPORT_APPS:
+                    if string_value(literal) in REMOVED_TRANSPORT_APPS:
                         self._transport_apps.add(id(literal))
             return
         is_update = (
@@ -183,13 +184,13 @@ class RemovedBackendOrTransport(FileRule):
                     if isinstance(element, cst.DictElement) and isinstance(
                         element.key, cst.SimpleString
                     ):
-                        key = element.key.evaluated_value
+                        key = string_value(element.key)
                         if isinstance(key, str):
                             self._check(_setting(key), element.value)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if id(node) in self._transport_apps:
-            value = node.evaluated_value
+            value = string_value(node)
             advice = removed_transport(REMOVED_TRANSPORT_APPS[str(value)])
             if advice is not None:
                 self.report(node, value=value, what="Django app", advice=advice)
@@ -212,7 +213,7 @@ class RemovedBackendOrTransport(FileRule):
     def _strings(self, value: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:
         """The literal itself, or the default of an environment lookup."""
         if isinstance(value, cst.SimpleString | cst.ConcatenatedString):
-            text = value.evaluated_value
+            text = string_value(value)
             if isinstance(text, str):
                 yield value, text
             return
@@ -224,6 +225,6 @@ class RemovedBackendOrTransport(FileRule):
             defaults.append(positional[1])
         for default in defaults:
             if isinstance(default, cst.SimpleString | cst.ConcatenatedString):
-                text = default.evaluated_value
+                text = string_value(default)
                 if isinstance(text, str):
                     yield default, text
