@@ -18,14 +18,14 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import inspect
-import shutil
-import subprocess
 import sys
 import textwrap
 import typing
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import libcst as cst
+from _generate import formatted, write_or_check
 
 LIBCST_VERSION = importlib.metadata.version("libcst")
 TARGET = Path(__file__).resolve().parent.parent / "celerylint" / "engine" / "cst_children.py"
@@ -232,25 +232,5 @@ def render(table: dict[str, list[Field] | None]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def formatted(text: str) -> str:
-    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
-    if ruff is None:
-        sys.exit("ruff is needed to format the generated module (pip install ruff)")
-    done = subprocess.run(
-        [ruff, "format", "--stdin-filename", str(TARGET), "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
 if __name__ == "__main__":
-    text = formatted(render(collect()))
-    if "--check" in sys.argv:
-        if TARGET.read_text(encoding="utf-8") != text:
-            sys.exit(f"{TARGET} is out of date; run python scripts/generate_cst_children.py")
-        sys.exit(0)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
+    write_or_check(TARGET, formatted(render(collect()), TARGET), "generate_cst_children.py")

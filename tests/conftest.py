@@ -7,10 +7,13 @@ still writing. ``fake_rules`` registers them for one test, in this process only.
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import libcst as cst
 import pytest
@@ -230,3 +233,31 @@ CELERY_APP = {
     "proj/__init__.py": "",
     "proj/celery.py": "from celery import Celery\n\napp = Celery('proj')\n",
 }
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` as a module (the generated-module drift tests call into the
+    generators)."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def assert_generated_module_is_current(name: str) -> None:
+    """The module ``scripts/<name>.py`` writes equals what it would write now, and its
+    ``--check`` mode (what CI runs) agrees."""
+    script = load_script(name)
+    hint = f"run `python scripts/{name}.py` and commit the result"
+    expected = script.formatted(script.render(script.collect()), script.TARGET)
+    assert script.TARGET.read_text(encoding="utf-8") == expected, hint
+    proc = subprocess.run(
+        [sys.executable, str(script.__file__), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr

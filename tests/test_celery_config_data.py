@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import celery
 from celery.app import defaults
 from celery.app.utils import detect_settings
+from conftest import load_script
 
 from celerylint.semantics import celery_config_data, celery_data, celery_versions
 from celerylint.semantics.config_checks import _detect
@@ -24,20 +23,9 @@ from celerylint.semantics.config_names import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _script() -> object:
-    spec = importlib.util.spec_from_file_location(
-        "generate_celery_config_data", ROOT / "scripts" / "generate_celery_config_data.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_config_data_matches_installed_celery() -> None:
-    script = _script()
-    expected = script.data_text()  # type: ignore[attr-defined]
+    script = load_script("generate_celery_config_data")
+    expected = script.data_text()
     actual = (ROOT / "celerylint" / "semantics" / "celery_config_data.py").read_text()
     assert actual == expected, "run python scripts/generate_celery_config_data.py"
 

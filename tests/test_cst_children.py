@@ -5,45 +5,21 @@ equals the generator's output byte for byte. When libcst is upgraded, regenerate
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
-import subprocess
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import libcst as cst
+from conftest import assert_generated_module_is_current
 
 from celerylint.engine import cst_children
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "generate_cst_children.py"
 HINT = "run `python scripts/generate_cst_children.py` and commit the result"
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_cst_children", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_generated_for_the_installed_libcst() -> None:
     assert importlib.metadata.version("libcst") == cst_children.LIBCST_VERSION, HINT
 
 
-def test_generated_module_equals_the_generator_output() -> None:
-    script = _script()
-    expected = script.formatted(script.render(script.collect()))
-    actual = (ROOT / "celerylint" / "engine" / "cst_children.py").read_text(encoding="utf-8")
-    assert actual == expected, HINT
-
-
-def test_generator_check_mode_agrees() -> None:
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr
+def test_generated_module_is_current() -> None:
+    assert_generated_module_is_current("generate_cst_children")
 
 
 def test_the_table_has_what_the_walk_needs() -> None:

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import Invoke
 
 from celerylint.engine import runner
-from tests.conftest import Invoke
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
