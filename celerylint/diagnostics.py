@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from celerylint.pickling import fast_pickling
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"
@@ -101,3 +103,6 @@ def is_applicable(fix: Fix | None, unsafe: bool) -> bool:
     if fix is None or not fix.edits:
         return False
     return fix.safety is FixSafety.SAFE or (unsafe and fix.safety is FixSafety.UNSAFE)
+
+
+fast_pickling(globals())

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from celerylint.diagnostics import Span
+from celerylint.pickling import fast_pickling
 
 _NOQA = re.compile(
     r"#\s*noqa(?![\w-])(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.I
@@ -135,3 +136,6 @@ def noqa_edit(text: str, line: int, code: str) -> tuple[int, int, str] | None:
             return (at, at, f", {code}")
     end = len(source.rstrip())
     return (end, end, f"  # noqa: {code}")
+
+
+fast_pickling(globals())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from celerylint.diagnostics import Fix, Span
+from celerylint.pickling import fast_pickling
 from celerylint.semantics.values import Value
 
 #: the shape of the facts; cached facts never outlive it, as this module is part of the
@@ -467,3 +468,6 @@ class ModuleFacts:
     setting_names: tuple[SettingNameFact, ...] = ()
     setting_name_reads: tuple[str, ...] = ()
     end: ModuleEndFact | None = None  # package modules only (facts/module_end.py)
+
+
+fast_pickling(globals())

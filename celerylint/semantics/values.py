@@ -11,6 +11,8 @@ from typing import Union, overload
 
 import libcst as cst
 
+from celerylint.pickling import fast_pickling
+
 
 class _Unknown:
     _instance: _Unknown | None = None
@@ -244,3 +246,6 @@ def is_known(value: Value) -> bool:
     if isinstance(value, DictValue):
         return value.complete and all(is_known(k) and is_known(v) for k, v in value.items)
     return True
+
+
+fast_pickling(globals())
