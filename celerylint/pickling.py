@@ -1,0 +1,55 @@
+"""Faster pickling for celerylint's slotted dataclasses (facts, findings, results).
+
+Results cross process boundaries (phase 1 runs in a pool) and live in the cache, some
+100,000 small objects on a large project. The ``__getstate__``/``__setstate__`` that
+``dataclass(slots=True)`` writes call ``dataclasses.fields()`` for every object; these
+use the field names computed once per class and the slots' own descriptors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def _state_functions(
+    cls: type,
+) -> tuple[Callable[[Any], tuple[Any, ...]], Callable[[Any, tuple[Any, ...]], None]]:
+    names = tuple(field.name for field in dataclasses.fields(cls))
+    setters = tuple(getattr(cls, name).__set__ for name in names)  # slot descriptors
+    get = operator.attrgetter(*names)  # one name: the value, several: a tuple
+
+    if len(names) == 1:
+
+        def getstate(self: Any) -> tuple[Any, ...]:
+            return (get(self),)
+
+    else:
+
+        def getstate(self: Any) -> tuple[Any, ...]:
+            return get(self)
+
+    def setstate(self: Any, state: tuple[Any, ...]) -> None:
+        for set_slot, value in zip(setters, state, strict=True):
+            set_slot(self, value)
+
+    return getstate, setstate
+
+
+def fast_pickling(namespace: Mapping[str, object]) -> None:
+    """Give every slotted dataclass defined in a module (its ``globals()``) the faster
+    state functions. Call it at the end of the module."""
+    module = namespace.get("__name__")
+    for value in list(namespace.values()):
+        if (
+            isinstance(value, type)
+            and value.__module__ == module
+            and dataclasses.is_dataclass(value)
+            and "__slots__" in vars(value)
+            and dataclasses.fields(value)
+        ):
+            getstate, setstate = _state_functions(value)
+            setattr(value, "__getstate__", getstate)  # noqa: B010 (a method, set on a class)
+            setattr(value, "__setstate__", setstate)  # noqa: B010
