@@ -43,8 +43,10 @@ DEFAULT_EXCLUDE = (
 )
 
 
-Stat = tuple[int, int]  # (mtime_ns, size); (-1, -1): missing or unreadable
-MISSING: Stat = (-1, -1)
+#: (mtime_ns, ctime_ns, size); all -1: missing or unreadable. The ctime also moves when
+#: only permissions change (a directory that could not be listed now can)
+Stat = tuple[int, int, int]
+MISSING: Stat = (-1, -1, -1)
 
 
 def stat_of(path: str) -> Stat:
@@ -52,7 +54,7 @@ def stat_of(path: str) -> Stat:
         info = os.stat(path)
     except (OSError, ValueError):
         return MISSING
-    return info.st_mtime_ns, info.st_size
+    return info.st_mtime_ns, info.st_ctime_ns, info.st_size
 
 
 @dataclass

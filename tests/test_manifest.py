@@ -178,6 +178,39 @@ def test_a_gitignore_created_in_an_existing_file_s_place_is_seen(
     assert after == _truth(invoke, project, ".") != before
 
 
+@pytest.fixture
+def walks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Records every discovery walk."""
+    calls: list[object] = []
+    real = runner.discover
+
+    def counting(*args: object, **kwargs: object) -> Iterator[object]:
+        calls.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "discover", counting)
+    yield calls
+
+
+def test_an_edit_reuses_the_last_listing_but_an_added_file_walks_again(
+    invoke: Invoke, project: Path, runs: list[object], walks: list[object]
+) -> None:
+    """Only a changed listing (a file added, removed or renamed, a .gitignore edited)
+    needs discovery again; an edited file is re-checked on the files the last run found."""
+    _check(invoke, project, ".")
+    assert len(walks) == 1
+    _edit_a_file(project)
+    for args in ((".",), ("shop/models.py",), ("shop",)):
+        before = len(walks)
+        assert _check(invoke, project, *args) == _truth(invoke, project, *args)
+        assert len(walks) == before + 1, "only the --no-cache truth walks"
+    _check(invoke, project, ".")  # a manifest for the edited project
+    before = len(walks)
+    _add_a_file(project)
+    assert _check(invoke, project, "shop/models.py") == _truth(invoke, project, "shop/models.py")
+    assert len(walks) == before + 2, "the added file makes the check walk again"
+
+
 def test_fix_stdin_and_no_cache_runs_never_replay(
     invoke: Invoke, project: Path, runs: list[object]
 ) -> None:

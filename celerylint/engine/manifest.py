@@ -35,19 +35,22 @@ from pathlib import Path
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine.cache import config_key, load_pickle, write_pickle
 from celerylint.engine.request import RunReport, RunRequest
-from celerylint.files import stat_of
+from celerylint.files import Stat, stat_of
 
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
     key: str
     root: str
-    #: (absolute path, displayed path) of every indexed file
-    files: tuple[tuple[str, str], ...]
-    #: directories discovery walked (a run on one of them sees a subset of ``files``)
+    #: directories discovery walked (a run on one of them sees a subset of ``jobs``)
     walked: frozenset[str]
-    #: what the run depended on: path -> stat when it was read
-    stats: tuple[tuple[str, int, int], ...]
+    #: what the run depended on: (path, stat when it was read)
+    stats: tuple[tuple[str, Stat], ...]
+    #: what discovery read (directories listed, ``.gitignore`` files looked for): while
+    #: these are unchanged, discovery would find ``jobs`` again
+    listing: tuple[tuple[str, Stat], ...]
+    #: (absolute path, displayed path, module, is package, problem) of every indexed file
+    jobs: tuple[tuple[str, str, str, bool, str | None], ...]
     #: every finding in the project, after suppressions, in report order
     diagnostics: tuple[Diagnostic, ...]
     analysed: int
@@ -74,7 +77,12 @@ def save(directory: Path, manifest: Manifest) -> None:
 
 def fresh(manifest: Manifest) -> bool:
     """Nothing the run read has changed since."""
-    return all(stat_of(path) == (mtime, size) for path, mtime, size in manifest.stats)
+    return all(stat_of(path) == stat for path, stat in manifest.stats)
+
+
+def listing_fresh(manifest: Manifest) -> bool:
+    """Discovery would find the same files (their contents may have changed)."""
+    return all(stat_of(path) == stat for path, stat in manifest.listing)
 
 
 def reported(
@@ -85,15 +93,15 @@ def reported(
     an excluded file named explicitly, a directory discovery skipped)."""
     root = manifest.root
     given = [os.path.abspath(p) for p in paths]
-    known = {abspath for abspath, _ in manifest.files}
+    known = {job[0] for job in manifest.jobs}
     for path in given:
         if path != root and path not in manifest.walked and path not in known:
             return None
     if root in given:
-        return manifest.diagnostics, len(manifest.files)
+        return manifest.diagnostics, len(manifest.jobs)
     shown = {
         display
-        for abspath, display in manifest.files
+        for abspath, display, *_ in manifest.jobs
         if any(abspath == g or abspath.startswith(g + os.sep) for g in given)
     }
     return tuple(d for d in manifest.diagnostics if d.path in shown), len(shown)
@@ -114,6 +122,6 @@ def replay(request: RunRequest) -> RunReport | None:
     return RunReport(
         list(diagnostics),
         files_checked=checked,
-        files_indexed=len(kept.files),
+        files_indexed=len(kept.jobs),
         files_analysed=kept.analysed,
     )

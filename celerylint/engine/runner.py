@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celerylint.config import Settings
 from celerylint.diagnostics import Diagnostic, Severity
@@ -30,9 +30,12 @@ from celerylint.engine.suppression import Suppressions
 from celerylint.engine.walker import RuleCrash
 from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
-from celerylint.files import DEFAULT_EXCLUDE, Trace, discover, glob_match
+from celerylint.files import DEFAULT_EXCLUDE, Stat, Trace, discover, glob_match
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
+
+if TYPE_CHECKING:
+    from celerylint.engine.manifest import Manifest
 
 UNUSED_NOQA = "CEL001"
 UNREADABLE_FILE = "CEL000"
@@ -334,10 +337,11 @@ def _apply_suppressions(
 
 
 def plan_jobs(
-    request: RunRequest, trace: Trace | None = None
+    request: RunRequest, trace: Trace | None = None, known: Manifest | None = None
 ) -> tuple[list[FileJob], set[str] | None]:
     """The files to analyse and, when only some are to be reported, which. ``trace``
-    collects what discovery read (for the run manifest)."""
+    collects what discovery read (for the run manifest); ``known``, a manifest whose
+    listing is unchanged and whose walk covers the request, stands in for discovery."""
     settings = request.settings
     cwd = request.cwd
     namer = ModuleNamer(settings.src)
@@ -363,8 +367,19 @@ def plan_jobs(
             report_under = tuple(given)
             paths = [*paths, settings.root]
     jobs: list[FileJob] = []
-    for found in discover(
-        paths, settings.root, exclude, settings.respect_gitignore, request.force_exclude, trace
+    if known is not None:
+        if trace is not None:
+            trace.stats.update(known.listing)
+            trace.walked.update(known.walked)
+        for abspath, display, module, is_package, problem in known.jobs:
+            full = report_only is not None and abspath in report_only
+            jobs.append(FileJob(display, abspath, module, is_package, None, problem, full))
+    for found in (
+        ()
+        if known is not None
+        else discover(
+            paths, settings.root, exclude, settings.respect_gitignore, request.force_exclude, trace
+        )
     ):
         if found.abspath == stdin_abspath:
             continue
@@ -531,7 +546,9 @@ def run(request: RunRequest) -> RunReport:
         # created before discovery lists its parent, so the first save does not make the
         # manifest stale at once
         ensure_directory(request.cache_dir)
-    jobs, report_only = plan_jobs(request, trace)
+    known = _unchanged_listing(request) if trace is not None else None
+    jobs, report_only = plan_jobs(request, trace, known)
+    listing = dict(trace.stats) if trace is not None else {}
     if trace is not None:  # before any file is read
         for job in jobs:
             trace.record(job.abspath)
@@ -588,13 +605,32 @@ def run(request: RunRequest) -> RunReport:
     if whole and not report.crashes:
         assert trace is not None and request.manifest_key is not None
         assert request.cache_dir is not None
-        _keep_manifest(request, trace, jobs, index, everything, report.files_analysed)
+        _keep_manifest(request, trace, listing, jobs, index, everything, report.files_analysed)
     return report
+
+
+def _unchanged_listing(request: RunRequest) -> Manifest | None:
+    """The last whole-project run's manifest when discovery would find the same files for
+    this request (the pre-commit case: one file changed, no file added or removed)."""
+    from celerylint.engine import manifest
+
+    if request.manifest_key is None or request.cache_dir is None or request.stdin is not None:
+        return None
+    kept = manifest.load(request.cache_dir, request.manifest_key)
+    if (
+        kept is None
+        or kept.root != str(request.settings.root)
+        or manifest.reported(kept, request.paths) is None
+        or not manifest.listing_fresh(kept)
+    ):
+        return None
+    return kept
 
 
 def _keep_manifest(
     request: RunRequest,
     trace: Trace,
+    listing: dict[str, Stat],
     jobs: Sequence[FileJob],
     index: ProjectIndex,
     diagnostics: Sequence[Diagnostic],
@@ -613,9 +649,10 @@ def _keep_manifest(
         manifest.Manifest(
             request.manifest_key,
             str(request.settings.root),
-            tuple((job.abspath, job.path) for job in jobs),
             frozenset(trace.walked),
-            tuple((path, mtime, size) for path, (mtime, size) in sorted(stats.items())),
+            tuple(sorted(stats.items())),
+            tuple(sorted(listing.items())),
+            tuple((j.abspath, j.path, j.module, j.is_package, j.problem) for j in jobs),
             tuple(diagnostics),
             analysed,
         ),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from celerylint.files import stat_of
+from celerylint.files import Stat, stat_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -117,7 +117,7 @@ class ProjectFiles:
         self.root = root
         #: the stat of every directory listed and file read, taken before reading it (the
         #: run manifest's inputs, ``engine/manifest.py``)
-        self.stats: dict[str, tuple[int, int]] = {}
+        self.stats: dict[str, Stat] = {}
 
     @cached_property
     def files(self) -> tuple[tuple[str, str], ...]:
