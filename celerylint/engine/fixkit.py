@@ -43,9 +43,13 @@ def with_arguments(call: cst.Call, added: Sequence[cst.Arg], *, first: bool = Fa
         return call.with_changes(
             args=[a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in added]
         )
-    multiline = isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace)
+    opening = call.whitespace_before_args
+    # one argument per line: the same line break and indentation, but not a comment or
+    # blank lines that follow the opening parenthesis
     separator = cst.Comma(
-        whitespace_after=call.whitespace_before_args if multiline else cst.SimpleWhitespace(" ")
+        whitespace_after=opening.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+        if isinstance(opening, cst.ParenthesizedWhitespace)
+        else cst.SimpleWhitespace(" ")
     )
     if first:
         at = next((i for i, a in enumerate(args) if a.keyword is not None or a.star), len(args))

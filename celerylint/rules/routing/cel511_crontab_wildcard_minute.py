@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from celerylint.diagnostics import Severity
+from celerylint.diagnostics import FixSafety, Severity
+from celerylint.engine.edits import NodeFix
+from celerylint.engine.fixkit import keyword, with_arguments
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics import celery_data
 from celerylint.semantics.values import Ref, evaluate, is_known
@@ -41,8 +43,9 @@ class CrontabWildcardMinute(FileRule):
     ```
 
     ## Fix safety
-    There is no automatic fix: adding `minute=0` changes when the task runs, which is
-    the point, but which minute is meant is for a human to say.
+    The fix sets `minute=0` (adds it, or replaces the `"*"`). It is unsafe: it changes
+    when the task runs, which is the point, but minute 0 may not be the minute meant, so
+    it is applied only with `--unsafe-fixes`.
     """
 
     code = "CEL511"
@@ -52,6 +55,7 @@ class CrontabWildcardMinute(FileRule):
         "while the schedule matches"
     )
     severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
     examples = (
         Invalid(
             """
@@ -60,7 +64,21 @@ class CrontabWildcardMinute(FileRule):
             nightly = crontab(hour=3)  # error@11: CEL511
             sundays = crontab(day_of_week="sunday")  # error@11: CEL511
             monthly = crontab("*", 0, day_of_month=1)  # error@11: CEL511
-            """
+            spread = crontab(  # error@10: CEL511
+                hour="*/4",
+            )
+            """,
+            fixed="""
+            from celery.schedules import crontab
+
+            nightly = crontab(minute=0, hour=3)  # error@11: CEL511
+            sundays = crontab(minute=0, day_of_week="sunday")  # error@11: CEL511
+            monthly = crontab(0, 0, day_of_month=1)  # error@11: CEL511
+            spread = crontab(  # error@10: CEL511
+                minute=0,
+                hour="*/4",
+            )
+            """,
         ),
         Invalid(
             """
@@ -72,7 +90,17 @@ class CrontabWildcardMinute(FileRule):
                     "schedule": schedules.crontab(minute="*", hour="7,19"),  # error@21: CEL511
                 },
             }
-            """
+            """,
+            fixed="""
+            from celery import schedules
+
+            CELERY_BEAT_SCHEDULE = {
+                "digest": {
+                    "task": "mail.tasks.send_digest",
+                    "schedule": schedules.crontab(minute=0, hour="7,19"),  # error@21: CEL511
+                },
+            }
+            """,
         ),
         Valid(
             """
@@ -127,4 +155,14 @@ class CrontabWildcardMinute(FileRule):
             minute = 'sets `minute="*"`'
         else:
             minute = 'leaves `minute` at its default `"*"`'
-        self.report(node, fields=" and ".join(restricted), minute=minute)
+        self.report(node, fields=" and ".join(restricted), minute=minute, fix=self._at_zero(node))
+
+    def _at_zero(self, node: cst.Call) -> NodeFix:
+        """``minute=0``: the ``"*"`` replaced where it is given, else added first."""
+        zero = cst.Integer("0")
+        for position, arg in enumerate(node.args):
+            named = arg.keyword.value if arg.keyword is not None else None
+            if named == "minute" or (named is None and position == 0):
+                return self.fix({arg.value: zero}, "Run at minute 0 (`minute=0`)")
+        new = with_arguments(node, [keyword("minute", zero)], first=True)
+        return self.fix({node: new}, "Run at minute 0 (`minute=0`)")
