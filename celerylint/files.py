@@ -57,6 +57,11 @@ def stat_of(path: str) -> Stat:
     return info.st_mtime_ns, info.st_ctime_ns, info.st_size
 
 
+def is_under(abspath: str, given: str) -> bool:
+    """``abspath`` is ``given`` or lies below it (both absolute, normalized)."""
+    return abspath == given or abspath.startswith(given + os.sep)
+
+
 @dataclass
 class Trace:
     """What discovery read (the inputs of the run manifest, ``engine/manifest.py``): the

@@ -35,7 +35,7 @@ from pathlib import Path
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine.cache import config_key, load_pickle, write_pickle
 from celerylint.engine.request import RunReport, RunRequest
-from celerylint.files import Stat, stat_of
+from celerylint.files import Stat, is_under, stat_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +64,20 @@ def _path(directory: Path, key: str) -> Path:
     return directory / f"run-{key[:20]}.pickle"
 
 
+#: manifests read in this process, by path, with the stat of the file they came from: the
+#: CLI asks for a replay and, when it cannot replay, the run asks for the listing
+_LOADED: dict[Path, tuple[Stat, Manifest]] = {}
+
+
 def load(directory: Path, key: str) -> Manifest | None:
-    data = load_pickle(_path(directory, key))
+    path = _path(directory, key)
+    stat = stat_of(str(path))
+    hit = _LOADED.get(path)
+    if hit is not None and hit[0] == stat:
+        return hit[1]
+    data = load_pickle(path)
     if isinstance(data, Manifest) and data.key == key:
+        _LOADED[path] = (stat, data)
         return data
     return None
 
@@ -102,22 +113,30 @@ def reported(
     shown = {
         display
         for abspath, display, *_ in manifest.jobs
-        if any(abspath == g or abspath.startswith(g + os.sep) for g in given)
+        if any(is_under(abspath, g) for g in given)
     }
     return tuple(d for d in manifest.diagnostics if d.path in shown), len(shown)
 
 
-def replay(request: RunRequest) -> RunReport | None:
-    """The report of the last whole-project run, when nothing it read has changed and
-    this run would index the same files."""
+def usable(request: RunRequest) -> Manifest | None:
+    """The last whole-project run's manifest, when this run would index the same files as
+    it did (if nothing was added or removed since: see ``listing_fresh``)."""
     if request.manifest_key is None or request.cache_dir is None or request.stdin is not None:
         return None
     kept = load(request.cache_dir, request.manifest_key)
     if kept is None or kept.root != str(request.settings.root):
         return None
-    found = reported(kept, request.paths)
-    if found is None or not fresh(kept):
+    return kept if reported(kept, request.paths) is not None else None
+
+
+def replay(request: RunRequest) -> RunReport | None:
+    """The report of the last whole-project run, when nothing it read has changed and
+    this run would index the same files."""
+    kept = usable(request)
+    if kept is None or not fresh(kept):
         return None
+    found = reported(kept, request.paths)
+    assert found is not None
     diagnostics, checked = found
     return RunReport(
         list(diagnostics),

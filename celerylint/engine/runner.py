@@ -30,7 +30,7 @@ from celerylint.engine.suppression import Suppressions
 from celerylint.engine.walker import RuleCrash
 from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
-from celerylint.files import DEFAULT_EXCLUDE, Stat, Trace, discover, glob_match
+from celerylint.files import DEFAULT_EXCLUDE, Stat, Trace, discover, glob_match, is_under
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
 
@@ -408,9 +408,7 @@ def plan_jobs(
         )
     if report_under:
         report_only = {
-            job.abspath
-            for job in jobs
-            if any(job.abspath == g or job.abspath.startswith(g + os.sep) for g in report_under)
+            job.abspath for job in jobs if any(is_under(job.abspath, g) for g in report_under)
         }
     return jobs, report_only
 
@@ -614,17 +612,8 @@ def _unchanged_listing(request: RunRequest) -> Manifest | None:
     this request (the pre-commit case: one file changed, no file added or removed)."""
     from celerylint.engine import manifest
 
-    if request.manifest_key is None or request.cache_dir is None or request.stdin is not None:
-        return None
-    kept = manifest.load(request.cache_dir, request.manifest_key)
-    if (
-        kept is None
-        or kept.root != str(request.settings.root)
-        or manifest.reported(kept, request.paths) is None
-        or not manifest.listing_fresh(kept)
-    ):
-        return None
-    return kept
+    kept = manifest.usable(request)
+    return kept if kept is not None and manifest.listing_fresh(kept) else None
 
 
 def _keep_manifest(
