@@ -266,6 +266,25 @@ def test_celery_version_target(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("setup.py", 'setup(install_requires=["Django>=4", "celery>=4.4.0,<4.5"])', (4, 4)),
+        ("pkg-1.0.dist-info/METADATA", "Name: pkg\nRequires-Dist: celery==5.6.3\n", (5, 6)),
+        ("PKG-INFO", "Name: pkg\nRequires-Dist: celery (>=5.2)\n", (5, 2)),
+        ("uv.lock", '[[package]]\nname = "celery"\nversion = "5.4.0"\n', (5, 4)),
+        # a lock file naming another package only
+        ("poetry.lock", '[[package]]\nname = "celery-types"\nversion = "0.9"\n', None),
+    ],
+)
+def test_celery_version_from_setup_metadata_and_locks(
+    tmp_path: Path, name: str, text: str, expected: tuple[int, int] | None
+) -> None:
+    with project(tmp_path, {name: text}) as config:
+        declared = config.files.declared_celery_version
+        assert (declared.version if declared else None) == expected
+
+
+@pytest.mark.parametrize(
     ("spec", "expected"),
     [("==5.2.7", (5, 2)), (">=5.4", (5, 4)), ("~=5.3.0", (5, 3)), ("<6", None)],
 )

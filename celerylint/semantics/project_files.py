@@ -75,13 +75,31 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("*.service", "deploy"),
     ("Makefile", "deploy"),
     ("*.sh", "deploy"),
+    ("*.bash", "deploy"),
+    ("*.zsh", "deploy"),
+    ("justfile", "deploy"),
+    ("Justfile", "deploy"),
+    ("*.mk", "deploy"),
+    ("*.conf", "deploy"),
+    ("uwsgi*.ini", "deploy"),
+    ("entrypoint*", "deploy"),
+    ("docker-entrypoint*", "deploy"),
     ("supervisord*.conf", "deploy"),
     ("*.env", "env"),
     (".env", "env"),
     (".env.*", "env"),
     ("requirements*.txt", "requirements"),
     ("*.in", "requirements"),
+    ("setup.py", "setup"),
+    ("PKG-INFO", "metadata"),
+    ("METADATA", "metadata"),
+    ("poetry.lock", "lock"),
+    ("uv.lock", "lock"),
+    ("pdm.lock", "lock"),
+    ("*.py", "python"),
 )
+#: folders whose extensionless files are usually shell scripts
+_SCRIPT_DIRS = frozenset({"bin", "scripts", "script", "docker", "deploy", "deployment", "ops"})
 _K8S_DIRS = frozenset({"k8s", "kubernetes", "helm", "deploy", "deployment", "manifests", "charts"})
 
 _DSM = re.compile(
@@ -94,6 +112,11 @@ _CELERY_REQ = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _VERSION = re.compile(r"(\d+)\.(\d+)")
+_SETUP_REQ = re.compile(r"""["']celery(?:\[[^\]]*\])?\s*(?P<spec>(?:[<>=!~]=?|===)[^"']+)["']""")
+_METADATA_REQ = re.compile(
+    r"^Requires-Dist:\s*celery(?:\[[^\]]*\])?\s*\(?(?P<spec>[<>=!~][^;()\n]*)", re.MULTILINE
+)
+_LOCKED = re.compile(r'^name\s*=\s*"celery"\s*\nversion\s*=\s*"(?P<spec>[^"]+)"', re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +180,8 @@ class ProjectFiles:
                 return category
         if name.endswith((".yml", ".yaml")) and parts & _K8S_DIRS:
             return "deploy"
+        if "." not in name and parts & _SCRIPT_DIRS:
+            return "deploy"  # an extensionless script: bin/worker, scripts/start-celery
         return None
 
     def read(self, rel: str) -> str:
@@ -184,7 +209,7 @@ class ProjectFiles:
     def settings_module_references(self) -> tuple[SettingsReference, ...]:
         found: list[SettingsReference] = []
         for rel, category in self.files:
-            if category == "requirements":
+            if category in {"requirements", "python"}:
                 continue
             text = self.read(rel)
             if "DJANGO_SETTINGS_MODULE" not in text and "--ds" not in text:
@@ -253,6 +278,23 @@ class ProjectFiles:
                 version = lowest_version(match.group("spec"))
                 if version is not None:
                     return DeclaredVersion(version, rel, match.group(0).strip().strip("\"'"))
+        return self._other_celery_declaration()
+
+    def _other_celery_declaration(self) -> DeclaredVersion | None:
+        """``install_requires`` in setup.py, ``Requires-Dist`` in a release's metadata, then
+        the version a lock file pins."""
+        for wanted in ("setup", "metadata", "lock"):
+            for rel, text in self.of(wanted):
+                if "celery" not in text:
+                    continue
+                pattern = {"setup": _SETUP_REQ, "metadata": _METADATA_REQ, "lock": _LOCKED}
+                match = pattern[wanted].search(text)
+                if match is None:
+                    continue
+                spec = match.group("spec")
+                version = lowest_version(spec if wanted != "lock" else f"=={spec}")
+                if version is not None:
+                    return DeclaredVersion(version, rel, f"celery {spec.strip()}")
         return None
 
 

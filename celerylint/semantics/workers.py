@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from celerylint.semantics import celery_data
 from celerylint.semantics.project_files import ProjectFiles
@@ -27,12 +27,38 @@ _CELERY = re.compile(r"(?:^|/)celery$")
 
 
 def worker_commands(files: ProjectFiles) -> tuple[WorkerCommand, ...]:
-    """Every ``celery worker`` command in the project's deployment files."""
+    """Every ``celery worker`` command in the project's deployment files, and an *unknown*
+    command for each Python file that builds one (``subprocess.Popen(f"celery -A proj
+    worker -Q {queues}")``, an invoke or fabric task): its queues cannot be read, so it may
+    consume any queue."""
     found: list[WorkerCommand] = []
     for rel, text in files.deployment_texts():
         if "celery" in text and "worker" in text:
             found.extend(parse_worker_commands(text, rel))
+    if all(w.known for w in found):
+        launcher = python_worker_launcher(files.of("python"))
+        if launcher is not None:
+            found.append(WorkerCommand(launcher[0], launcher[1], None, (), known=False))
     return tuple(found)
+
+
+#: a string that starts a worker: ``"celery -A proj worker ..."``, or a list of arguments
+#: with ``"celery"`` and ``"worker"`` among its items
+_PY_WORKER = re.compile(
+    r"""["'][^"'\n]*\bcelery\b[^"'\n]*\bworker\b|["']celery["'].*["']worker["']"""
+)
+
+
+def python_worker_launcher(texts: Iterable[tuple[str, str]]) -> tuple[str, int] | None:
+    """(path, line) of the first Python file that builds a ``celery worker`` command."""
+    for path, text in texts:
+        if "worker" not in text or "celery" not in text:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            code = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
+            if "worker" in code and _PY_WORKER.search(code):
+                return path, number
+    return None
 
 
 # -- text -> logical command lines ----------------------------------------------------------

@@ -49,10 +49,13 @@ class TaskNotRouted(ProjectRule):
 
     It is an **error** when the evidence shows that no worker consumes the default queue:
     `task_queues` is declared without it, or every worker command found in the Procfile,
-    Makefile, compose files, systemd units, shell entrypoints or Kubernetes manifests
-    starts with a `-Q` list without it. It is a **warning** when the project routes
-    tasks but neither worker commands nor `task_queues` can be found to tell. It stays
-    **silent** when a worker is known to consume the default queue (routing a few heavy
+    Makefile, justfile, compose files, systemd units, supervisor and uwsgi configs, shell
+    entrypoints (`*.sh`, `*.bash`, extensionless scripts in `bin/`, `scripts/`, `docker/`) or
+    Kubernetes manifests
+    starts with a `-Q` list without it. It stays **silent** when no worker command and
+    no `task_queues` can be found to tell (missing evidence is no evidence), when some
+    worker command cannot be read fully (`-Q $QUEUES`, `celery multi`, a command built in
+    Python with `subprocess` or an invoke/fabric task), when a worker is known to consume the default queue (routing a few heavy
     tasks and letting the rest default is a common, deliberate setup), when the project
     routes nothing at all, and when a router it cannot evaluate (a dynamic route table,
     a router class, a function doing more than `if` tests on the task name that return
@@ -118,13 +121,42 @@ class TaskNotRouted(ProjectRule):
                 "reports/tasks.py": _UNROUTED_REPORT,
             }
         ),
-        # routes, but no worker command or task_queues to tell: a warning
-        Invalid(
+        # routes, but no worker command or task_queues to tell: absence is no evidence
+        Valid(
             files={
                 **_TASKS,
                 "proj/__init__.py": "",
                 "proj/celeryconfig.py": 'task_routes = {"mail.tasks.send_welcome": "emails"}',
-                "reports/tasks.py": _UNROUTED_REPORT,
+                "reports/tasks.py": _REPORT,
+            }
+        ),
+        # the Procfile's worker skips the default queue, but a Python launcher builds
+        # another worker command whose queues cannot be read
+        Valid(
+            files={
+                **_TASKS,
+                "Procfile": "worker: celery -A proj worker -Q emails",
+                "proj/__init__.py": "",
+                "proj/settings.py": 'CELERY_TASK_ROUTES = {"mail.tasks.*": "emails"}',
+                "proj/launch.py": """
+                    import subprocess
+
+
+                    def start(queues):
+                        subprocess.Popen(f"celery -A proj worker -Q {queues}", shell=True)
+                """,
+                "reports/tasks.py": _REPORT,
+            }
+        ),
+        # a worker started by a bash entrypoint without -Q consumes the default queue
+        Valid(
+            files={
+                **_TASKS,
+                "Procfile": "worker: celery -A proj worker -Q emails",
+                "docker/entrypoint.bash": "exec celery -A proj worker --loglevel info",
+                "proj/__init__.py": "",
+                "proj/settings.py": 'CELERY_TASK_ROUTES = {"mail.tasks.*": "emails"}',
+                "reports/tasks.py": _REPORT,
             }
         ),
         # strict-routing: every unrouted task, even when a worker consumes the default queue
@@ -373,12 +405,6 @@ class TaskNotRouted(ProjectRule):
         evidence = queue_consumed(queue, model.workers, model.queues, queue)
         if evidence.verdict is Consumed.NO:
             severity, reason = Severity.ERROR, f", which no worker consumes: {evidence.reason}"
-        elif evidence.verdict is Consumed.UNKNOWN and not evidence.found and model.routes_anything:
-            severity = Severity.WARNING
-            reason = (
-                "; other tasks are routed, and no worker command or `task_queues` shows "
-                "that any worker consumes it"
-            )
         elif strict:
             severity = Severity.WARNING
             reason = "; `strict-routing` asks for an explicit route for every task"

@@ -9,6 +9,8 @@ from celerylint.semantics import celery_data
 
 #: the task attributes ``Task.bind`` warns about (read from the installed celery)
 ROUTING_ATTRIBUTES = frozenset(celery_data.TASK_DEPRECATED_ATTRIBUTES)
+#: the first Celery release whose ``Task.bind`` warns about them
+DEPRECATED_SINCE = (5, 7)
 
 
 class RoutingTaskAttribute(ProjectRule):
@@ -41,6 +43,10 @@ class RoutingTaskAttribute(ProjectRule):
     CELERY_TASK_ROUTES = {"reports.tasks.build_report": {"queue": "reports", "priority": 3}}
     ```
     Per-call options (`build_report.apply_async((7,), queue="reports")`) are not affected.
+
+    The rule is quiet while the project targets a Celery older than 5.7 (`celery-version`
+    in `[tool.celerylint]`, else the lowest version its requirements allow), where these
+    attributes are not deprecated.
 
     ## Fix safety
     There is no automatic fix: the route belongs in the settings, usually another file.
@@ -114,6 +120,21 @@ class RoutingTaskAttribute(ProjectRule):
             path="reports/tasks.py",
         ),
         Valid(
+            # the project pins a Celery that does not deprecate these attributes yet
+            files={
+                "requirements.txt": "celery==5.4.0\nredis>=5\n",
+                "reports/__init__.py": "",
+                "reports/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task(queue="reports", priority=3)
+                    def build_report(report_id):
+                        return report_id
+                """,
+            }
+        ),
+        Valid(
             """
             # not Celery: a project decorator and class that happen to take these names
             from jobs import job, Job
@@ -132,6 +153,8 @@ class RoutingTaskAttribute(ProjectRule):
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        if index.config.celery_version.version < DEPRECATED_SINCE:
+            return
         for task in index.tasks:
             for option in task.fact.options:
                 if option.name in ROUTING_ATTRIBUTES and option.span is not None:
