@@ -61,6 +61,10 @@ def _string_key(node: cst.BaseExpression) -> str | None:
     return None
 
 
+#: the ``self.retry(...)`` arguments rules read (CEL506: countdown, eta; CEL204: max_retries)
+_RETRY_KWARGS = frozenset({"countdown", "eta", "max_retries"})
+
+
 class ConfigCollector:
     """Settings writes, app configuration, env defaults, settings reads, result uses."""
 
@@ -73,7 +77,8 @@ class ConfigCollector:
         self._env: list[EnvDefaultFact] = []
         self._reads: dict[str, None] = {}
         self._results: list[tuple[ResultUseFact, cst.CSTNode]] = []
-        self._retries: list[tuple[RetryFact, cst.CSTNode]] = []
+        self._retries: list[tuple[RetryFact, cst.CSTNode | None]] = []
+        self._replaces_app_task = False
         self._guards: list[str] = []  # module-level ``if`` tests, innermost last
         self._block_depth = 0
         # per function: local names bound to ``task.delay(...)`` results -> the task ref
@@ -231,6 +236,8 @@ class ConfigCollector:
             if not (self._module_body or self._class_body):
                 self._track_result_var(target.value, value)
                 return
+            if self._class_body and target.value in {"Task", "task_cls"}:
+                self._replaces_app_task = True  # a ``Celery`` subclass's own Task class
             if is_config_name(target.value):
                 self._setting(target.value, value, node)
             if self._module_body and isinstance(value, cst.Call):
@@ -238,6 +245,8 @@ class ConfigCollector:
             return
         if isinstance(target, cst.Attribute):
             self._stores.add(id(target))
+            if target.attr.value == "Task":
+                self._replaces_app_task = True  # ``app.Task = ContextTask``
             conf = _conf_receiver(target.value)
             if conf is not None and (receiver := ctx.resolve(conf)):
                 self._conf_write(receiver, "attr", target.attr.value, value, node)
@@ -310,15 +319,17 @@ class ConfigCollector:
             if method in RESULT_METHODS:
                 self._result_method(method, owner, node)
                 return
-            if method == "retry" and ctx.task is not None and node.args:
+            if method == "retry" and ctx.task is not None:
                 kwargs = tuple(
                     (a.keyword.value, self._value(a.value))
                     for a in node.args
-                    if a.keyword is not None and a.keyword.value in {"countdown", "eta"}
+                    if a.keyword is not None and a.keyword.value in _RETRY_KWARGS
                 )
-                if kwargs:
+                if any(name != "max_retries" for name, _ in kwargs):
                     self.ctx.want_position(node)
                     self._retries.append((RetryFact(ctx.task.qualname, kwargs), node))
+                else:  # every retry call counts for "does each one set max_retries"
+                    self._retries.append((RetryFact(ctx.task.qualname, kwargs), None))
                 return
             if method == "AsyncResult" and ctx.resolve(owner) is not None:
                 self._result_use("AsyncResult", None, node)
@@ -399,7 +410,9 @@ class ConfigCollector:
         base = node.value
         if isinstance(base, cst.Name):
             if attr.isupper() and base.value != "self":
-                if self.ctx.resolve(base) in DJANGO_SETTINGS:
+                # ``settings.X`` of Django, or of a project's own settings wrapper
+                # (``from proj.system_settings import settings``)
+                if self.ctx.resolve(base) in DJANGO_SETTINGS or base.value.endswith("settings"):
                     self._reads[attr] = None
                 return
             if attr in RESULT_ATTRIBUTES and self.ctx.functions:
@@ -469,4 +482,5 @@ class ConfigCollector:
             "setting_reads": tuple(self._reads),
             "result_uses": tuple(place(f, n) for f, n in self._results),
             "retries": tuple(place(f, n) for f, n in self._retries),
+            "replaces_app_task": self._replaces_app_task,
         }

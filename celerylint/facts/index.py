@@ -691,7 +691,11 @@ class ProjectIndex:
 
     @cached_property
     def _custom_app_task_cls(self) -> bool:
-        """An app made with ``Celery(task_cls=...)``: its tasks have a base we do not see."""
+        """An app made with ``Celery(task_cls=...)``, or whose Task class is replaced
+        (``app.Task = X``, a ``Celery`` subclass setting ``Task``/``task_cls``): its tasks
+        have a base we do not see."""
+        if any(facts.replaces_app_task for facts in self.by_path.values()):
+            return True
         for app in self.apps:
             found = self._assignments.get(app)
             value = found.value if found is not None else None

@@ -447,6 +447,9 @@ class ModuleFacts:
     setting_reads: tuple[str, ...] = ()  # ``settings.X``/``getattr(settings, "X")``/``app.conf.X``
     result_uses: tuple[ResultUseFact, ...] = ()
     retries: tuple[RetryFact, ...] = ()
+    #: the module installs an app's Task class (``app.Task = X``, ``Task = X`` or
+    #: ``task_cls = X`` in a class body): tasks may have a base we do not see
+    replaces_app_task: bool = False
     # imports in function bodies and by-name loading (facts/runtime_imports.py)
     runtime_imports: tuple[RuntimeImportFact, ...] = ()
     # tasks and transactions (facts/celery_tasks.py, facts/transactions.py)

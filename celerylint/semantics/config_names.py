@@ -103,14 +103,34 @@ def spelling(setting: str, namespace: str | None) -> str:
     return setting
 
 
+#: settings of common extensions, read from the same configuration under the app's
+#: namespace: django-celery-email (``CELERY_EMAIL_*``), beat schedulers (celery-redbeat,
+#: celerybeat-mongo, celery-sqlalchemy-scheduler), celery-singleton, celery-once,
+#: celery-haystack, django-celery-results' ``CELERY_CACHE_BACKEND``, flower
+EXTENSION_PREFIXES = (
+    "email_",
+    "redbeat_",
+    "mongodb_scheduler_",
+    "beat_dburi",
+    "beat_schema",
+    "singleton_",
+    "once",
+    "haystack_",
+    "cache_backend",
+    "flower_",
+)
+
+
 def is_extra_read(name: str, namespace: str | None) -> bool:
-    """Read by Celery (or its Django fix-up) although ``defaults.py`` does not list it."""
-    if name in EXTRA_READ:
+    """Read by Celery (or its Django fix-up, or a common extension) although
+    ``defaults.py`` does not list it."""
+    if name in EXTRA_READ or name.lower().startswith(EXTENSION_PREFIXES):
         return True
-    if namespace:
-        prefix = namespace.rstrip("_") + "_"
-        if name.startswith(prefix) and name[len(prefix) :].lower() in EXTRA_READ:
-            return True
+    for prefix in {namespace.rstrip("_") + "_" if namespace else "", "CELERY_"}:
+        if prefix and name.startswith(prefix):
+            rest = name[len(prefix) :].lower()
+            if rest in EXTRA_READ or rest.startswith(EXTENSION_PREFIXES):
+                return True
     return False
 
 

@@ -64,8 +64,32 @@ def classify(expr: cst.BaseExpression, ctx: FileContext) -> tuple[bool, str | No
     if ref is None:
         return False, None
     if ref in ATOMIC_REFS:
-        return True, None
+        return not _on_read_replica(expr), None
     return False, ref if may_be_project_ref(ref) else None
+
+
+#: words that name a read-only database alias (``atomic(using="replica")``)
+_READ_ONLY_WORDS = ("replica", "read", "slave", "follower", "standby", "reporting")
+
+
+def _on_read_replica(expr: cst.BaseExpression) -> bool:
+    """``atomic(using=<a read replica alias>)``: a transaction on a database the code
+    only reads from, so no row the worker needs waits for its commit."""
+    if not isinstance(expr, cst.Call):
+        return False
+    for arg in expr.args:
+        if arg.keyword is not None and arg.keyword.value == "using":
+            value = arg.value
+            if isinstance(value, cst.SimpleString):
+                text = value.evaluated_value
+            elif isinstance(value, cst.Attribute):
+                text = value.attr.value
+            elif isinstance(value, cst.Name):
+                text = value.value
+            else:
+                return False
+            return isinstance(text, str) and any(w in text.lower() for w in _READ_ONLY_WORDS)
+    return False
 
 
 def transaction_scope(ctx: FileContext) -> TransactionScope:

@@ -170,6 +170,31 @@ class DispatchInsideTransaction(ProjectRule):
                 """,
             }
         ),
+        # a transaction on a read replica: the code only reads there, nothing waits for
+        # its commit
+        Valid(
+            files={
+                "shop/__init__.py": "",
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def build_report(month):
+                        return month
+                """,
+                "shop/reports.py": """
+                    from django.db import transaction
+
+                    from shop.tasks import build_report
+
+
+                    def monthly(month):
+                        with transaction.atomic(using="replica"):
+                            build_report.delay(month)
+                """,
+            }
+        ),
         Valid(
             files={
                 "shop/__init__.py": "",

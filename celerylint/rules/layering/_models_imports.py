@@ -1,10 +1,11 @@
 """What a Django models module pulls in at load time: shared by CEL101 and CEL102.
 
 A *target* is a module that defines Celery tasks according to the project index (not a
-file named ``tasks.py``), except the module that creates the Celery app: models may
+file named ``tasks.py``), except the module that creates the Celery app (models may
 import the app to call ``app.send_task()``, the documented way around the cycle, even
-when that module also holds a ``debug_task``. Importing a task itself by name is always
-a direct import, wherever the task lives.
+when that module also holds a ``debug_task``) and models modules themselves (a models
+module that defines a task is still the models layer: models importing sibling models,
+their base classes or a package's re-exports are not "models importing tasks").
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ class TaskImport:
 
 
 def targets(index: ProjectIndex) -> frozenset[str]:
-    return index.task_modules - index.app_modules
+    """Modules whose job is tasks: a models module that also defines a task is a models
+    module (models importing models, a sibling's base class, a package re-exporting its
+    submodules are the models layer itself)."""
+    return frozenset(m for m in index.task_modules - index.app_modules if not is_models_module(m))
 
 
 def models_imports(index: ProjectIndex) -> Iterator[tuple[ModuleFacts, ImportFact]]:
@@ -54,7 +58,7 @@ def direct_task_import(
     for fact in statement:
         if fact.name not in (None, "*"):
             task = index.task_at(f"{fact.target}.{fact.name}")
-            if task is not None and task.module != module:
+            if task is not None and task.module != module and task.module in goal:
                 return TaskImport(task.module, task)
     for fact in statement:
         for loaded in index.modules_loaded_by(module, fact.target, fact.name):

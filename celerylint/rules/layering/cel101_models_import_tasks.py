@@ -179,6 +179,38 @@ class ModelsImportTasks(ProjectRule):
                 """,
             }
         ),
+        # a models package: __init__ re-exports its submodules, and one model module takes
+        # its base class from a sibling that also defines a task; that is the models layer
+        Valid(
+            files={
+                "shop/__init__.py": "",
+                "shop/models/__init__.py": """
+                    from .base import LoggedModel
+                    from .order import Order
+                """,
+                "shop/models/base.py": """
+                    from celery import shared_task
+                    from django.db import models
+
+
+                    class LoggedModel(models.Model):
+                        class Meta:
+                            abstract = True
+
+
+                    @shared_task
+                    def purge_logs(days):
+                        return days
+                """,
+                "shop/models/order.py": """
+                    from shop.models.base import LoggedModel
+
+
+                    class Order(LoggedModel):
+                        pass
+                """,
+            }
+        ),
         Valid(
             files={
                 "shop/__init__.py": "",

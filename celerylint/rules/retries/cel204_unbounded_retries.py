@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.facts.index import OptionSite, ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import holder_text, span_of
 from celerylint.semantics.values import DictValue
@@ -17,7 +17,8 @@ class UnboundedRetries(ProjectRule):
     `retry_kwargs={"max_retries": None}`.
 
     `self.retry(max_retries=None)` is not reported: there `None` means "use the task's
-    limit", not "retry forever".
+    limit", not "retry forever". Nor is a task whose every `self.retry(...)` call passes
+    its own bound (`max_retries=5`) and that has no `autoretry_for`: those calls decide.
 
     ## Why is this bad?
     `None` means the task retries forever (Tasks guide → *Automatic retry for known
@@ -102,6 +103,24 @@ class UnboundedRetries(ProjectRule):
                 raise self.retry(countdown=60, max_retries=None)
             """
         ),
+        # every retry call sets its own bound, and nothing retries automatically
+        Valid(
+            """
+            from celery import shared_task
+
+            MAX_TRIES = 10
+
+
+            @shared_task(bind=True, max_retries=None)
+            def send_email(self, message_id):
+                try:
+                    return deliver(message_id)
+                except OSError:
+                    if self.request.retries < 3:
+                        raise self.retry(countdown=5, max_retries=MAX_TRIES - 1)
+                    raise self.retry(countdown=60, max_retries=MAX_TRIES)
+            """
+        ),
         Valid(
             """
             from some_lib import Registry
@@ -122,6 +141,8 @@ class UnboundedRetries(ProjectRule):
     def check(self, index: ProjectIndex) -> Iterator[Finding]:
         seen = set()
         for site in index.option_sites:
+            if site.kind == "decorator" and _bounded_per_call(index, site):
+                continue
             for option in site.options:
                 value = index.literal(option.value)
                 if option.name == "max_retries":
@@ -136,3 +157,24 @@ class UnboundedRetries(ProjectRule):
                     yield Finding(
                         site.path, key[1], {"holder": holder_text(site.kind, site.holder)}
                     )
+
+
+def _bounded_per_call(index: ProjectIndex, site: OptionSite) -> bool:
+    """True when the site's task retries only through ``self.retry(max_retries=N)`` calls
+    that each set a bound, and has no ``autoretry_for``."""
+    if not site.tasks or any(o.name == "autoretry_for" for o in site.options):
+        return False
+    for task in site.tasks:
+        facts = index.by_path.get(task.path)
+        calls = [
+            r
+            for r in (facts.retries if facts else ())
+            if index.task_for(task.path, r.function) is task
+        ]
+        if not calls:
+            return False
+        for call in calls:
+            bound = dict(call.kwargs).get("max_retries")
+            if bound is None or index.literal(bound) is None:
+                return False
+    return True

@@ -64,6 +64,7 @@ class PickleAccepted(ProjectRule):
                 {
                     "production": """
                         CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_RESULT_BACKEND = "redis://redis:6379/1"
                         CELERY_ACCEPT_CONTENT = ["pickle", "json"]  # error: CEL701
                         CELERY_RESULT_SERIALIZER = "pickle"  # error: CEL701
                     """
@@ -93,6 +94,17 @@ class PickleAccepted(ProjectRule):
                 }
             )
         ),
+        # no result backend: no result is ever serialized
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_RESULT_SERIALIZER = "pickle"
+                    """,
+                }
+            )
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -100,9 +112,17 @@ class PickleAccepted(ProjectRule):
         signed = bool(config.values("security_key")) or any(
             v.value == "auth" for v in config.values("task_serializer")
         )
+        no_backend = (
+            config.has_sources
+            and config.complete
+            and not config.values("result_backend")
+            and not config.files.env_assignments("CELERY_RESULT_BACKEND")
+        )
         for value in config.all_values:
             if value.setting not in ACCEPT | SERIALIZERS or value.span is None:
                 continue
+            if value.setting == "result_serializer" and no_backend:
+                continue  # no result backend stores anything: the serializer is moot
             if value.kind in _NOT_PRODUCTION or not _pickle_in(value):
                 continue
             accepted = value.setting in ACCEPT

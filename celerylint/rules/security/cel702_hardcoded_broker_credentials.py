@@ -51,8 +51,9 @@ class HardcodedBrokerCredentials(ProjectRule):
     and `password` keys inside `broker_transport_options` (`sentinel_kwargs`).
 
     It is an error in production settings, a warning for the default of an environment
-    variable, and info for test and development settings, for `localhost` and for
-    RabbitMQ's `guest:guest` default.
+    variable (drop the default), and info for test and development settings and for
+    `localhost`. RabbitMQ's public `guest:guest` default, or a `localhost` URL, as the
+    default of an environment variable is no leaked secret and is not reported.
 
     ## Why is this bad?
     A secret in the repository reaches everyone who can read it, and broker access means
@@ -75,7 +76,7 @@ class HardcodedBrokerCredentials(ProjectRule):
 
     code = "CEL702"
     name = "hardcoded-broker-credentials"
-    message = "`{name}` contains a hard-coded {what}{where}; read it from the environment instead"
+    message = "`{name}` contains a hard-coded {what}{where}; {advice}"
     severity = Severity.ERROR
     examples = (
         Invalid(
@@ -85,7 +86,7 @@ class HardcodedBrokerCredentials(ProjectRule):
                         import environ
 
                         env = environ.Env()
-                        CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="amqp://guest:guest@localhost//")  # error: CEL702
+                        CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="amqp://ops:S3cr3t@mq.internal//")  # error: CEL702
                     """,
                     "production": """
                         from .base import *  # noqa: F403
@@ -113,6 +114,19 @@ class HardcodedBrokerCredentials(ProjectRule):
                 }
             )
         ),
+        # the broker's public default credentials as the default of an environment read
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        import environ
+
+                        env = environ.Env()
+                        CELERY_BROKER_URL = env("BROKER_URL", default="amqp://guest:guest@localhost//")
+                    """
+                }
+            )
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -123,6 +137,8 @@ class HardcodedBrokerCredentials(ProjectRule):
             if found is None:
                 continue
             what, host, local = found
+            if local and value.env is not None:
+                continue  # ``env("BROKER_URL", default="amqp://guest:guest@localhost//")``
             if value.kind in _LOW or local:
                 severity = Severity.INFO
             elif value.env is not None:
@@ -132,10 +148,13 @@ class HardcodedBrokerCredentials(ProjectRule):
             where = f" for `{host}`" if host else ""
             if value.env is not None and value.env.var:
                 where += f" (the default of `{value.env.var}`)"
+            advice = "read it from the environment instead"
+            if value.env is not None:
+                advice = "drop the default, so a missing variable fails loudly"
             yield Finding(
                 value.path,
                 value.span,
-                {"name": value.name, "what": what, "where": where},
+                {"name": value.name, "what": what, "where": where, "advice": advice},
                 severity=severity,
             )
 

@@ -152,6 +152,8 @@ class UnknownSetting(ProjectRule):
             files=django_project(
                 {
                     "production": """
+                        import os
+
                         REDIS_URL = "redis://redis:6379/0"
                         CELERY_BROKER_URL = REDIS_URL
                         CELERY_TASK_ACKS_LATE = True
@@ -160,6 +162,14 @@ class UnknownSetting(ProjectRule):
                         CELERY_DB_REUSE_MAX = 10
                         CELERY_WORKER_ETA_TASK_LIMIT = 1000
                         SECRET_KEY = "not-a-celery-setting"
+                        redis_host = os.getenv("REDIS_HOST", "localhost")
+                        CELERY_RESULT_BACKEND = f"redis://{redis_host}:6379/1"
+                        CELERY_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+                        CELERY_EMAIL_TASK_CONFIG = {"rate_limit": "50/m"}
+                        CELERY_REDBEAT_REDIS_URL = "redis://redis:6379/2"
+                        CELERY_MONGODB_SCHEDULER_DB = "beat"
+                        CELERY_SINGLETON_LOCK_EXPIRY = 60
+                        CELERY_CACHE_BACKEND = "default"
                     """
                 },
                 {
@@ -245,6 +255,8 @@ class UnknownSetting(ProjectRule):
         source = value.source
         namespace = source.namespace if source.namespace_known else "CELERY"
         if source.kind == SourceKind.DJANGO and not name.isupper():
+            if value.env_driven or isinstance(value.written, CallValue):
+                return "", None  # a helper read from the environment (``redis_host = ...``)
             return (
                 " (Django loads only UPPERCASE settings)",
                 f": use `{spelling(name, namespace or 'CELERY')}`",

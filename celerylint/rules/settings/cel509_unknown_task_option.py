@@ -114,6 +114,42 @@ class UnknownTaskOption(ProjectRule):
                 """,
             }
         ),
+        # the app's own Task class, installed in a method of a Celery subclass, reads the
+        # option (the class is defined inside the method, where it cannot be followed)
+        Valid(
+            files={
+                "proj/__init__.py": "",
+                "proj/worker.py": """
+                    from celery import Celery
+
+
+                    class ProjCelery(Celery):
+                        def __init__(self, *args, **kwargs):
+                            super().__init__(*args, **kwargs)
+                            self._patch_task()
+
+                        def _patch_task(self):
+                            class ProjTask(self.Task):
+                                def __call__(task, *args, **kwargs):
+                                    if getattr(task, "request_context", False):
+                                        pass
+                                    return super().__call__(*args, **kwargs)
+
+                            self.Task = ProjTask
+
+
+                    celery = ProjCelery("proj")
+                """,
+                "proj/tasks.py": """
+                    from proj.worker import celery
+
+
+                    @celery.task(request_context=True)
+                    def build_site(site_id):
+                        return site_id
+                """,
+            }
+        ),
         Valid(
             """
             from celery import Task, shared_task

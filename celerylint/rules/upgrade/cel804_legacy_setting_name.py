@@ -57,7 +57,7 @@ class LegacySettingName(ProjectRule):
 
     code = "CEL804"
     name = "legacy-setting-name"
-    message = "`{name}` is the old name of `{setting}`, which Celery 6 no longer reads: use `{new}`"
+    message = "`{name}` is the old name of `{setting}`, which Celery 6 no longer reads: {advice}"
     severity = Severity.WARNING
     fix_safety = FixSafety.SAFE
     examples = (
@@ -139,6 +139,7 @@ class LegacySettingName(ProjectRule):
         config = index.config
         mixed = {(m.value.path, m.value.span) for m in mixed_style_keys(config)}
         written = {value.name for value in config.all_values}
+        written_here = {(value.path, value.name) for value in config.all_values}
         for value in config.all_values:
             if value.style is not Style.LEGACY or value.setting is None or value.span is None:
                 continue
@@ -157,9 +158,12 @@ class LegacySettingName(ProjectRule):
             fix = rename_fix(index, value.path, value.span, value.name, new)
             if fix is not None and fix.safety is FixSafety.SAFE and new in written:
                 fix = dataclasses.replace(fix, safety=FixSafety.UNSAFE)
+            advice = f"use `{new}`"
+            if (value.path, new) in written_here:
+                advice = f"`{new}` is set too, so delete this duplicate"
             yield Finding(
                 value.path,
                 value.span,
-                {"name": value.name, "setting": value.setting, "new": new},
+                {"name": value.name, "setting": value.setting, "advice": advice},
                 fix=fix,
             )
