@@ -25,6 +25,7 @@ DEFAULT_EXCLUDE = (
     ".pyenv",
     ".pytest_cache",
     ".pytype",
+    ".semgrep",
     ".ruff_cache",
     ".celerylint_cache",
     ".svn",

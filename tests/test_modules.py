@@ -144,6 +144,24 @@ def test_namespace_directories(tmp_path: Path) -> None:
     }
 
 
+def test_namespace_portion_inside_a_package(tmp_path: Path) -> None:
+    """PEP 420: a folder without ``__init__.py`` inside a regular package is imported as
+    part of it (``proj.api.views``); a folder whose name is no identifier is not."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/api/views.py": "",
+        "proj/api/v2/serializers.py": "",
+        "proj/my-scripts/run.py": "",
+    }
+    write_tree(tmp_path, files)
+    assert _modules(tmp_path) == {
+        "proj/__init__.py": ("proj", True),
+        "proj/api/views.py": ("proj.api.views", False),
+        "proj/api/v2/serializers.py": ("proj.api.v2.serializers", False),
+        "proj/my-scripts/run.py": ("run", False),
+    }
+
+
 def test_src_override(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
