@@ -305,21 +305,31 @@ def check(
         # with a fixed stdin on stdout, the findings go to stderr (as ruff does)
         click.echo(output, nl=False, err=stdin is not None and fixed_count is not None)
     _report_crashes(report.crashes)
+    if not quiet and stdin is None and not report.files_checked:
+        # as ruff does: nothing was checked (every file excluded, or none under the paths)
+        click.echo("warning: No Python files found under the given path(s)", err=True)
     if not quiet and output_format in ("text", "concise", "full"):
-        in_baseline = (
-            f" ({hidden} more in the baseline {baseline_file} not shown)" if hidden else ""
+        baseline_note = f"{hidden} more in the baseline {baseline_file} not shown" if hidden else ""
+        click.echo(
+            _summary(diagnostics, fixed_count, unsafe_fixes, baseline_note, report.files_checked),
+            err=True,
         )
-        click.echo(_summary(diagnostics, fixed_count, unsafe_fixes, in_baseline), err=True)
     if report.crashes:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
 
 
 def _summary(
-    diagnostics: Sequence[Any], fixed: int | None, unsafe_fixes: bool, in_baseline: str
+    diagnostics: Sequence[Any],
+    fixed: int | None,
+    unsafe_fixes: bool,
+    baseline_note: str,
+    files_checked: int,
 ) -> str:
-    """ruff's summary: counts, what ``--fix`` would do, and the fixes it keeps hidden."""
+    """ruff's summary: counts, what ``--fix`` would do, and the fixes it keeps hidden; a
+    clean run also says how many files it checked (so a run that checked none is visible)."""
     n = len(diagnostics)
+    in_baseline = f" ({baseline_note})" if baseline_note else ""
     if fixed is not None and fixed:
         total = n + fixed
         return (
@@ -327,7 +337,8 @@ def _summary(
             f"({fixed} fixed, {n} remaining){in_baseline}."
         )
     if not n:
-        return f"All checks passed!{in_baseline}"
+        checked = f"{files_checked} file{'s' if files_checked != 1 else ''} checked"
+        return f"All checks passed! ({'; '.join(filter(None, (checked, baseline_note)))})"
     from celerylint.diagnostics import is_applicable
 
     lines = [f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."]

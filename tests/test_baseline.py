@@ -65,7 +65,10 @@ def test_write_then_check_reports_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     ]
     code, out, err = _cli(tmp_path, monkeypatch, "--baseline", "baseline.json", ".")
     assert (code, out) == (0, "")
-    assert "All checks passed! (3 more in the baseline baseline.json not shown)" in err
+    assert (
+        "All checks passed! (3 files checked; 3 more in the baseline baseline.json not shown)"
+        in err
+    )
 
 
 def test_entries_survive_edits_that_move_lines(
