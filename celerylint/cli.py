@@ -319,6 +319,27 @@ def check(
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if noun == "info" else f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _counted(diagnostics: Sequence[Any], baseline_note: str) -> str:
+    """``2 warnings`` when every finding has one severity, else ``8 findings (3 errors, 5
+    warnings)``, most severe first; the baseline's note joins the parenthesis."""
+    from celerylint.diagnostics import Severity
+
+    by_severity = {s: sum(1 for d in diagnostics if d.severity == s) for s in Severity}
+    present = sorted((s for s, k in by_severity.items() if k), key=lambda s: -s.rank)
+    if len(present) == 1:
+        noun = "info finding" if present[0] is Severity.INFO else present[0].value
+        head, notes = f"{len(diagnostics)} {noun}{'s' if len(diagnostics) != 1 else ''}", []
+    else:
+        head = _count(len(diagnostics), "finding")
+        notes = [", ".join(_count(by_severity[s], s.value) for s in present)]
+    notes += [baseline_note] if baseline_note else []
+    return f"{head} ({'; '.join(notes)})" if notes else head
+
+
 def _summary(
     diagnostics: Sequence[Any],
     fixed: int | None,
@@ -333,7 +354,7 @@ def _summary(
     if fixed is not None and fixed:
         total = n + fixed
         return (
-            f"Found {total} error{'s' if total != 1 else ''} "
+            f"Found {total} finding{'s' if total != 1 else ''} "
             f"({fixed} fixed, {n} remaining){in_baseline}."
         )
     if not n:
@@ -341,7 +362,7 @@ def _summary(
         return f"All checks passed! ({'; '.join(filter(None, (checked, baseline_note)))})"
     from celerylint.diagnostics import is_applicable
 
-    lines = [f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."]
+    lines = [f"Found {_counted(diagnostics, baseline_note)}."]
     fixable = sum(1 for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
     hidden = sum(
         1 for d in diagnostics if is_applicable(d.fix, True) and not is_applicable(d.fix, False)

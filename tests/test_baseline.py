@@ -95,7 +95,7 @@ def test_new_findings_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "pkg/a.py:5:12: CEL001 Unused `noqa` directive (unused: CEL105)",
         "pkg/c.py:1:12: CEL001 Unused `noqa` directive (unused: CEL101)",
     ]
-    assert "Found 3 errors (3 more in the baseline baseline.json not shown)." in err
+    assert "Found 3 info findings (3 more in the baseline baseline.json not shown)." in err
 
 
 def test_fixed_findings_leave_the_rest_baselined(

@@ -104,7 +104,7 @@ def test_check_subcommand_console_script_and_module_agree(tmp_path: Path) -> Non
         assert proc.returncode == 1, (how, proc.stderr)
         lines = expected if "in the directory" in how else _prefixed(expected, prefix)
         assert proc.stdout == lines, how
-        assert proc.stderr == "Found 2 errors.\n", how
+        assert proc.stderr == "Found 2 findings (1 error, 1 info).\n", how
 
 
 def _prefixed(text: str, prefix: str) -> str:
@@ -345,7 +345,7 @@ def test_text_output_is_sorted_and_relative_to_the_working_directory(
         "z.py:1:1: CEL990 `bad()` is called",
         "z.py:1:8: CEL990 `bad()` is called",
     ]
-    assert result.stderr == "Found 6 errors.\n"
+    assert result.stderr == "Found 6 findings (4 errors, 2 info).\n"
     # from elsewhere, paths stay relative to where celerylint runs
     # outside the working directory, paths are absolute (as ruff prints them)
     other = invoke("--select", "CEL990", "-q", str(tmp_path / "z.py"), cwd=tmp_path / "a")
@@ -453,7 +453,7 @@ def test_statistics(tmp_path: Path, invoke: Invoke, fake_rules: object) -> None:
         "2\tCEL991\t    test-calls-meh\n"
         "1\tCEL000\t    unreadable-file\n"
     )
-    assert result.stderr == "Found 6 errors.\n"
+    assert result.stderr == "Found 6 findings (4 errors, 2 info).\n"
     as_json = invoke("--statistics", "--output-format", "json", cwd=tmp_path)
     assert json.loads(as_json.stdout) == [
         {
@@ -816,3 +816,26 @@ def test_a_replayed_run_counts_the_files_it_checked(
     assert len(calls) == 1
     assert part.stderr == "All checks passed! (2 files checked)\n"
     assert invoke("--ignore", "CEL990", "--no-cache", "pkg", cwd=tmp_path).stderr == part.stderr
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        (["warning"] * 8, "Found 8 warnings."),
+        (["error"], "Found 1 error."),
+        (["info", "info"], "Found 2 info findings."),
+        (["warning"] * 5 + ["error"] * 3, "Found 8 findings (3 errors, 5 warnings)."),
+        (["info", "error", "warning"], "Found 3 findings (1 error, 1 warning, 1 info)."),
+    ],
+)
+def test_the_summary_counts_findings_by_severity(severities: list[str], expected: str) -> None:
+    from types import SimpleNamespace
+
+    from celerylint.cli import _summary
+    from celerylint.diagnostics import Severity
+
+    found = [SimpleNamespace(severity=Severity(s), fix=None) for s in severities]
+    assert _summary(found, None, False, "", len(found)) == expected
+    baselined = _summary(found, None, False, "2 more in the baseline b.json not shown", 1)
+    assert baselined.startswith(expected[:-2] if expected.endswith(").") else expected[:-1])
+    assert baselined.endswith("2 more in the baseline b.json not shown).")
