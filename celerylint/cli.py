@@ -305,32 +305,64 @@ def check(
         # with a fixed stdin on stdout, the findings go to stderr (as ruff does)
         click.echo(output, nl=False, err=stdin is not None and fixed_count is not None)
     _report_crashes(report.crashes)
+    if not quiet and stdin is None and not report.files_checked:
+        # as ruff does: nothing was checked (every file excluded, or none under the paths)
+        click.echo("warning: No Python files found under the given path(s)", err=True)
     if not quiet and output_format in ("text", "concise", "full"):
-        in_baseline = (
-            f" ({hidden} more in the baseline {baseline_file} not shown)" if hidden else ""
+        baseline_note = f"{hidden} more in the baseline {baseline_file} not shown" if hidden else ""
+        click.echo(
+            _summary(diagnostics, fixed_count, unsafe_fixes, baseline_note, report.files_checked),
+            err=True,
         )
-        click.echo(_summary(diagnostics, fixed_count, unsafe_fixes, in_baseline), err=True)
     if report.crashes:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if noun == "info" else f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _counted(diagnostics: Sequence[Any], baseline_note: str) -> str:
+    """``2 warnings`` when every finding has one severity, else ``8 findings (3 errors, 5
+    warnings)``, most severe first; the baseline's note joins the parenthesis."""
+    from celerylint.diagnostics import Severity
+
+    by_severity = {s: sum(1 for d in diagnostics if d.severity == s) for s in Severity}
+    present = sorted((s for s, k in by_severity.items() if k), key=lambda s: -s.rank)
+    if len(present) == 1:
+        noun = "info finding" if present[0] is Severity.INFO else present[0].value
+        head, notes = f"{len(diagnostics)} {noun}{'s' if len(diagnostics) != 1 else ''}", []
+    else:
+        head = _count(len(diagnostics), "finding")
+        notes = [", ".join(_count(by_severity[s], s.value) for s in present)]
+    notes += [baseline_note] if baseline_note else []
+    return f"{head} ({'; '.join(notes)})" if notes else head
+
+
 def _summary(
-    diagnostics: Sequence[Any], fixed: int | None, unsafe_fixes: bool, in_baseline: str
+    diagnostics: Sequence[Any],
+    fixed: int | None,
+    unsafe_fixes: bool,
+    baseline_note: str,
+    files_checked: int,
 ) -> str:
-    """ruff's summary: counts, what ``--fix`` would do, and the fixes it keeps hidden."""
+    """ruff's summary: counts, what ``--fix`` would do, and the fixes it keeps hidden; a
+    clean run also says how many files it checked (so a run that checked none is visible)."""
     n = len(diagnostics)
+    in_baseline = f" ({baseline_note})" if baseline_note else ""
     if fixed is not None and fixed:
         total = n + fixed
         return (
-            f"Found {total} error{'s' if total != 1 else ''} "
+            f"Found {total} finding{'s' if total != 1 else ''} "
             f"({fixed} fixed, {n} remaining){in_baseline}."
         )
     if not n:
-        return f"All checks passed!{in_baseline}"
+        checked = f"{files_checked} file{'s' if files_checked != 1 else ''} checked"
+        return f"All checks passed! ({'; '.join(filter(None, (checked, baseline_note)))})"
     from celerylint.diagnostics import is_applicable
 
-    lines = [f"Found {n} error{'s' if n != 1 else ''}{in_baseline}."]
+    lines = [f"Found {_counted(diagnostics, baseline_note)}."]
     fixable = sum(1 for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
     hidden = sum(
         1 for d in diagnostics if is_applicable(d.fix, True) and not is_applicable(d.fix, False)

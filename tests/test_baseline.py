@@ -65,7 +65,10 @@ def test_write_then_check_reports_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     ]
     code, out, err = _cli(tmp_path, monkeypatch, "--baseline", "baseline.json", ".")
     assert (code, out) == (0, "")
-    assert "All checks passed! (3 more in the baseline baseline.json not shown)" in err
+    assert (
+        "All checks passed! (3 files checked; 3 more in the baseline baseline.json not shown)"
+        in err
+    )
 
 
 def test_entries_survive_edits_that_move_lines(
@@ -92,7 +95,7 @@ def test_new_findings_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "pkg/a.py:5:12: CEL001 Unused `noqa` directive (unused: CEL105)",
         "pkg/c.py:1:12: CEL001 Unused `noqa` directive (unused: CEL101)",
     ]
-    assert "Found 3 errors (3 more in the baseline baseline.json not shown)." in err
+    assert "Found 3 info findings (3 more in the baseline baseline.json not shown)." in err
 
 
 def test_fixed_findings_leave_the_rest_baselined(

@@ -223,7 +223,7 @@ def test_output_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = _run(project, monkeypatch, "-o", "out.txt")
     assert code == 1 and out == ""
     assert (project / "out.txt").read_text().startswith("pkg/a.py:1:12: CEL001")
-    assert "Found 3 errors." in err
+    assert "Found 3 findings (1 error, 2 info)." in err
 
 
 def test_sarif_of_the_example_project_validates(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,7 +104,7 @@ def test_check_subcommand_console_script_and_module_agree(tmp_path: Path) -> Non
         assert proc.returncode == 1, (how, proc.stderr)
         lines = expected if "in the directory" in how else _prefixed(expected, prefix)
         assert proc.stdout == lines, how
-        assert proc.stderr == "Found 2 errors.\n", how
+        assert proc.stderr == "Found 2 findings (1 error, 1 info).\n", how
 
 
 def _prefixed(text: str, prefix: str) -> str:
@@ -345,7 +345,7 @@ def test_text_output_is_sorted_and_relative_to_the_working_directory(
         "z.py:1:1: CEL990 `bad()` is called",
         "z.py:1:8: CEL990 `bad()` is called",
     ]
-    assert result.stderr == "Found 6 errors.\n"
+    assert result.stderr == "Found 6 findings (4 errors, 2 info).\n"
     # from elsewhere, paths stay relative to where celerylint runs
     # outside the working directory, paths are absolute (as ruff prints them)
     other = invoke("--select", "CEL990", "-q", str(tmp_path / "z.py"), cwd=tmp_path / "a")
@@ -453,7 +453,7 @@ def test_statistics(tmp_path: Path, invoke: Invoke, fake_rules: object) -> None:
         "2\tCEL991\t    test-calls-meh\n"
         "1\tCEL000\t    unreadable-file\n"
     )
-    assert result.stderr == "Found 6 errors.\n"
+    assert result.stderr == "Found 6 findings (4 errors, 2 info).\n"
     as_json = invoke("--statistics", "--output-format", "json", cwd=tmp_path)
     assert json.loads(as_json.stdout) == [
         {
@@ -485,7 +485,7 @@ def test_exit_codes(tmp_path: Path, invoke: Invoke, fake_rules: object) -> None:
     assert invoke("--exit-zero", cwd=tmp_path).exit_code == 0
     assert invoke("--ignore", "CEL990", cwd=tmp_path).exit_code == 0
     clean = invoke("--ignore", "CEL990", cwd=tmp_path)
-    assert (clean.stdout, clean.stderr) == ("", "All checks passed!\n")
+    assert (clean.stdout, clean.stderr) == ("", "All checks passed! (3 files checked)\n")
     # usage and configuration errors are 2, even with --exit-zero
     assert invoke("--exit-zero", "--select", "NOPE1", cwd=tmp_path).exit_code == 2
     assert invoke("--exit-zero", "--output-format", "xml", cwd=tmp_path).exit_code == 2
@@ -756,3 +756,86 @@ def test_test_rules_are_installed_only_on_request(fake_rules: object) -> None:
     codes = {rule.code for rule in celerylint.rules.all_rules()}
     assert {CallsBad.code, CallsMeh.code, FlaggedTask.code} <= codes
     assert {rule.code for rule in runner.all_rules()} == codes
+
+
+# -- a run that checked nothing ---------------------------------------------------------
+
+NO_FILES_WARNING = "warning: No Python files found under the given path(s)"
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        # a directory without Python files
+        {"pyproject.toml": "[tool.celerylint]\n", "notes.txt": "bad()\n"},
+        # every file excluded by the enclosing repository's .gitignore
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            ".gitignore": "svc/\n",
+            "svc/pyproject.toml": "[tool.celerylint]\n",
+            "svc/a.py": "bad()\n",
+        },
+    ],
+    ids=["no-python-files", "all-gitignored"],
+)
+def test_a_run_that_checked_no_file_warns_and_says_so(
+    tmp_path: Path, invoke: Invoke, fake_rules: object, tree: dict[str, str]
+) -> None:
+    write_tree(tmp_path, tree)
+    where = tmp_path / "svc" if (tmp_path / "svc").is_dir() else tmp_path
+    expected = (0, "", f"{NO_FILES_WARNING}\nAll checks passed! (0 files checked)\n")
+    first = invoke(cwd=where)
+    assert (first.exit_code, first.stdout, first.stderr) == expected
+    # the second run may replay the first from the run manifest: the same answer
+    second = invoke(cwd=where)
+    assert (second.exit_code, second.stdout, second.stderr) == expected
+    uncached = invoke("--no-cache", cwd=where)
+    assert (uncached.exit_code, uncached.stdout, uncached.stderr) == expected
+    quiet = invoke("-q", cwd=where)
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+def test_a_replayed_run_counts_the_files_it_checked(
+    tmp_path: Path, invoke: Invoke, fake_rules: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, PLAIN)
+    calls: list[object] = []
+    real = runner.run
+
+    def counting(request: runner.RunRequest) -> runner.RunReport:
+        calls.append(request)
+        return real(request)
+
+    monkeypatch.setattr(runner, "run", counting)
+    first = invoke("--ignore", "CEL990", cwd=tmp_path)
+    assert first.stderr == "All checks passed! (3 files checked)\n"
+    again = invoke("--ignore", "CEL990", cwd=tmp_path)
+    assert len(calls) == 1, "the second run replays the first"
+    assert (again.exit_code, again.stderr) == (0, first.stderr)
+    part = invoke("--ignore", "CEL990", "pkg", cwd=tmp_path)
+    assert len(calls) == 1
+    assert part.stderr == "All checks passed! (2 files checked)\n"
+    assert invoke("--ignore", "CEL990", "--no-cache", "pkg", cwd=tmp_path).stderr == part.stderr
+
+
+@pytest.mark.parametrize(
+    ("severities", "expected"),
+    [
+        (["warning"] * 8, "Found 8 warnings."),
+        (["error"], "Found 1 error."),
+        (["info", "info"], "Found 2 info findings."),
+        (["warning"] * 5 + ["error"] * 3, "Found 8 findings (3 errors, 5 warnings)."),
+        (["info", "error", "warning"], "Found 3 findings (1 error, 1 warning, 1 info)."),
+    ],
+)
+def test_the_summary_counts_findings_by_severity(severities: list[str], expected: str) -> None:
+    from types import SimpleNamespace
+
+    from celerylint.cli import _summary
+    from celerylint.diagnostics import Severity
+
+    found = [SimpleNamespace(severity=Severity(s), fix=None) for s in severities]
+    assert _summary(found, None, False, "", len(found)) == expected
+    baselined = _summary(found, None, False, "2 more in the baseline b.json not shown", 1)
+    assert baselined.startswith(expected[:-2] if expected.endswith(").") else expected[:-1])
+    assert baselined.endswith("2 more in the baseline b.json not shown).")

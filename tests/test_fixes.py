@@ -224,7 +224,7 @@ def test_cli_fix_writes_and_second_run_changes_nothing(tmp_path: Path) -> None:
     code, out, err = _cli("--fix", "--select", "CEL801", ".", cwd=tmp_path)
     assert code == 1  # periodic_task has no replacement: one finding remains
     assert path.read_text() == FIXED
-    assert "Found 3 errors (2 fixed, 1 remaining)." in err
+    assert "Found 3 findings (2 fixed, 1 remaining)." in err
     assert "legacy.py:1:25: CEL801 `celery.task.periodic_task`" in out
     code, out, err = _cli("--fix", "--select", "CEL801", ".", cwd=tmp_path)
     assert path.read_text() == FIXED
