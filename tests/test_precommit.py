@@ -206,7 +206,7 @@ def test_try_repo_from_the_committed_head(
     assert code == 1, output
     assert MODELS_FINDING.search(output), output
     assert "legacy/old.py" not in output  # --force-exclude keeps the exclusion
-    assert "Found 1 error." in output
+    assert "Found 1 warning." in output
 
     # a changed models file alone: the index still holds shop/tasks.py (cross-file rule)
     code, output = _try_repo(hook_repo, user_repo, pre_commit_home, "--files", "shop/models.py")
