@@ -50,3 +50,37 @@ def test_fix_without_final_newline(rule: type[Rule], index: int, example: Invali
         cst.parse_module(text)
     again, problems = fix_files({**files, **fixed}, {rule.code}, options)
     assert not again and not problems, "fixing the fixed code changed it again"
+
+
+CEL101_TASKS = "from celery import shared_task\n\n\n@shared_task\ndef t(x):\n    return x\n"
+
+
+def test_moved_import_keeps_its_trailing_comment() -> None:
+    """Regression (issue 14): CEL101 moved the import and dropped the comment after it."""
+    models = (
+        "from django.db import models\n\nfrom app.tasks import t  # keep me\n\n\n"
+        "class Order(models.Model):\n    def paid(self):\n        t.delay(self.pk)\n"
+    )
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {
+        "app/models.py": (
+            "from django.db import models\n\n\nclass Order(models.Model):\n"
+            "    def paid(self):\n        from app.tasks import t  # keep me\n\n"
+            "        t.delay(self.pk)\n"
+        )
+    }
+
+
+def test_import_with_a_comment_used_in_two_functions_is_not_moved() -> None:
+    """Copying the comment into each function would duplicate it: no fix then."""
+    models = (
+        "from django.db import models\n\nfrom app.tasks import t  # keep me\n\n\n"
+        "class Order(models.Model):\n    def paid(self):\n        t.delay(self.pk)\n\n"
+        "    def sent(self):\n        t.delay(self.pk)\n"
+    )
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {}
