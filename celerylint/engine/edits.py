@@ -81,17 +81,29 @@ def line_insertion(after: Span, lines: str) -> Edit:
     return Edit(lines, Span(after.end_line + 1, 1, after.end_line + 1, 1))
 
 
+def _placed(text: str, starts: Sequence[int], edit: Edit) -> tuple[int, int, str]:
+    """(start, end, content) of an edit. An insertion on the line after the last one of a
+    file without a final newline (``line_insertion`` after the last statement) goes at the
+    very end, after a newline that ends the last line; an edit that ends there ends at the
+    end of the text."""
+    span = edit.span
+    if span.line - 1 >= len(starts) and span == Span(span.line, 1, span.line, 1):
+        content = edit.content
+        if text and not text.endswith(("\n", "\r")):
+            found = _NEWLINE.search(text)
+            content = (found.group() if found else "\n") + content
+        return len(text), len(text), content
+    start = offset(starts, span.line, span.column)
+    if span.end_line - 1 >= len(starts):
+        # "up to the start of the next line" from the last line, which has no newline
+        return start, len(text), edit.content
+    return start, offset(starts, span.end_line, span.end_column), edit.content
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (positions relative to ``text``)."""
     starts = line_starts(text)
-    spans = sorted(
-        (
-            (offset(starts, e.span.line, e.span.column)),
-            offset(starts, e.span.end_line, e.span.end_column),
-            e.content,
-        )
-        for e in edits
-    )
+    spans = sorted(_placed(text, starts, e) for e in edits)
     out: list[str] = []
     cursor = 0
     for start, end, content in spans:
@@ -243,8 +255,16 @@ class FixRealizer:
         entry = self._found.get(id(node))
         if entry is None or entry[1] is None:
             return None
-        end = min(self._offsets[entry[1]], len(self.text))
-        return self._offsets[entry[0]], end
+        # a file without a final newline: libcst pops the last newline token after the
+        # whole module is rendered, so the last nodes' end tokens point past the end
+        last = len(self._offsets) - 1
+        end = min(self._offsets[min(entry[1], last)], len(self.text))
+        return self._offsets[min(entry[0], last)], end
+
+    def _clipped(self, node: cst.CSTNode) -> bool:
+        """True when the node's rendering ends with the newline the file does not have."""
+        entry = self._found[id(node)]
+        return bool(entry[1] is not None and entry[1] > len(self._offsets) - 1)
 
     def _unit(self, node: cst.CSTNode, replacement: Replacement) -> cst.CSTNode | None:
         """The node to re-render for this replacement: the node itself, or the nearest
@@ -303,6 +323,12 @@ class FixRealizer:
                 return None  # a unit cannot itself be removed
             entry = self._found[id(unit)]
             new_text = _render(new_unit, self.module, entry[2])
+            if self._clipped(unit):
+                # the unit ends the file, whose last newline is missing: keep it missing
+                newline = self.module.default_newline
+                if not new_text.endswith(newline):
+                    return None
+                new_text = new_text[: -len(newline)]
             for a, b, content in _changes(self.text[start:end], new_text, start):
                 edits.append(Edit(content, edit_span(self._starts, a, b)))
         if not edits:

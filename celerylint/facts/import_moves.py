@@ -233,7 +233,12 @@ class ImportMoveCollector:
         if uses.blocked or not uses.uses:
             return
         clean = stmt.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        inner = cst.SimpleStatementLine([clean])
+        # the comment after the import moves with it; copied into several functions it
+        # would be duplicated, so then the statement stays where it is
+        trailing = line.trailing_whitespace
+        if trailing.comment is not None and len(uses.uses) > 1:
+            return
+        inner = cst.SimpleStatementLine([clean], trailing_whitespace=trailing)
         replacements: dict[cst.CSTNode, Replacement] = {line: cst.RemoveFromParent()}
         for function in uses.uses:
             inserted = prepend_to_body(function, [inner], blank_after=True)

@@ -103,7 +103,7 @@ class ModelsImportTasks(ProjectRule):
 
                     class Order(models.Model):
                         def mark_paid(self):
-                            from shop.tasks import send_receipt
+                            from shop.tasks import send_receipt  # error: CEL101
 
                             send_receipt.delay(self.pk)
                 """,

@@ -1,0 +1,86 @@
+"""Fixes on files of every shape: here, files whose last line has no final newline."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from celerylint.rules import all_rules
+from celerylint.rules.base import Invalid, Rule
+from celerylint.testing import expected_fixed, fix_files
+
+FIX_CASES = [
+    pytest.param(rule, i, example, id=f"{rule.code}-fixed-{i}")
+    for rule in all_rules()
+    for i, example in enumerate(rule.examples)
+    if example.fixed is not None
+]
+
+
+def test_mutable_default_fix_without_final_newline() -> None:
+    """Regression (issue 14): the last statement's end pointed past the rendered module."""
+    source = (
+        "from celery import shared_task\n\n\n@shared_task\n"
+        'def tag_order(order_id, tags=[]):\n    tags.append("seen")\n    return tags'
+    )
+    fixed, problems = fix_files({"a.py": source}, {"CEL307"})
+    assert not problems
+    assert fixed == {
+        "a.py": (
+            "from celery import shared_task\n\n\n@shared_task\n"
+            "def tag_order(order_id, tags=None):\n    if tags is None:\n        tags = []\n"
+            '    tags.append("seen")\n    return tags'
+        )
+    }
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), FIX_CASES)
+def test_fix_without_final_newline(rule: type[Rule], index: int, example: Invalid) -> None:
+    """The fix of a file whose last newline is missing is the LF fix. The final newline stays
+    missing when the fix ends inside the last statement; a fix that appends lines after it
+    (CEL103 adds statements at the end of a file) ends them with newlines, so the comparison
+    ignores the final newline only."""
+    files = {path: text.rstrip("\n") for path, text in example.sources().items()}
+    options = {rule.code: example.options} if example.options else None
+    fixed, problems = fix_files(files, {rule.code}, options)
+    assert not problems
+    expected = {path: text.rstrip("\n") for path, text in expected_fixed(example).items()}
+    assert {path: text.rstrip("\n") for path, text in fixed.items()} == expected
+    for text in fixed.values():
+        cst.parse_module(text)
+    again, problems = fix_files({**files, **fixed}, {rule.code}, options)
+    assert not again and not problems, "fixing the fixed code changed it again"
+
+
+CEL101_TASKS = "from celery import shared_task\n\n\n@shared_task\ndef t(x):\n    return x\n"
+
+
+def test_moved_import_keeps_its_trailing_comment() -> None:
+    """Regression (issue 14): CEL101 moved the import and dropped the comment after it."""
+    models = (
+        "from django.db import models\n\nfrom app.tasks import t  # keep me\n\n\n"
+        "class Order(models.Model):\n    def paid(self):\n        t.delay(self.pk)\n"
+    )
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {
+        "app/models.py": (
+            "from django.db import models\n\n\nclass Order(models.Model):\n"
+            "    def paid(self):\n        from app.tasks import t  # keep me\n\n"
+            "        t.delay(self.pk)\n"
+        )
+    }
+
+
+def test_import_with_a_comment_used_in_two_functions_is_not_moved() -> None:
+    """Copying the comment into each function would duplicate it: no fix then."""
+    models = (
+        "from django.db import models\n\nfrom app.tasks import t  # keep me\n\n\n"
+        "class Order(models.Model):\n    def paid(self):\n        t.delay(self.pk)\n\n"
+        "    def sent(self):\n        t.delay(self.pk)\n"
+    )
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {}
