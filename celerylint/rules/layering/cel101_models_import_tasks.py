@@ -62,8 +62,10 @@ class ModelsImportTasks(ProjectRule):
     the docstring, followed by a blank line). It is offered only when every use is inside a
     function body (not in a class body, a decorator, a default value or an annotation, which
     run at load time), nothing rebinds the names, no other module imports them from the
-    models module, and the statement has no comment above it; then it is safe: the import
-    runs when the function is called, after Django has loaded both modules.
+    models module, the statement has no comment above it, and a comment after it has one
+    function to move to (it moves with the import; copied into several functions it would
+    be duplicated); then it is safe: the import runs when the function is called, after
+    Django has loaded both modules.
     """
 
     code = "CEL101"
