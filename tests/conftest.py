@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 import celerylint.rules
 from celerylint.cli import cli
 from celerylint.diagnostics import Severity
+from celerylint.engine import runner
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import FileRule, Finding, Invalid, ProjectRule, Rule, Valid
 
@@ -261,3 +262,17 @@ def assert_generated_module_is_current(name: str) -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Records every real run (a replayed run does not call ``runner.run``)."""
+    calls: list[object] = []
+    real = runner.run
+
+    def counting(request: runner.RunRequest) -> runner.RunReport:
+        calls.append(request)
+        return real(request)
+
+    monkeypatch.setattr(runner, "run", counting)
+    yield calls

@@ -796,17 +796,10 @@ def test_a_run_that_checked_no_file_warns_and_says_so(
 
 
 def test_a_replayed_run_counts_the_files_it_checked(
-    tmp_path: Path, invoke: Invoke, fake_rules: object, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, invoke: Invoke, fake_rules: object, runs: list[object]
 ) -> None:
     write_tree(tmp_path, PLAIN)
-    calls: list[object] = []
-    real = runner.run
-
-    def counting(request: runner.RunRequest) -> runner.RunReport:
-        calls.append(request)
-        return real(request)
-
-    monkeypatch.setattr(runner, "run", counting)
+    calls = runs
     first = invoke("--ignore", "CEL990", cwd=tmp_path)
     assert first.stderr == "All checks passed! (3 files checked)\n"
     again = invoke("--ignore", "CEL990", cwd=tmp_path)

@@ -26,20 +26,6 @@ def project(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Records every real run (a replayed run does not call ``runner.run``)."""
-    calls: list[object] = []
-    real = runner.run
-
-    def counting(request: runner.RunRequest) -> runner.RunReport:
-        calls.append(request)
-        return real(request)
-
-    monkeypatch.setattr(runner, "run", counting)
-    yield calls
-
-
 def _check(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
     result = invoke(*args, "--output-format", "concise", cwd=project)
     return result.exit_code, result.stdout
