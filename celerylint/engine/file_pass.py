@@ -87,6 +87,24 @@ def error_result(path: str, reason: str, span: Span | None = None) -> FileResult
     return FileResult(path, None, (diag,), Suppressions())
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def lone_cr_as_lf(data: bytes) -> bytes:
+    """The file with each line ending that is a lone CR (old Mac style) written as LF.
+
+    libcst's parser does not round-trip such files (it loses the last line ending), so the
+    engine would offer no fixes there. Python itself reads a lone CR as LF, and the swap
+    keeps every character's offset, line and column, so the tree, positions and fixes of
+    the LF version are those of the file; the fixes are written with the file's own line
+    endings (``engine/fixes.py``). Source encodings are ASCII-compatible: a CR byte is a
+    CR character.
+    """
+    if b"\r" not in data:
+        return data
+    return _LONE_CR.sub(b"\n", data)
+
+
 def _decode(data: bytes, encoding: str) -> str:
     text = data.decode(encoding, errors="replace")
     return text[1:] if text.startswith("\ufeff") else text
@@ -290,6 +308,7 @@ def _check_file(
 ) -> FileResult:
     if b"\x00" in data:
         return error_result(path, "contains NUL bytes (a binary file?); the file was not checked")
+    data = lone_cr_as_lf(data)
     tree, failed = _parse(data, path)
     if failed is not None:
         return failed
