@@ -84,3 +84,70 @@ def test_import_with_a_comment_used_in_two_functions_is_not_moved() -> None:
     fixed, problems = fix_files(files, {"CEL101"})
     assert not problems
     assert fixed == {}
+
+
+def test_comment_lines_right_above_a_moved_import_move_with_it() -> None:
+    """Issue 14: a fix moves comments, never deletes them. Comments right above the import
+    go with it; a comment above the first statement of the function stays with that one."""
+    models = (
+        "from django.db import models\n\n# late: tasks imports models\n"
+        "from app.tasks import t\n\n\nclass Order(models.Model):\n    def paid(self):\n"
+        "        # dispatch\n        t.delay(self.pk)\n"
+    )
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {
+        "app/models.py": (
+            "from django.db import models\n\n\nclass Order(models.Model):\n"
+            "    def paid(self):\n        # late: tasks imports models\n"
+            "        from app.tasks import t\n\n        # dispatch\n        t.delay(self.pk)\n"
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        "# about the imports below\n\nfrom app.tasks import t\n",  # a blank line between
+        "# late\nfrom app.tasks import t\n",  # two functions would get a copy
+    ],
+)
+def test_an_import_is_not_moved_when_a_comment_above_it_would_be_lost_or_copied(
+    above: str,
+) -> None:
+    models = (
+        f"from django.db import models\n\n{above}\n\nclass Order(models.Model):\n"
+        "    def paid(self):\n        t.delay(self.pk)\n\n    def sent(self):\n"
+        "        t.delay(self.pk)\n"
+    )
+    if above.startswith("# about"):
+        models = models.replace("\n\n    def sent(self):\n        t.delay(self.pk)\n", "\n")
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {}
+
+
+SETTINGS_PROJECT = {
+    "proj/__init__.py": "",
+    "proj/celery.py": (
+        "from celery import Celery\n\napp = Celery('proj')\n"
+        "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+    ),
+    "proj/wsgi.py": "import os\n\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+}
+
+
+def test_split_setting_keeps_what_follows_it_on_its_line() -> None:
+    """Issue 14: CEL807 replaced the whole line, deleting its comment (and a statement after
+    a semicolon). Now only the statement is replaced."""
+    settings = "X = 1\nCELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = (\n    False\n); Y = 2  # keep\n"
+    fixed, problems = fix_files({**SETTINGS_PROJECT, "proj/settings.py": settings}, {"CEL807"})
+    assert not problems
+    assert fixed == {
+        "proj/settings.py": (
+            "X = 1\nCELERY_TASK_ACKS_ON_FAILURE = False\n"
+            "CELERY_TASK_ACKS_ON_TIMEOUT = False; Y = 2  # keep\n"
+        )
+    }
