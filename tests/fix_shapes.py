@@ -111,6 +111,23 @@ def form_feeds(text: str) -> str:
     )
 
 
+_DEFINITION = re.compile(r"(?:@|def |async def |class )")
+
+
+def page_breaks(text: str) -> str:
+    """A form feed before each top-level definition (a page break, Emacs style): libcst
+    does not render it, so the engine maps its positions back to the text."""
+    inside = lines_of(text).starts_inside
+    return "\n".join(
+        "\x0c" + line if n not in inside and _DEFINITION.match(line) else line
+        for n, line in enumerate(text.split("\n"), start=1)
+    )
+
+
+def _no_leading_form_feeds(text: str) -> str:
+    return "\n".join(line.lstrip("\x0c") for line in text.split("\n"))
+
+
 def trailing_whitespace(text: str) -> str:
     info = lines_of(text)
     lines = text.split("\n")
@@ -208,6 +225,11 @@ SHAPES = (
     Shape("no-final-newline", lambda t: _utf8(t.rstrip("\n")), lambda d: _decode(d).rstrip("\n")),
     Shape("tabs", lambda t: _utf8(tabify(t)), lambda d: detab(_decode(d))),
     Shape("form-feeds", lambda t: _utf8(form_feeds(t)), lambda d: _no_page_breaks(_decode(d))),
+    Shape(
+        "page-breaks",
+        lambda t: _utf8(page_breaks(t)),
+        lambda d: _no_leading_form_feeds(_decode(d)),
+    ),
     Shape(
         "latin-1",
         lambda t: (LATIN1_HEADER + t).encode("latin-1"),
