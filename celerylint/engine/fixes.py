@@ -55,6 +55,10 @@ class FixedFile:
     fixed: str
     encoding: str
     fixed_codes: Counter[str] = field(default_factory=Counter)
+    #: the bytes the fixes were computed from: the file is not overwritten if it no
+    #: longer has them (None: not read from disk, e.g. standard input)
+    source: bytes | None = None
+    written: bool = False  # set by ``write_fixes``
 
     def data(self) -> bytes:
         return self.fixed.encode(self.encoding)
@@ -196,6 +200,9 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
     jobs, report_only = plan_jobs(request)
     reported = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     job_by_path = {job.path: job for job in jobs}
+    # taken before phase 1 reads the files: a file that changes after this is not fixed
+    # from findings about its older content
+    stamps = {job.path: _stamp(job.abspath) for job in jobs if job.data is None}
     results: dict[str, FileResult] = {
         r.path: r for r in run_phase_one(jobs, enabled, options, processes)
     }
@@ -233,15 +240,21 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
             current = files.get(path)
             if current is None:
                 data = job.data
+                source = None
                 if data is None:
                     data, _ = read_bytes(job.abspath)
                     if data is None:
                         continue
+                    stamp = stamps.get(path)
+                    if stamp is None or stamp != _stamp(job.abspath):
+                        problems.append(f"{path}: {CHANGED}; it was not fixed (run again)")
+                        continue
+                    source = data
                 try:
                     text, encoding = decode_source(data)
                 except UnicodeDecodeError:
                     continue
-                current = FixedFile(path, job.abspath, text, text, encoding)
+                current = FixedFile(path, job.abspath, text, text, encoding, source=source)
             new_text, applied = _apply_parsable(current.fixed, diagnostics, problems)
             if new_text == current.fixed:
                 continue
@@ -276,14 +289,44 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
 # -- writing -------------------------------------------------------------------------------
 
 
-def write_atomic(path: str, data: bytes) -> None:
+#: why a file is left alone
+CHANGED = "changed on disk while celerylint was fixing it"
+
+
+class NotWritten(Exception):
+    """A fixed file that is left as it is on disk, and why (a message for the user)."""
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+def _read_only(info: os.stat_result, path: str) -> bool:
+    # no write bit at all is read-only even for root, whom ``os.access`` lets write
+    writable_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    return not info.st_mode & writable_bits or not os.access(path, os.W_OK)
+
+
+def write_atomic(path: str, data: bytes, expected: bytes | None = None) -> None:
     """Replace ``path``'s content in one step: a temporary file next to it, then rename.
 
-    The file keeps its permissions; a symbolic link keeps pointing at the fixed file.
+    An interrupted run leaves the old file or the new one, never a mix (the temporary file
+    is removed). The file keeps its permissions; a symbolic link keeps pointing at the
+    fixed file. Raises :class:`NotWritten` for a read-only file or directory, and when the
+    file no longer holds ``expected`` (it changed since it was read).
     """
     target = os.path.realpath(path)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
+    info = os.stat(target)
+    if _read_only(info, target):
+        raise NotWritten("the file is read-only")
     directory = os.path.dirname(target) or "."
+    if _read_only(os.stat(directory), directory):
+        raise NotWritten("its directory is not writable (the file is replaced, not rewritten)")
+    mode = stat.S_IMODE(info.st_mode)
     fd, temp = tempfile.mkstemp(prefix=".celerylint-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -291,6 +334,10 @@ def write_atomic(path: str, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
+        if expected is not None:
+            with open(target, "rb") as current:
+                if current.read() != expected:
+                    raise NotWritten(CHANGED)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -299,11 +346,16 @@ def write_atomic(path: str, data: bytes) -> None:
 
 
 def write_fixes(files: Iterable[FixedFile]) -> list[str]:
-    """Write the fixed files; returns one message per file that could not be written."""
+    """Write the fixed files; returns one message per file that could not be written (those
+    keep ``written`` false and are left exactly as they are)."""
     problems = []
     for f in files:
         try:
-            write_atomic(f.abspath, f.data())
+            write_atomic(f.abspath, f.data(), f.source)
+        except NotWritten as exc:
+            problems.append(f"{f.path}: {exc}; the fixes were not written")
         except OSError as exc:
             problems.append(f"{f.path}: could not write the fixed file ({exc.strerror or exc})")
+        else:
+            f.written = True
     return problems
