@@ -11,8 +11,15 @@ import io
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from celerylint.rules import all_rules
+from celerylint.rules.base import Example, Rule
+from celerylint.testing import expected_fixed
 
 BOM = b"\xef\xbb\xbf"
 LATIN1_HEADER = "# -*- coding: latin-1 -*-\n# Grüße, café: ½ °C\n"
@@ -266,3 +273,36 @@ SHAPES = (
 def decode(shape: Shape, data: bytes) -> str:
     """A file's text as Python reads it (BOM dropped, line endings kept)."""
     return data.decode(shape.encoding).removeprefix("\ufeff")
+
+
+# -- the cases -----------------------------------------------------------------------------
+
+
+def fixable() -> list[tuple[type[Rule], int, Example]]:
+    """Every rule example that has a fix: (rule, index in its examples, example)."""
+    return [
+        (rule, i, example)
+        for rule in all_rules()
+        for i, example in enumerate(rule.examples)
+        if example.fixed is not None
+    ]
+
+
+def applies(shape: Shape, example: Example) -> bool:
+    texts = [*example.sources().values(), *expected_fixed(example).values()]
+    return all(shape.applies(t) for t in texts)
+
+
+def fix_cases() -> list[Any]:
+    """pytest params (rule, example, shape) for every fixable example in every shape."""
+    return [
+        pytest.param(rule, example, shape, id=f"{rule.code}-{i}-{shape.name}")
+        for rule, i, example in fixable()
+        for shape in SHAPES
+        if applies(shape, example)
+    ]
+
+
+def shaped(shape: Shape, files: Mapping[str, str]) -> dict[str, bytes]:
+    """The example's files in the shape (Python files only)."""
+    return {p: shape.make(t) if p.endswith(".py") else t.encode() for p, t in files.items()}

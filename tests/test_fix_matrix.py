@@ -16,36 +16,27 @@ from typing import Any
 
 import libcst as cst
 import pytest
-from fix_shapes import BOM, SHAPES, Shape, comments, decode, newline_kinds
+from fix_shapes import (
+    BOM,
+    SHAPES,
+    Shape,
+    applies,
+    comments,
+    decode,
+    fix_cases,
+    fixable,
+    newline_kinds,
+    shaped,
+)
 
 from celerylint.config import Settings, build_options
 from celerylint.engine.fixes import FixReport, fix_run, write_fixes
 from celerylint.engine.runner import RunRequest
-from celerylint.rules import all_rules, rules_by_code
+from celerylint.rules import rules_by_code
 from celerylint.rules.base import Example, Rule
 from celerylint.testing import expected_fixed
 
-
-def _fixable() -> list[tuple[type[Rule], int, Example]]:
-    return [
-        (rule, i, example)
-        for rule in all_rules()
-        for i, example in enumerate(rule.examples)
-        if example.fixed is not None
-    ]
-
-
-def _applies(shape: Shape, example: Example) -> bool:
-    texts = [*example.sources().values(), *expected_fixed(example).values()]
-    return all(shape.applies(t) for t in texts)
-
-
-CASES = [
-    pytest.param(rule, example, shape, id=f"{rule.code}-{i}-{shape.name}")
-    for rule, i, example in _fixable()
-    for shape in SHAPES
-    if _applies(shape, example)
-]
+CASES = fix_cases()
 
 
 def test_every_shape_applies_to_every_fixable_example() -> None:
@@ -53,15 +44,11 @@ def test_every_shape_applies_to_every_fixable_example() -> None:
     with tabs may (no example needs that today)."""
     left_out = [
         (rule.code, i, shape.name)
-        for rule, i, example in _fixable()
+        for rule, i, example in fixable()
         for shape in SHAPES
-        if not _applies(shape, example)
+        if not applies(shape, example)
     ]
     assert all(name == "tabs" for _, _, name in left_out), left_out
-
-
-def _shaped(shape: Shape, files: Mapping[str, str]) -> dict[str, bytes]:
-    return {p: shape.make(t) if p.endswith(".py") else t.encode() for p, t in files.items()}
 
 
 def _fix(
@@ -90,7 +77,7 @@ def _fix(
 def test_fix_matrix(rule: type[Rule], example: Example, shape: Shape, tmp_path: Path) -> None:
     sources = example.sources()
     expected_lf = {**sources, **expected_fixed(example)}
-    originals = _shaped(shape, sources)
+    originals = shaped(shape, sources)
     _, after = _fix(tmp_path / "project", originals, rule.code, example.options)
 
     changed = {name for name in after if after[name] != originals[name]}

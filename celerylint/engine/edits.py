@@ -165,10 +165,33 @@ def _placed(text: str, starts: Sequence[int], edit: Edit) -> tuple[int, int, str
     return start, offset(starts, span.end_line, span.end_column), edit.content
 
 
+_LF = re.compile(r"(?<!\r)\n")
+
+
+def newline_of(text: str) -> str:
+    """The file's line ending (its first one): edits written with ``\\n`` get it."""
+    found = _NEWLINE.search(text)
+    return found.group() if found is not None else "\n"
+
+
+def placed_edits(text: str, edits: Iterable[Edit]) -> list[tuple[int, int, str]]:
+    """(start, end, content) of each edit in ``text``, in order, exactly as ``apply_edits``
+    applies them: line breaks in the content are the file's own, and an insertion after
+    the last line of a file without a final newline starts with one. The language server
+    sends these, so that a code action makes the same text as ``--fix``."""
+    starts = line_starts(text)
+    newline = newline_of(text)
+    placed = []
+    for edit in edits:
+        if newline != "\n":
+            edit = Edit(_LF.sub(newline, edit.content), edit.span)
+        placed.append(_placed(text, starts, edit))
+    return sorted(placed)
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (positions relative to ``text``)."""
-    starts = line_starts(text)
-    spans = sorted(_placed(text, starts, e) for e in edits)
+    spans = placed_edits(text, edits)
     out: list[str] = []
     cursor = 0
     for start, end, content in spans:

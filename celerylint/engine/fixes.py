@@ -16,7 +16,6 @@ import dataclasses
 import difflib
 import io
 import os
-import re
 import stat
 import tempfile
 import tokenize
@@ -28,7 +27,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Edit, Fix
 from celerylint.diagnostics import is_applicable as is_applicable
-from celerylint.engine.edits import apply_edits, line_starts, offset
+from celerylint.engine.edits import apply_edits
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.runner import (
     FileJob,
@@ -112,20 +111,53 @@ def parses(text: str) -> bool:
     return True
 
 
-def _intervals(text: str, fix: Fix) -> list[tuple[int, int]]:
-    starts = line_starts(text)
+def _intervals(fix: Fix) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     return sorted(
-        (
-            offset(starts, e.span.line, e.span.column),
-            offset(starts, e.span.end_line, e.span.end_column),
-        )
-        for e in fix.edits
+        ((e.span.line, e.span.column), (e.span.end_line, e.span.end_column)) for e in fix.edits
     )
 
 
-def _conflicts(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+def _conflicts(
+    a: list[tuple[tuple[int, int], tuple[int, int]]],
+    b: list[tuple[tuple[int, int], tuple[int, int]]],
+) -> bool:
     # touching edits conflict too (an insertion at the end of another edit is ambiguous)
     return any(s1 <= e2 and s2 <= e1 for s1, e1 in a for s2, e2 in b)
+
+
+def choose_fixes(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics whose fixes one pass applies: in source order, each fix that does
+    not overlap (or touch) one chosen before it. A fix identical to one already chosen
+    counts as chosen (several findings may share one rewrite); its edits are not repeated.
+    The language server's "fix all" makes the same choice."""
+    chosen: list[tuple[Fix, list[tuple[tuple[int, int], tuple[int, int]]]]] = []
+    applied: list[Diagnostic] = []
+    with_fixes = [d for d in diagnostics if d.fix is not None and d.fix.edits]
+    ordered = sorted(with_fixes, key=lambda d: (_intervals(d.fix)[0], d.sort_key))  # type: ignore[arg-type]
+    for diag in ordered:
+        fix = diag.fix
+        assert fix is not None
+        if any(fix.edits == other.edits for other, _ in chosen):
+            applied.append(diag)
+            continue
+        spans = _intervals(fix)
+        if any(_conflicts(spans, other) for _, other in chosen):
+            continue
+        chosen.append((fix, spans))
+        applied.append(diag)
+    return applied
+
+
+def chosen_edits(applied: Iterable[Diagnostic]) -> list[Edit]:
+    """The edits of chosen fixes, each distinct fix once."""
+    seen: set[tuple[Edit, ...]] = set()
+    edits: list[Edit] = []
+    for diag in applied:
+        assert diag.fix is not None
+        if diag.fix.edits not in seen:
+            seen.add(diag.fix.edits)
+            edits.extend(diag.fix.edits)
+    return edits
 
 
 def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, list[Diagnostic]]:
@@ -134,34 +166,8 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, list
     Returns the new text and the diagnostics whose fix was applied (a fix identical to
     one already applied counts as applied: several findings may share one rewrite).
     """
-    chosen: list[tuple[Fix, list[tuple[int, int]]]] = []
-    applied: list[Diagnostic] = []
-    ordered = sorted(diagnostics, key=lambda d: (_intervals(text, d.fix)[0], d.sort_key))  # type: ignore[arg-type]
-    for diag in ordered:
-        fix = diag.fix
-        assert fix is not None
-        if any(fix.edits == other.edits for other, _ in chosen):
-            applied.append(diag)
-            continue
-        spans = _intervals(text, fix)
-        if any(_conflicts(spans, other) for _, other in chosen):
-            continue
-        chosen.append((fix, spans))
-        applied.append(diag)
-    edits: list[Edit] = [e for fix, _ in chosen for e in fix.edits]
-    newline = _newline(text)
-    if newline != "\n":
-        edits = [dataclasses.replace(e, content=_LF.sub(newline, e.content)) for e in edits]
-    return apply_edits(text, edits), applied
-
-
-_LF = re.compile(r"(?<!\r)\n")
-
-
-def _newline(text: str) -> str:
-    """The file's line ending (its first one): edits written with ``\\n`` get it."""
-    found = re.search(r"\r\n|\n|\r", text)
-    return found.group() if found is not None else "\n"
+    applied = choose_fixes(diagnostics)
+    return apply_edits(text, chosen_edits(applied)), applied
 
 
 def _apply_parsable(
