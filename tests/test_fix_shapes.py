@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libcst as cst
 import pytest
+from click.testing import CliRunner
 
+from celerylint.cli import cli
 from celerylint.rules import all_rules
 from celerylint.rules.base import Invalid, Rule
 from celerylint.testing import expected_fixed, fix_files
@@ -151,3 +155,17 @@ def test_split_setting_keeps_what_follows_it_on_its_line() -> None:
             "CELERY_TASK_ACKS_ON_TIMEOUT = False; Y = 2  # keep\n"
         )
     }
+
+
+def test_cr_only_file_is_marked_fixable_and_fixed_with_cr(tmp_path: Path) -> None:
+    """Regression (issue 14, defect 3): a file with old-Mac CR line endings got its finding
+    without `[*]` and no fix, while LF, CRLF and BOM files got both."""
+    legacy = "from celery.task import task\n\n\n@task\ndef cleanup():\n    return 1\n"
+    path = tmp_path / "legacy.py"
+    path.write_bytes(legacy.replace("\n", "\r").encode())
+    checked = CliRunner().invoke(cli, ["--select", "CEL801", str(path)])
+    assert "CEL801 [*]" in checked.stdout
+    fixed = CliRunner().invoke(cli, ["--fix", "--select", "CEL801", str(path)])
+    assert fixed.exit_code == 0, fixed.output
+    expected = legacy.replace("celery.task import task", "celery import shared_task as task")
+    assert path.read_bytes() == expected.replace("\n", "\r").encode()
