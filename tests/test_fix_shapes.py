@@ -1,4 +1,5 @@
-"""Fixes on files of every shape: here, files whose last line has no final newline."""
+"""Fixes on files of every shape: the regression tests of issue 14 (no final newline, comments
+kept, CR line endings). The whole matrix of shapes is in `test_fix_matrix.py`."""
 
 from __future__ import annotations
 
