@@ -13,6 +13,7 @@ mark) and phase 2 runs as the server runs it. Then, for the files the fix change
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
@@ -116,7 +117,8 @@ def test_lsp_fix_matrix(rule: type[Rule], example: Example, shape: Shape, tmp_pa
     grouped, crashes = project.diagnostics([str(root / name) for name in expected_fixed(example)])
     assert not crashes
 
-    request = RunRequest([root], project.settings, project.enabled, jobs=1, cwd=root)
+    settings = dataclasses.replace(project.settings, rule_options=project.options)
+    request = RunRequest([root], settings, project.enabled, jobs=1, cwd=root)
     by_cli = {f.abspath: f.fixed for f in fix_run(request, unsafe=True).files}
 
     for abspath, diagnostics in grouped.items():
