@@ -416,7 +416,7 @@ def _fix(
         click.echo(f"celerylint: warning: {problem}", err=True)
     report = result.report
     unwritten = [f for f in result.files if not f.written] if stdin is None else []
-    if unwritten:
+    if unwritten or result.changed_on_disk:
         # those files are as they were: count only what was written, and report what is
         # really on disk now (their findings are still there)
         from celerylint.engine.runner import run

@@ -108,10 +108,12 @@ def test_a_file_changed_while_it_was_checked_is_not_fixed(
         (tmp_path / "a.py").write_text("# moved down\n" + LEGACY)
         return results
 
+    (tmp_path / "b.py").write_text(LEGACY)
     monkeypatch.setattr(fixes, "run_phase_one", edit_after_reading)
     result = fix_run(_request(tmp_path))
-    assert not result.files
-    assert result.problems == [
+    assert [f.path for f in result.files] == ["b.py"]  # the run goes on with the others
+    assert result.changed_on_disk == ["a.py"]
+    assert result.problems == [  # once, though b.py's round is checked again
         "a.py: changed on disk while celerylint was fixing it; it was not fixed (run again)"
     ]
 

@@ -78,6 +78,9 @@ class FixReport:
     report: RunReport  # the findings left after fixing
     files: list[FixedFile]
     problems: list[str]  # fixes that were dropped, files that could not be written
+    #: files not fixed because they changed after phase 1 read them (``report`` is stale
+    #: for them)
+    changed_on_disk: list[str] = field(default_factory=list)
 
     @property
     def fixed(self) -> int:
@@ -214,6 +217,7 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
     }
     files: dict[str, FixedFile] = {}
     problems: list[str] = []
+    changed_on_disk: list[str] = []
 
     def finish() -> RunReport:
         report = RunReport()
@@ -253,7 +257,9 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
                         continue
                     stamp = stamps.get(path)
                     if stamp is None or stamp != _stamp(job.abspath):
-                        problems.append(f"{path}: {CHANGED}; it was not fixed (run again)")
+                        if path not in changed_on_disk:
+                            changed_on_disk.append(path)
+                            problems.append(f"{path}: {CHANGED}; it was not fixed (run again)")
                         continue
                     source = data
                 try:
@@ -289,7 +295,8 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
                 f"fixes did not settle after {rounds} rounds; some fixable findings remain "
                 "(please report this bug)"
             )
-    return FixReport(report, [f for f in files.values() if f.fixed != f.original], problems)
+    fixed = [f for f in files.values() if f.fixed != f.original]
+    return FixReport(report, fixed, problems, changed_on_disk)
 
 
 # -- writing -------------------------------------------------------------------------------
