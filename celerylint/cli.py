@@ -414,12 +414,22 @@ def _fix(
         problems += write_fixes(result.files)
     for problem in problems:
         click.echo(f"celerylint: warning: {problem}", err=True)
+    report = result.report
+    unwritten = [f for f in result.files if not f.written] if stdin is None else []
+    if unwritten or result.changed_on_disk:
+        # those files are as they were: count only what was written, and report what is
+        # really on disk now (their findings are still there)
+        from celerylint.engine.runner import run
+
+        count -= sum(sum(f.fixed_codes.values()) for f in unwritten)
+        noun = f"{count} error{'s' if count != 1 else ''}"
+        report = run(request)
     if fix_only:
-        _report_crashes(result.report.crashes)
+        _report_crashes(report.crashes)
         if not quiet:
             click.echo(f"Fixed {noun}." if count else "No errors fixed.", err=True)
-        sys.exit(EXIT_ERROR if result.report.crashes else EXIT_CLEAN)
-    return count, result.report
+        sys.exit(EXIT_ERROR if report.crashes else EXIT_FINDINGS if unwritten else EXIT_CLEAN)
+    return count, report
 
 
 def _report_crashes(crashes: Sequence[Any]) -> None:

@@ -41,7 +41,9 @@ from pygls.workspace.position_codec import PositionCodec
 from celerylint import __version__
 from celerylint.config import ConfigError, Settings, find_config, load_settings
 from celerylint.diagnostics import Diagnostic, Edit, FixSafety, Severity, Span
+from celerylint.engine.edits import line_starts, placed_edits, position
 from celerylint.engine.file_pass import FileResult
+from celerylint.engine.fixes import choose_fixes, chosen_edits
 from celerylint.engine.runner import (
     UNUSED_NOQA,
     FileJob,
@@ -145,27 +147,24 @@ def overlaps(a: lsp.Range, b: lsp.Range) -> bool:
 
 
 def select_safe_fixes(diagnostics: Iterable[Diagnostic]) -> list[Edit]:
-    """The edits of every safe fix that does not overlap a fix chosen before it."""
-    chosen: list[Edit] = []
-    taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    seen: set[tuple[Edit, ...]] = set()
-    for diag in sorted(diagnostics, key=lambda d: d.sort_key):
-        fix = diag.fix
-        if fix is None or fix.safety is not FixSafety.SAFE or not fix.edits or fix.edits in seen:
-            continue
-        spans = [
-            ((e.span.line, e.span.column), (e.span.end_line, e.span.end_column)) for e in fix.edits
-        ]
-        if any(
-            (start < t_end and t_start < end) or start == t_start
-            for start, end in spans
-            for t_start, t_end in taken
-        ):
-            continue
-        seen.add(fix.edits)
-        taken.extend(spans)
-        chosen.extend(fix.edits)
-    return chosen
+    """The edits of every safe fix that does not overlap a fix chosen before it: the
+    choice one pass of ``--fix`` makes."""
+    safe = [d for d in diagnostics if d.fix is not None and d.fix.safety is FixSafety.SAFE]
+    return chosen_edits(choose_fixes(safe))
+
+
+def text_edits(
+    text: str, lines: Sequence[str], codec: PositionCodec, edits: Iterable[Edit]
+) -> list[lsp.TextEdit]:
+    """LSP edits that turn ``text`` into what ``--fix`` makes of it with ``edits``: the
+    same placement, and the file's own line breaks in the new text."""
+    starts = line_starts(text)
+    out = []
+    for start, end, content in placed_edits(text, edits):
+        first = to_position(lines, codec, *position(starts, start))
+        last = to_position(lines, codec, *position(starts, end))
+        out.append(lsp.TextEdit(lsp.Range(first, last), content))
+    return out
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -591,10 +590,7 @@ class CelerylintServer(LanguageServer):
                 continue
             fix = diag.fix
             if fix is not None and fix.edits and wanted(lsp.CodeActionKind.QuickFix):
-                edits = [
-                    lsp.TextEdit(to_range(checked.lines, self.codec, e.span), e.content)
-                    for e in fix.edits
-                ]
+                edits = text_edits(checked.text, checked.lines, self.codec, fix.edits)
                 unsafe = " (unsafe)" if fix.safety is FixSafety.UNSAFE else ""
                 actions.append(
                     lsp.CodeAction(
@@ -628,10 +624,7 @@ class CelerylintServer(LanguageServer):
         if wanted(FIX_ALL_KIND):
             safe = select_safe_fixes(d for d, _ in checked.diagnostics)
             if safe:
-                edits = [
-                    lsp.TextEdit(to_range(checked.lines, self.codec, e.span), e.content)
-                    for e in safe
-                ]
+                edits = text_edits(checked.text, checked.lines, self.codec, safe)
                 actions.append(
                     lsp.CodeAction(
                         title="celerylint: Fix all safe fixes in this file",

@@ -1,10 +1,15 @@
-"""Fixes on files of every shape: here, files whose last line has no final newline."""
+"""Fixes on files of every shape: the regression tests of issue 14 (no final newline, comments
+kept, CR line endings). The whole matrix of shapes is in `test_fix_matrix.py`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libcst as cst
 import pytest
+from click.testing import CliRunner
 
+from celerylint.cli import cli
 from celerylint.rules import all_rules
 from celerylint.rules.base import Invalid, Rule
 from celerylint.testing import expected_fixed, fix_files
@@ -84,3 +89,84 @@ def test_import_with_a_comment_used_in_two_functions_is_not_moved() -> None:
     fixed, problems = fix_files(files, {"CEL101"})
     assert not problems
     assert fixed == {}
+
+
+def test_comment_lines_right_above_a_moved_import_move_with_it() -> None:
+    """Issue 14: a fix moves comments, never deletes them. Comments right above the import
+    go with it; a comment above the first statement of the function stays with that one."""
+    models = (
+        "from django.db import models\n\n# late: tasks imports models\n"
+        "from app.tasks import t\n\n\nclass Order(models.Model):\n    def paid(self):\n"
+        "        # dispatch\n        t.delay(self.pk)\n"
+    )
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {
+        "app/models.py": (
+            "from django.db import models\n\n\nclass Order(models.Model):\n"
+            "    def paid(self):\n        # late: tasks imports models\n"
+            "        from app.tasks import t\n\n        # dispatch\n        t.delay(self.pk)\n"
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        "# about the imports below\n\nfrom app.tasks import t\n",  # a blank line between
+        "# late\nfrom app.tasks import t\n",  # two functions would get a copy
+    ],
+)
+def test_an_import_is_not_moved_when_a_comment_above_it_would_be_lost_or_copied(
+    above: str,
+) -> None:
+    models = (
+        f"from django.db import models\n\n{above}\n\nclass Order(models.Model):\n"
+        "    def paid(self):\n        t.delay(self.pk)\n\n    def sent(self):\n"
+        "        t.delay(self.pk)\n"
+    )
+    if above.startswith("# about"):
+        models = models.replace("\n\n    def sent(self):\n        t.delay(self.pk)\n", "\n")
+    files = {"app/__init__.py": "", "app/tasks.py": CEL101_TASKS, "app/models.py": models}
+    fixed, problems = fix_files(files, {"CEL101"})
+    assert not problems
+    assert fixed == {}
+
+
+SETTINGS_PROJECT = {
+    "proj/__init__.py": "",
+    "proj/celery.py": (
+        "from celery import Celery\n\napp = Celery('proj')\n"
+        "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+    ),
+    "proj/wsgi.py": "import os\n\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+}
+
+
+def test_split_setting_keeps_what_follows_it_on_its_line() -> None:
+    """Issue 14: CEL807 replaced the whole line, deleting its comment (and a statement after
+    a semicolon). Now only the statement is replaced."""
+    settings = "X = 1\nCELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = (\n    False\n); Y = 2  # keep\n"
+    fixed, problems = fix_files({**SETTINGS_PROJECT, "proj/settings.py": settings}, {"CEL807"})
+    assert not problems
+    assert fixed == {
+        "proj/settings.py": (
+            "X = 1\nCELERY_TASK_ACKS_ON_FAILURE = False\n"
+            "CELERY_TASK_ACKS_ON_TIMEOUT = False; Y = 2  # keep\n"
+        )
+    }
+
+
+def test_cr_only_file_is_marked_fixable_and_fixed_with_cr(tmp_path: Path) -> None:
+    """Regression (issue 14, defect 3): a file with old-Mac CR line endings got its finding
+    without `[*]` and no fix, while LF, CRLF and BOM files got both."""
+    legacy = "from celery.task import task\n\n\n@task\ndef cleanup():\n    return 1\n"
+    path = tmp_path / "legacy.py"
+    path.write_bytes(legacy.replace("\n", "\r").encode())
+    checked = CliRunner().invoke(cli, ["--select", "CEL801", str(path)])
+    assert "CEL801 [*]" in checked.stdout
+    fixed = CliRunner().invoke(cli, ["--fix", "--select", "CEL801", str(path)])
+    assert fixed.exit_code == 0, fixed.output
+    expected = legacy.replace("celery.task import task", "celery import shared_task as task")
+    assert path.read_bytes() == expected.replace("\n", "\r").encode()

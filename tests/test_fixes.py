@@ -101,10 +101,39 @@ def test_node_fixes_become_minimal_edits() -> None:
     ]
 
 
-def test_files_that_do_not_round_trip_get_no_fixes() -> None:
-    source = SOURCE.replace("\n", "\r")  # lone CR line endings: libcst rewrites them
+def _fixed(source: str) -> tuple[str, list[str]]:
     result = check_file("x.py", source.encode(), "x", False, [(_Toy, None)])
-    assert result.diagnostics and all(d.fix is None for d in result.diagnostics)
+    fixed, _ = apply_fixes(source, [d for d in result.diagnostics if d.fix is not None])
+    return fixed, [d.message for d in result.diagnostics]
+
+
+def test_lone_cr_files_get_the_fixes_of_lf_files() -> None:
+    """Regression (issue 14): libcst loses the last lone CR of a file, so such files got no
+    fixes at all. They are parsed as LF (same offsets) and fixed with CR line endings."""
+    fixed, _ = _fixed(SOURCE)
+    assert fixed != SOURCE
+    assert _fixed(SOURCE.replace("\n", "\r")) == (fixed.replace("\n", "\r"), _fixed(SOURCE)[1])
+
+
+def test_page_breaks_before_statements_keep_positions_and_fixes() -> None:
+    """libcst drops a form feed that starts a statement's line: positions and fixes are
+    mapped back to the text, so the form feed stays and the columns are right."""
+    source = "\x0cfrom old import a, b  # keep me\n\x0cdef f(self):\n    self.retry()\n"
+    result = check_file("x.py", source.encode(), "x", False, [(_Toy, None)])
+    spans = sorted((d.message, d.span) for d in result.diagnostics)
+    assert spans == [("toy: raise", Span(3, 5, 3, 17)), ("toy: remove", Span(1, 2, 1, 22))]
+    fixed, _ = apply_fixes(source, list(result.diagnostics))
+    assert fixed == "\x0cfrom old import b  # keep me\n\x0cdef f(self):\n    raise self.retry()\n"
+
+
+def test_a_form_feed_in_indentation_rules_out_fixes_and_the_finding_says_why() -> None:
+    """libcst compares indentation as text, so code inserted next to a line indented with
+    a form feed would not parse again: no fixes in such a file, and the findings say why."""
+    source = "from old import a, b\ndef f(self):\n\x0c    self.retry()\n"
+    fixed, messages = _fixed(source)
+    assert fixed == source
+    note = "(no automatic fix: a form feed starts an indented line of this file)"
+    assert messages and all(m.endswith(note) for m in messages)
 
 
 def test_positions_round_trip() -> None:

@@ -223,3 +223,21 @@ def test_until_indexed_only_per_file_findings_are_published(tmp_path) -> None:  
         ("CEL101", 1),
         ("CEL001", 2),
     ]
+
+
+def test_fix_edits_are_placed_as_fix_places_them() -> None:
+    """Regression (issue 14): code actions sent the edits' LF line breaks into CRLF and CR
+    files, and put a line added after the last line of a file without a final newline at
+    the end of that line."""
+    from celerylint.lsp import text_edits
+
+    added = Edit("import sys\n", Span(3, 1, 3, 1))  # a line after the last one
+    text = "import os\r\nx = 1"
+    lines = source_lines(text)
+    (edit,) = text_edits(text, lines, UTF16, [added])
+    assert edit == lsp.TextEdit(
+        lsp.Range(lsp.Position(1, 5), lsp.Position(1, 5)), "\r\nimport sys\r\n"
+    )
+    cr = "import os\rx = 1\r"
+    (edit,) = text_edits(cr, source_lines(cr), UTF16, [added])
+    assert edit == lsp.TextEdit(lsp.Range(lsp.Position(2, 0), lsp.Position(2, 0)), "import sys\r")

@@ -149,3 +149,11 @@ def test_light_files_still_report_undecodable_bytes() -> None:
     assert decode_problem(b"x = 1\x00") is not None
     assert decode_problem(b"# coding: nope\n") is not None
     assert decode_problem("\ufeffx = 1\n".encode()) is None
+
+
+def test_a_settings_module_with_cr_line_endings_is_analysed_in_full() -> None:
+    """Issue 14: a file with old-Mac CR line endings is one line for a ``^`` pattern."""
+    settings = b"import os\n\nINSTALLED_APPS = ['shop']\n"
+    assert analyse_in_full(settings, "shop.conf")
+    assert analyse_in_full(settings.replace(b"\n", b"\r"), "shop.conf")
+    assert analyse_in_full(settings.replace(b"\n", b"\r\n"), "shop.conf")

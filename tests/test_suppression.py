@@ -318,3 +318,13 @@ def test_suppressions_in_syntax_this_python_cannot_tokenize() -> None:
     """Newer syntax than the running interpreter: the comment scan still finds them."""
     table = parse_suppressions('t = t"{x}"  # noqa: CEL990\ntype X = int  # noqa\n')
     assert [(d.line, d.codes) for d in table.directives] == [(1, ("CEL990",)), (2, None)]
+
+
+def test_noqa_in_files_with_cr_line_endings() -> None:
+    """Issue 14: ``tokenize`` splits lines at LF only, so every ``# noqa`` of an old-Mac
+    file was on line 1, and the editor's "suppress" action went there too."""
+    from celerylint.engine.suppression import noqa_edit, parse_suppressions
+
+    (directive,) = parse_suppressions("x = 1\r\ry = 2  # noqa: CEL101\r").directives
+    assert directive.line == 3
+    assert noqa_edit("x = 1\r\ry = 2\r", 3, "CEL101") == (5, 5, "  # noqa: CEL101")

@@ -68,6 +68,71 @@ def offset(starts: Sequence[int], line: int, column: int) -> int:
     return starts[line - 1] + column - 1
 
 
+class SourceMap:
+    """Offsets in libcst's rendering of a module -> offsets in the file's text.
+
+    libcst reproduces a file exactly, except for a form feed at the start of a line that
+    begins a statement (``\\f`` resets Python's indentation count; libcst drops it). For
+    such a file the rendering is the text minus those characters, so positions and fixes
+    computed on the rendering are mapped back here; an edit that would delete a dropped
+    character cannot be expressed (``span`` returns None).
+    """
+
+    def __init__(self, anchors: Sequence[tuple[int, int]]) -> None:
+        #: (rendered offset, text offset) where a run of dropped characters ends
+        self._anchors = list(anchors)
+        self._keys = [r for r, _ in anchors]
+
+    @classmethod
+    def build(cls, rendered: str, text: str) -> SourceMap | None:
+        """The map, or None when the rendering is not the text minus some characters."""
+        anchors = [(0, 0)]
+        i = j = 0
+        while i < len(rendered):
+            common = _common_prefix(rendered, i, text, j)
+            i += common
+            j += common
+            if i == len(rendered):
+                break
+            j += 1  # text[j] was dropped
+            if j > len(text) or len(text) - j < len(rendered) - i:
+                return None
+            anchors.append((i, j))
+        return cls(anchors)
+
+    def offset(self, rendered: int) -> int:
+        """Where a rendered offset is in the text (after characters dropped just before)."""
+        r, t = self._anchors[bisect.bisect_right(self._keys, rendered) - 1]
+        return t + rendered - r
+
+    def span(self, start: int, end: int) -> tuple[int, int] | None:
+        """The text range of a rendered range, or None when it holds dropped characters."""
+        if start == end:
+            return (at := self.offset(start)), at
+        first, last = self.offset(start), self.offset(end - 1) + 1
+        return (first, last) if last - first == end - start else None
+
+    def covering(self, start: int, end: int) -> tuple[int, int]:
+        """The text range of a node's rendered range (dropped characters inside included)."""
+        if start == end:
+            return (at := self.offset(start)), at
+        return self.offset(start), self.offset(end - 1) + 1
+
+
+def _common_prefix(a: str, i: int, b: str, j: int) -> int:
+    """Length of the common prefix of ``a[i:]`` and ``b[j:]`` (slice compares, in C)."""
+    low, high = 0, min(len(a) - i, len(b) - j)
+    if a[i : i + high] == b[j : j + high]:
+        return high
+    while low < high:  # a[i:i+low] == b[j:j+low], a[i:i+high] != b[j:j+high]
+        middle = (low + high + 1) // 2
+        if a[i : i + middle] == b[j : j + middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def edit_span(starts: Sequence[int], start: int, end: int) -> Span:
     line, column = position(starts, start)
     end_line, end_column = position(starts, end)
@@ -100,10 +165,33 @@ def _placed(text: str, starts: Sequence[int], edit: Edit) -> tuple[int, int, str
     return start, offset(starts, span.end_line, span.end_column), edit.content
 
 
+_LF = re.compile(r"(?<!\r)\n")
+
+
+def newline_of(text: str) -> str:
+    """The file's line ending (its first one): edits written with ``\\n`` get it."""
+    found = _NEWLINE.search(text)
+    return found.group() if found is not None else "\n"
+
+
+def placed_edits(text: str, edits: Iterable[Edit]) -> list[tuple[int, int, str]]:
+    """(start, end, content) of each edit in ``text``, in order, exactly as ``apply_edits``
+    applies them: line breaks in the content are the file's own, and an insertion after
+    the last line of a file without a final newline starts with one. The language server
+    sends these, so that a code action makes the same text as ``--fix``."""
+    starts = line_starts(text)
+    newline = newline_of(text)
+    placed = []
+    for edit in edits:
+        if newline != "\n":
+            edit = Edit(_LF.sub(newline, edit.content), edit.span)
+        placed.append(_placed(text, starts, edit))
+    return sorted(placed)
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (positions relative to ``text``)."""
-    starts = line_starts(text)
-    spans = sorted(_placed(text, starts, e) for e in edits)
+    spans = placed_edits(text, edits)
     out: list[str] = []
     cursor = 0
     for start, end, content in spans:
@@ -244,9 +332,19 @@ class FixRealizer:
         recorder = _Recorder(module, targets)
         module._codegen(recorder)
         rendered = "".join(recorder.tokens)
-        #: libcst does not round-trip a few exotic files (lone CR line endings, form
-        #: feeds); positions would be wrong there, so such files get no fixes
-        self.ok = rendered == text
+        self.rendered = rendered
+        #: libcst drops a form feed before a statement: map its offsets back to the text
+        self._map = SourceMap.build(rendered, text) if rendered != text else None
+        self.ok = rendered == text or self._map is not None
+        #: why the file gets no fixes at all (None: it does, or it has no fixes)
+        self.unfixable: str | None = None
+        if not self.ok:
+            self.unfixable = "celerylint's parser (libcst) does not reproduce this file exactly"
+        elif self._map is not None and _indent_after_form_feed.search(text):
+            # libcst compares indentation as text: new lines indented without the form
+            # feed could not be parsed again
+            self.ok = False
+            self.unfixable = "a form feed starts an indented line of this file"
         self._found = recorder.found
         self._offsets = list(itertools.accumulate((len(t) for t in recorder.tokens), initial=0))
         self._starts = line_starts(text)
@@ -258,7 +356,7 @@ class FixRealizer:
         # a file without a final newline: libcst pops the last newline token after the
         # whole module is rendered, so the last nodes' end tokens point past the end
         last = len(self._offsets) - 1
-        end = min(self._offsets[min(entry[1], last)], len(self.text))
+        end = min(self._offsets[min(entry[1], last)], len(self.rendered))
         return self._offsets[min(entry[0], last)], end
 
     def _clipped(self, node: cst.CSTNode) -> bool:
@@ -329,16 +427,27 @@ class FixRealizer:
                 if not new_text.endswith(newline):
                     return None
                 new_text = new_text[: -len(newline)]
-            for a, b, content in _changes(self.text[start:end], new_text, start):
+            for a, b, content in _changes(self.rendered[start:end], new_text, start):
+                if self._map is not None:
+                    where = self._map.span(a, b)
+                    if where is None:
+                        return None  # it would delete a character libcst does not render
+                    a, b = where
                 edits.append(Edit(content, edit_span(self._starts, a, b)))
         if not edits:
             return None
         return Fix(fix.message, fix.safety, tuple(edits))
 
 
-def realize_fixes(module: cst.Module, text: str, fixes: Sequence[NodeFix]) -> list[Fix | None]:
-    """Text fixes for ``fixes`` (None where a fix cannot be expressed)."""
+_indent_after_form_feed = re.compile(r"^[ \t]*\x0c+[ \t]+\S", re.M)
+
+
+def realize_fixes(
+    module: cst.Module, text: str, fixes: Sequence[NodeFix]
+) -> tuple[list[Fix | None], str | None]:
+    """Text fixes for ``fixes`` (None where a fix cannot be expressed), and why the file
+    gets none at all, if that is the case."""
     if not fixes:
-        return []
+        return [], None
     realizer = FixRealizer(module, text, fixes)
-    return [realizer.realize(fix) for fix in fixes]
+    return [realizer.realize(fix) for fix in fixes], realizer.unfixable

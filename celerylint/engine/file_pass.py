@@ -20,8 +20,8 @@ import libcst as cst
 from celerylint.diagnostics import Diagnostic, Fix, Severity, Span
 from celerylint.engine.context import FileContext
 from celerylint.engine.cst_walk import walk
-from celerylint.engine.edits import NodeFix, realize_fixes
-from celerylint.engine.positions import node_ranges
+from celerylint.engine.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
+from celerylint.engine.positions import Range, node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
 from celerylint.facts.collectors import COLLECTORS
@@ -85,6 +85,24 @@ def light_result(
 def error_result(path: str, reason: str, span: Span | None = None) -> FileResult:
     diag = Diagnostic(PARSE_ERROR, reason, path, span or Span(1, 1, 1, 1), Severity.ERROR)
     return FileResult(path, None, (diag,), Suppressions())
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def lone_cr_as_lf(data: bytes) -> bytes:
+    """The file with each line ending that is a lone CR (old Mac style) written as LF.
+
+    libcst's parser does not round-trip such files (it loses the last line ending), so the
+    engine would offer no fixes there. Python itself reads a lone CR as LF, and the swap
+    keeps every character's offset, line and column, so the tree, positions and fixes of
+    the LF version are those of the file; the fixes are written with the file's own line
+    endings (``engine/fixes.py``). Source encodings are ASCII-compatible: a CR byte is a
+    CR character.
+    """
+    if b"\r" not in data:
+        return data
+    return _LONE_CR.sub(b"\n", data)
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -222,15 +240,40 @@ def _bracket_depth(data: bytes) -> int:
     return deepest
 
 
-def _text_fixes(tree: cst.Module, text: str, ctx: FileContext) -> list[Fix | None]:
+def _text_ranges(tree: cst.Module, text: str) -> Callable[[Range], Range] | None:
+    """For the rare file libcst does not render exactly (a form feed before a statement):
+    node ranges in the rendering -> ranges in the file's text."""
+    if "\x0c" not in text:
+        return None
+    rendered = tree.code
+    mapping = SourceMap.build(rendered, text) if rendered != text else None
+    if mapping is None:
+        return None
+    rendered_starts, text_starts = line_starts(rendered), line_starts(text)
+
+    def convert(r: Range) -> Range:
+        start = rendered_starts[r[0] - 1] + r[1]
+        end = rendered_starts[min(r[2], len(rendered_starts)) - 1] + r[3]
+        first, last = mapping.covering(start, max(start, end))
+        line, column = position(text_starts, first)
+        end_line, end_column = position(text_starts, last)
+        return line, column - 1, end_line, end_column - 1
+
+    return convert
+
+
+def _text_fixes(tree: cst.Module, text: str, ctx: FileContext) -> tuple[list[Fix | None], str]:
     """Each finding's fix as text edits, and the facts' fixes into ``ctx.realized_fixes``
-    (node fixes are rendered only in files that have them)."""
+    (node fixes are rendered only in files that have them); and, when the file's shape
+    rules out every fix, a note for the findings that would have had one."""
     node_fixes = [f.fix for f in ctx.findings if isinstance(f.fix, NodeFix)]
-    done = realize_fixes(tree, text, [*node_fixes, *ctx.fact_fixes])
+    done, unfixable = realize_fixes(tree, text, [*node_fixes, *ctx.fact_fixes])
     moved = zip(ctx.fact_fixes, done[len(node_fixes) :], strict=True)
     ctx.realized_fixes = {id(f): fix for f, fix in moved}
     realized = iter(done)
-    return [next(realized) if isinstance(f.fix, NodeFix) else f.fix for f in ctx.findings]
+    fixes = [next(realized) if isinstance(f.fix, NodeFix) else f.fix for f in ctx.findings]
+    note = f" (no automatic fix: {unfixable})" if unfixable else ""
+    return fixes, note
 
 
 def check_file(
@@ -290,10 +333,16 @@ def _check_file(
 ) -> FileResult:
     if b"\x00" in data:
         return error_result(path, "contains NUL bytes (a binary file?); the file was not checked")
+    data = lone_cr_as_lf(data)
     tree, failed = _parse(data, path)
     if failed is not None:
         return failed
     assert tree is not None
+    if "\x0c" in tree.default_indent:
+        # the first indented line starts with a form feed (Python resets its indentation
+        # count there): new code must not be indented with one
+        indent = tree.default_indent.rsplit("\x0c", 1)[-1] or "    "
+        tree = tree.with_changes(default_indent=indent)
     text = _decode(data, tree.encoding)
     suppressions = parse_suppressions(text)
     scope = build_module_scope(tree, module_name, is_package)
@@ -306,11 +355,13 @@ def _check_file(
         sys.setrecursionlimit(max(old_limit, 50_000))  # safe on the large stack
         walk(tree, walker, walker.interesting_types())
         positions = node_ranges(tree, ctx.wanted_positions) if ctx.wanted_positions else None
-        fixes = _text_fixes(tree, text, ctx)
+        fixes, note = _text_fixes(tree, text, ctx)
     except RecursionError:
         return error_result(path, "is nested too deeply to analyse; the file was not checked")
     finally:
         sys.setrecursionlimit(old_limit)
+
+    to_text = _text_ranges(tree, text) if positions else None
 
     def span_of(node: cst.CSTNode) -> Span:
         assert positions is not None
@@ -318,10 +369,20 @@ def _check_file(
         if r is None:  # not asked for with ``want_position``: one more (rare) targeted pass
             positions.update(node_ranges(tree, [node]))
             r = positions.get(id(node), (1, 0, 1, 0))
+        if to_text is not None:
+            r = to_text(r)
         return Span(r[0], r[1] + 1, r[2], r[3] + 1)
 
     diagnostics = tuple(
-        Diagnostic(f.rule.code, f.message, path, span_of(f.node), f.severity, fix, f.condition)
+        Diagnostic(
+            f.rule.code,
+            f"{f.message}{note}" if note and isinstance(f.fix, NodeFix) else f.message,
+            path,
+            span_of(f.node),
+            f.severity,
+            fix,
+            f.condition,
+        )
         for f, fix in zip(ctx.findings, fixes, strict=True)
     )
     fields: dict[str, Any] = {}

@@ -16,7 +16,6 @@ import dataclasses
 import difflib
 import io
 import os
-import re
 import stat
 import tempfile
 import tokenize
@@ -28,7 +27,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Edit, Fix
 from celerylint.diagnostics import is_applicable as is_applicable
-from celerylint.engine.edits import apply_edits, line_starts, offset
+from celerylint.engine.edits import apply_edits
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.runner import (
     FileJob,
@@ -55,6 +54,10 @@ class FixedFile:
     fixed: str
     encoding: str
     fixed_codes: Counter[str] = field(default_factory=Counter)
+    #: the bytes the fixes were computed from: the file is not overwritten if it no
+    #: longer has them (None: not read from disk, e.g. standard input)
+    source: bytes | None = None
+    written: bool = False  # set by ``write_fixes``
 
     def data(self) -> bytes:
         return self.fixed.encode(self.encoding)
@@ -75,6 +78,9 @@ class FixReport:
     report: RunReport  # the findings left after fixing
     files: list[FixedFile]
     problems: list[str]  # fixes that were dropped, files that could not be written
+    #: files not fixed because they changed after phase 1 read them (``report`` is stale
+    #: for them)
+    changed_on_disk: list[str] = field(default_factory=list)
 
     @property
     def fixed(self) -> int:
@@ -108,20 +114,53 @@ def parses(text: str) -> bool:
     return True
 
 
-def _intervals(text: str, fix: Fix) -> list[tuple[int, int]]:
-    starts = line_starts(text)
+def _intervals(fix: Fix) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     return sorted(
-        (
-            offset(starts, e.span.line, e.span.column),
-            offset(starts, e.span.end_line, e.span.end_column),
-        )
-        for e in fix.edits
+        ((e.span.line, e.span.column), (e.span.end_line, e.span.end_column)) for e in fix.edits
     )
 
 
-def _conflicts(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+def _conflicts(
+    a: list[tuple[tuple[int, int], tuple[int, int]]],
+    b: list[tuple[tuple[int, int], tuple[int, int]]],
+) -> bool:
     # touching edits conflict too (an insertion at the end of another edit is ambiguous)
     return any(s1 <= e2 and s2 <= e1 for s1, e1 in a for s2, e2 in b)
+
+
+def choose_fixes(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics whose fixes one pass applies: in source order, each fix that does
+    not overlap (or touch) one chosen before it. A fix identical to one already chosen
+    counts as chosen (several findings may share one rewrite); its edits are not repeated.
+    The language server's "fix all" makes the same choice."""
+    chosen: list[tuple[Fix, list[tuple[tuple[int, int], tuple[int, int]]]]] = []
+    applied: list[Diagnostic] = []
+    with_fixes = [d for d in diagnostics if d.fix is not None and d.fix.edits]
+    ordered = sorted(with_fixes, key=lambda d: (_intervals(d.fix)[0], d.sort_key))  # type: ignore[arg-type]
+    for diag in ordered:
+        fix = diag.fix
+        assert fix is not None
+        if any(fix.edits == other.edits for other, _ in chosen):
+            applied.append(diag)
+            continue
+        spans = _intervals(fix)
+        if any(_conflicts(spans, other) for _, other in chosen):
+            continue
+        chosen.append((fix, spans))
+        applied.append(diag)
+    return applied
+
+
+def chosen_edits(applied: Iterable[Diagnostic]) -> list[Edit]:
+    """The edits of chosen fixes, each distinct fix once."""
+    seen: set[tuple[Edit, ...]] = set()
+    edits: list[Edit] = []
+    for diag in applied:
+        assert diag.fix is not None
+        if diag.fix.edits not in seen:
+            seen.add(diag.fix.edits)
+            edits.extend(diag.fix.edits)
+    return edits
 
 
 def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, list[Diagnostic]]:
@@ -130,34 +169,8 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, list
     Returns the new text and the diagnostics whose fix was applied (a fix identical to
     one already applied counts as applied: several findings may share one rewrite).
     """
-    chosen: list[tuple[Fix, list[tuple[int, int]]]] = []
-    applied: list[Diagnostic] = []
-    ordered = sorted(diagnostics, key=lambda d: (_intervals(text, d.fix)[0], d.sort_key))  # type: ignore[arg-type]
-    for diag in ordered:
-        fix = diag.fix
-        assert fix is not None
-        if any(fix.edits == other.edits for other, _ in chosen):
-            applied.append(diag)
-            continue
-        spans = _intervals(text, fix)
-        if any(_conflicts(spans, other) for _, other in chosen):
-            continue
-        chosen.append((fix, spans))
-        applied.append(diag)
-    edits: list[Edit] = [e for fix, _ in chosen for e in fix.edits]
-    newline = _newline(text)
-    if newline != "\n":
-        edits = [dataclasses.replace(e, content=_LF.sub(newline, e.content)) for e in edits]
-    return apply_edits(text, edits), applied
-
-
-_LF = re.compile(r"(?<!\r)\n")
-
-
-def _newline(text: str) -> str:
-    """The file's line ending (its first one): edits written with ``\\n`` get it."""
-    found = re.search(r"\r\n|\n|\r", text)
-    return found.group() if found is not None else "\n"
+    applied = choose_fixes(diagnostics)
+    return apply_edits(text, chosen_edits(applied)), applied
 
 
 def _apply_parsable(
@@ -196,11 +209,15 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
     jobs, report_only = plan_jobs(request)
     reported = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     job_by_path = {job.path: job for job in jobs}
+    # taken before phase 1 reads the files: a file that changes after this is not fixed
+    # from findings about its older content
+    stamps = {job.path: _stamp(job.abspath) for job in jobs if job.data is None}
     results: dict[str, FileResult] = {
         r.path: r for r in run_phase_one(jobs, enabled, options, processes)
     }
     files: dict[str, FixedFile] = {}
     problems: list[str] = []
+    changed_on_disk: list[str] = []
 
     def finish() -> RunReport:
         report = RunReport()
@@ -233,15 +250,23 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
             current = files.get(path)
             if current is None:
                 data = job.data
+                source = None
                 if data is None:
                     data, _ = read_bytes(job.abspath)
                     if data is None:
                         continue
+                    stamp = stamps.get(path)
+                    if stamp is None or stamp != _stamp(job.abspath):
+                        if path not in changed_on_disk:
+                            changed_on_disk.append(path)
+                            problems.append(f"{path}: {CHANGED}; it was not fixed (run again)")
+                        continue
+                    source = data
                 try:
                     text, encoding = decode_source(data)
                 except UnicodeDecodeError:
                     continue
-                current = FixedFile(path, job.abspath, text, text, encoding)
+                current = FixedFile(path, job.abspath, text, text, encoding, source=source)
             new_text, applied = _apply_parsable(current.fixed, diagnostics, problems)
             if new_text == current.fixed:
                 continue
@@ -270,20 +295,51 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
                 f"fixes did not settle after {rounds} rounds; some fixable findings remain "
                 "(please report this bug)"
             )
-    return FixReport(report, [f for f in files.values() if f.fixed != f.original], problems)
+    fixed = [f for f in files.values() if f.fixed != f.original]
+    return FixReport(report, fixed, problems, changed_on_disk)
 
 
 # -- writing -------------------------------------------------------------------------------
 
 
-def write_atomic(path: str, data: bytes) -> None:
+#: why a file is left alone
+CHANGED = "changed on disk while celerylint was fixing it"
+
+
+class NotWritten(Exception):
+    """A fixed file that is left as it is on disk, and why (a message for the user)."""
+
+
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+def _read_only(info: os.stat_result, path: str) -> bool:
+    # no write bit at all is read-only even for root, whom ``os.access`` lets write
+    writable_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    return not info.st_mode & writable_bits or not os.access(path, os.W_OK)
+
+
+def write_atomic(path: str, data: bytes, expected: bytes | None = None) -> None:
     """Replace ``path``'s content in one step: a temporary file next to it, then rename.
 
-    The file keeps its permissions; a symbolic link keeps pointing at the fixed file.
+    An interrupted run leaves the old file or the new one, never a mix (the temporary file
+    is removed). The file keeps its permissions; a symbolic link keeps pointing at the
+    fixed file. Raises :class:`NotWritten` for a read-only file or directory, and when the
+    file no longer holds ``expected`` (it changed since it was read).
     """
     target = os.path.realpath(path)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
+    info = os.stat(target)
+    if _read_only(info, target):
+        raise NotWritten("the file is read-only")
     directory = os.path.dirname(target) or "."
+    if _read_only(os.stat(directory), directory):
+        raise NotWritten("its directory is not writable (the file is replaced, not rewritten)")
+    mode = stat.S_IMODE(info.st_mode)
     fd, temp = tempfile.mkstemp(prefix=".celerylint-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -291,6 +347,10 @@ def write_atomic(path: str, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
+        if expected is not None:
+            with open(target, "rb") as current:
+                if current.read() != expected:
+                    raise NotWritten(CHANGED)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -299,11 +359,16 @@ def write_atomic(path: str, data: bytes) -> None:
 
 
 def write_fixes(files: Iterable[FixedFile]) -> list[str]:
-    """Write the fixed files; returns one message per file that could not be written."""
+    """Write the fixed files; returns one message per file that could not be written (those
+    keep ``written`` false and are left exactly as they are)."""
     problems = []
     for f in files:
         try:
-            write_atomic(f.abspath, f.data())
+            write_atomic(f.abspath, f.data(), f.source)
+        except NotWritten as exc:
+            problems.append(f"{f.path}: {exc}; the fixes were not written")
         except OSError as exc:
             problems.append(f"{f.path}: could not write the fixed file ({exc.strerror or exc})")
+        else:
+            f.written = True
     return problems

@@ -152,8 +152,9 @@ def prepend_to_body(
             statements[0]: cst.FlattenSentinel([statements[0], *lines]),
             following: following.with_changes(leading_lines=[*lead, *following.leading_lines]),
         }
-    first = lines[0]
-    assert isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement)
-    moved = [first.with_changes(leading_lines=following.leading_lines), *lines[1:]]
-    rest = following.with_changes(leading_lines=blank)
-    return {following: cst.FlattenSentinel([*moved, rest])}
+    # blank lines and comments above the first statement stay with it (after the blank)
+    lead = list(following.leading_lines)
+    if blank and lead and lead[0].comment is None:
+        blank = []  # it has a blank line of its own
+    rest = following.with_changes(leading_lines=[*blank, *lead])
+    return {following: cst.FlattenSentinel([*lines, rest])}

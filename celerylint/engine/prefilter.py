@@ -56,9 +56,9 @@ NEEDLES: tuple[bytes, ...] = (
     b"__import__",
 )
 #: a settings module assigns or edits ``INSTALLED_APPS`` as a statement (at the start of a
-#: line, or after ``;``/``:``); ``@override_settings(INSTALLED_APPS=...)`` in a test does
-#: not make a module a settings module
-_INSTALLED_APPS = re.compile(rb"(?:^|[;:])[ \t]*INSTALLED_APPS\b", re.MULTILINE)
+#: line, also after a lone CR line ending, or after ``;``/``:``);
+#: ``@override_settings(INSTALLED_APPS=...)`` in a test does not make a module a settings module
+_INSTALLED_APPS = re.compile(rb"(?:^|[;:\r])[ \t]*INSTALLED_APPS\b", re.MULTILINE)
 
 _PATH_PARTS = frozenset({"settings", "envs", "config"})
 #: ``apps``: ``AppConfig.ready()`` imports register tasks (CEL104)

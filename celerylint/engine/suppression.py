@@ -57,17 +57,28 @@ def _codes(text: str | None) -> tuple[str, ...] | None:
     return tuple(c.upper() for c in re.split(r"[\s,]+", text.strip()) if c)
 
 
+def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
+    """Python's tokens; a lone CR ends a line as for Python (``tokenize`` reads lines split
+    at LF only), with the same offsets."""
+    if "\r" in text:
+        text = _LONE_CR.sub("\n", text)
+    return tokenize.generate_tokens(io.StringIO(text).readline)
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def _comments(text: str) -> Iterator[tuple[int, int, str]]:
     """(line, 0-based column, comment text) for every comment token."""
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        for tok in _tokens(text):
             if tok.type == tokenize.COMMENT:
                 yield tok.start[0], tok.start[1], tok.string
         return
     except (tokenize.TokenError, SyntaxError, IndentationError, ValueError):
         pass
     # newer syntax than this interpreter tokenizes: fall back to a line scan
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):  # not a form feed
         index = line.find("#")
         if index >= 0:
             yield number, index, line[index:]
@@ -110,7 +121,7 @@ def noqa_edit(text: str, line: int, code: str) -> tuple[int, int, str] | None:
         return None
     comment: tuple[int, str] | None = None
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        for tok in _tokens(text):
             if tok.start[0] > line:
                 break
             if tok.type == tokenize.COMMENT and tok.start[0] == line:

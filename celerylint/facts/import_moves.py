@@ -12,7 +12,7 @@ phase 2 after checking that no other module re-imports the names from the models
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import libcst as cst
@@ -193,6 +193,16 @@ def _third_party(stmt: cst.Import | cst.ImportFrom) -> bool:
     return bool(roots) and roots <= _NOT_PROJECT
 
 
+def _comments_right_above(line: cst.SimpleStatementLine) -> list[cst.EmptyLine]:
+    """The comment lines directly above a statement (no blank line between): about it."""
+    attached: list[cst.EmptyLine] = []
+    for empty in reversed(line.leading_lines):
+        if empty.comment is None:
+            break
+        attached.insert(0, empty)
+    return attached
+
+
 class ImportMoveCollector:
     """Fills ``ModuleFacts.import_moves`` (models modules only)."""
 
@@ -211,13 +221,21 @@ class ImportMoveCollector:
             stmt = line.body[0]
             if not isinstance(stmt, cst.Import | cst.ImportFrom):
                 continue
-            above = node.header if line is node.body[0] else line.leading_lines
-            if any(e.comment is not None for e in above):
-                continue  # a comment about the import: leave the statement where it is
-            self._consider(node, line, stmt)
+            if line is node.body[0] and any(e.comment is not None for e in node.header):
+                continue  # the file's header comments (a coding cookie, a licence) stay
+            attached = _comments_right_above(line)
+            if any(e.comment is not None for e in line.leading_lines[: -len(attached) or None]):
+                # a comment with blank lines before the import: removing the statement with
+                # its leading lines would delete it
+                continue
+            self._consider(node, line, stmt, attached)
 
     def _consider(
-        self, module: cst.Module, line: cst.SimpleStatementLine, stmt: cst.Import | cst.ImportFrom
+        self,
+        module: cst.Module,
+        line: cst.SimpleStatementLine,
+        stmt: cst.Import | cst.ImportFrom,
+        attached: Sequence[cst.EmptyLine],
     ) -> None:
         if isinstance(stmt, cst.ImportFrom) and isinstance(stmt.names, cst.ImportStar):
             return
@@ -233,12 +251,13 @@ class ImportMoveCollector:
         if uses.blocked or not uses.uses:
             return
         clean = stmt.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-        # the comment after the import moves with it; copied into several functions it
-        # would be duplicated, so then the statement stays where it is
+        # the comments after the import and right above it move with it; copied into
+        # several functions they would be duplicated, so then the statement stays where it is
         trailing = line.trailing_whitespace
-        if trailing.comment is not None and len(uses.uses) > 1:
+        if (trailing.comment is not None or attached) and len(uses.uses) > 1:
             return
-        inner = cst.SimpleStatementLine([clean], trailing_whitespace=trailing)
+        lead = [e.with_changes(indent=True) for e in attached]
+        inner = cst.SimpleStatementLine([clean], leading_lines=lead, trailing_whitespace=trailing)
         replacements: dict[cst.CSTNode, Replacement] = {line: cst.RemoveFromParent()}
         for function in uses.uses:
             inserted = prepend_to_body(function, [inner], blank_after=True)

@@ -62,10 +62,12 @@ class ModelsImportTasks(ProjectRule):
     the docstring, followed by a blank line). It is offered only when every use is inside a
     function body (not in a class body, a decorator, a default value or an annotation, which
     run at load time), nothing rebinds the names, no other module imports them from the
-    models module, the statement has no comment above it, and a comment after it has one
-    function to move to (it moves with the import; copied into several functions it would
-    be duplicated); then it is safe: the import runs when the function is called, after
-    Django has loaded both modules.
+    models module, and its comments have one function to move to: a comment after the
+    statement and the comment lines right above it move with the import (copied into
+    several functions they would be duplicated). A comment above it with a blank line in
+    between, or in the file's header, is not about the import alone: then there is no fix.
+    It is safe: the import runs when the function is called, after Django has loaded both
+    modules.
     """
 
     code = "CEL101"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from celerylint.diagnostics import Edit, Fix, FixSafety, Severity, Span
+from celerylint.diagnostics import Edit, Fix, FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
@@ -24,7 +24,8 @@ def _replacements(alt: str | None) -> list[str]:
 
 
 def _split(value: ConfigValue, names: list[str]) -> Fix | None:
-    """The line ``OLD = <literal>`` replaced by one line per replacement setting."""
+    """The statement ``OLD = <literal>`` replaced by one line per replacement setting; what
+    follows it on its last line (a comment, another statement after ``;``) stays there."""
     span = value.span
     literal = value.written
     if span is None or not names or value.op != "=" or value.unit is None:
@@ -33,9 +34,9 @@ def _split(value: ConfigValue, names: list[str]) -> Fix | None:
         return None
     if not (literal is None or isinstance(literal, bool | int | float | str)):
         return None
-    text = "".join(f"{name} = {literal!r}\n" for name in names)
-    whole = Span(span.line, 1, span.end_line + 1, 1)
-    return Fix(f"Use {' and '.join(f'`{n}`' for n in names)}", FixSafety.SAFE, (Edit(text, whole),))
+    text = "\n".join(f"{name} = {literal!r}" for name in names)
+    message = f"Use {' and '.join(f'`{n}`' for n in names)}"
+    return Fix(message, FixSafety.SAFE, (Edit(text, span),))
 
 
 class DeprecatedSetting5x(ProjectRule):
@@ -67,7 +68,7 @@ class DeprecatedSetting5x(ProjectRule):
     ## Fix safety
     The fix replaces a module-level `task_acks_on_failure_or_timeout = <value>` line with
     the two settings that split it, both with the same literal value (spelt as the source
-    spells its settings; a comment on that line goes). It is safe: Celery 5.7 derives both
+    spells its settings; a comment after it stays, on the last of the two lines). It is safe: Celery 5.7 derives both
     from the old setting in the same way. Settings under an `if`, in classes and `app.conf`
     writes are left alone.
     """
@@ -95,7 +96,7 @@ class DeprecatedSetting5x(ProjectRule):
                     CELERY_TASK_ACKS_LATE = True
                     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
                     CELERY_TASK_ACKS_ON_FAILURE = False
-                    CELERY_TASK_ACKS_ON_TIMEOUT = False
+                    CELERY_TASK_ACKS_ON_TIMEOUT = False  # error: CEL807
                 """,
             },
         ),
