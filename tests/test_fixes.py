@@ -375,6 +375,14 @@ from celery import shared_task
 def send_receipt(order_id):
     return order_id
 """
+#: ``shop`` is a Django app: its ``models`` module is the models layer whatever it holds
+_APPS = """
+from django.apps import AppConfig
+
+
+class ShopConfig(AppConfig):
+    name = "shop"
+"""
 
 
 @pytest.mark.parametrize(
@@ -413,7 +421,7 @@ def test_models_import_moves_only_when_every_use_is_in_a_function(
 ) -> None:
     from celerylint.testing import run_files
 
-    files = {"shop/__init__.py": "", "shop/tasks.py": _TASKS, "shop/models.py": models}
+    files = {"shop/__init__.py": "", "shop/apps.py": _APPS, "shop/tasks.py": _TASKS, "shop/models.py": models}
     (found,) = run_files(files, {"CEL101"})
     assert (found.fix is not None) is movable
 
@@ -438,7 +446,7 @@ class Order(models.Model):
 
         return later
 '''
-    files = {"shop/__init__.py": "", "shop/tasks.py": _TASKS, "shop/models.py": models}
+    files = {"shop/__init__.py": "", "shop/apps.py": _APPS, "shop/tasks.py": _TASKS, "shop/models.py": models}
     fixed, problems = fix_files(files, {"CEL101"})
     assert not problems
     assert (
@@ -474,6 +482,7 @@ def test_models_import_is_not_moved_when_another_module_imports_it_from_models()
     )
     files = {
         "shop/__init__.py": "",
+        "shop/apps.py": _APPS,
         "shop/tasks.py": _TASKS,
         "shop/models.py": models,
         "shop/views.py": "from shop.models import send_receipt\n",
