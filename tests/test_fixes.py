@@ -421,7 +421,12 @@ def test_models_import_moves_only_when_every_use_is_in_a_function(
 ) -> None:
     from celerylint.testing import run_files
 
-    files = {"shop/__init__.py": "", "shop/apps.py": _APPS, "shop/tasks.py": _TASKS, "shop/models.py": models}
+    files = {
+        "shop/__init__.py": "",
+        "shop/apps.py": _APPS,
+        "shop/tasks.py": _TASKS,
+        "shop/models.py": models,
+    }
     (found,) = run_files(files, {"CEL101"})
     assert (found.fix is not None) is movable
 
@@ -446,7 +451,12 @@ class Order(models.Model):
 
         return later
 '''
-    files = {"shop/__init__.py": "", "shop/apps.py": _APPS, "shop/tasks.py": _TASKS, "shop/models.py": models}
+    files = {
+        "shop/__init__.py": "",
+        "shop/apps.py": _APPS,
+        "shop/tasks.py": _TASKS,
+        "shop/models.py": models,
+    }
     fixed, problems = fix_files(files, {"CEL101"})
     assert not problems
     assert (

@@ -377,7 +377,7 @@ def test_celery_shaped_programs(tasks: str, more: str) -> None:
 
 def test_the_transform_makes_tasks() -> None:
     """The Celery variant really turns functions into tasks the rules look at."""
-    source = "def f(x=[]):\n    import time\n    time.sleep(1)\n"
+    source = "def f(x=[]):\n    import time\n    x.append(1)\n    time.sleep(1)\n"
     code = as_celery_code(source)
     assert code is not None and "@shared_task\ndef f" in code
     found = {d.code for d in assert_no_internal_error({**PROJECT, "proj/tasks.py": code})}

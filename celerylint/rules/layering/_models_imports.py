@@ -50,11 +50,12 @@ def _external_model_base(ref: str) -> bool:
 def model_packages(index: ProjectIndex) -> frozenset[str]:
     """The ``<app>.models`` modules and packages that define ORM models: a module-level
     class in them (or in a module of the package) derives from a model base, directly or
-    through project classes. A module merely named ``models`` (a command that exports
+    through classes of models modules. A module merely named ``models`` (a command that exports
     "models", a document schema of another framework) is not the models layer."""
     classes = {
         f"{facts.module}.{cls.name}": cls.bases
         for facts in index.modules.values()
+        if is_models_module(facts.module)
         for cls in facts.classes
     }
     memo: dict[str, bool] = {}
@@ -68,6 +69,8 @@ def model_packages(index: ProjectIndex) -> frozenset[str]:
             resolved = index.resolve(base)
             if resolved in classes:
                 found = depth < 20 and is_model(resolved, depth + 1)
+            elif _project_name(index, resolved):
+                found = False  # a project class outside the models layer: not a model base
             else:
                 found = _external_model_base(resolved)
             if found:
@@ -92,6 +95,15 @@ def _uses_django(index: ProjectIndex) -> bool:
         for facts in index.modules.values()
         for fact in facts.imports
     )  # not ``INSTALLED_APPS``: other frameworks (Superdesk's Eve apps) use that name too
+
+
+def _project_name(index: ProjectIndex, ref: str) -> bool:
+    """``ref`` names something a project module defines (``proj.base.Timestamped``), not
+    an attribute of a project object (``proj.db.Model`` of Flask-SQLAlchemy). Only classes
+    of models modules are followed: the prefilter always reads those in full, so the answer
+    is the same with and without it."""
+    module, rest = index.split_module(ref)
+    return module is not None and bool(rest) and "." not in rest
 
 
 def _models_root(module: str) -> str:
