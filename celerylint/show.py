@@ -126,6 +126,15 @@ def _model(index: Any, request: RunRequest, results: Sequence[Any]) -> dict[str,
         line = None
         if facts is not None:
             line = next((a.span.line for a in facts.assignments if a.name == name and a.span), None)
+        if line is None:  # assignments keep no position; the app's own arguments do
+            line = next(
+                (
+                    v.span.line
+                    for v in config.app_values()
+                    if v.source.name == app and v.op == "init" and v.span is not None
+                ),
+                None,
+            )
         apps.append(
             {
                 "name": app,
