@@ -124,6 +124,34 @@ def test_a_nested_configuration_governs_its_directory(
         "svc/inner.py:1:1: CEL990",
         "svc/inner.py:2:1: CEL991",
     ]
+    # named with the directory that holds it, in either order: each file checked once
+    whole = invoke(".", "--no-cache", cwd=tmp_path)
+    for order in (("svc/inner.py", "."), (".", "svc/inner.py")):
+        both = invoke(*order, "--no-cache", cwd=tmp_path)
+        assert both.stdout == whole.stdout, order
+        assert both.stderr == whole.stderr, order
+    assert "Found 5 " in whole.stderr, whole.stderr
+
+
+def test_an_inner_project_sorting_before_its_parent_is_checked_once(
+    tmp_path: Path, invoke: Invoke, fake_rules: object
+) -> None:
+    """``a/pyproject.toml`` sorts before ``pyproject.toml``: outer projects still run first,
+    so the inner one met in the outer walk is the one already asked for."""
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.celerylint]\n",
+            "top.py": "good()\n",
+            "a/pyproject.toml": "[tool.celerylint]\n",
+            "a/m.py": "bad()\n",
+        },
+    )
+    result = invoke("a", ".", "--no-cache", cwd=tmp_path)
+    assert _found(result.stdout) == ["a/m.py:1:1: CEL990"]
+    assert "Found 1 error." in result.stderr
+    clean = invoke("a", ".", "--no-cache", "--ignore", "CEL990", cwd=tmp_path)
+    assert "(2 files checked)" in clean.stderr, clean.stderr
 
 
 def test_excludes_are_relative_to_their_own_configuration(

@@ -32,8 +32,11 @@ def group_paths(paths: Sequence[Path], resolver: ConfigResolver) -> dict[Path | 
     return groups
 
 
-def _order(config: Path | None) -> str:
-    return "" if config is None else str(config)
+def _order(config: Path | None, resolver: ConfigResolver) -> tuple[str, ...]:
+    """Outer projects first: a project found inside another one's walk comes after it (and
+    so after every project already checked), so no project is checked twice."""
+    root = Path(os.path.abspath(config)).parent if config is not None else resolver.default_root
+    return root.parts
 
 
 def run_projects(
@@ -44,17 +47,22 @@ def run_projects(
     """``execute`` each project of ``paths`` (its settings, its paths in sorted order) and
     merge the reports. Raises ``ConfigError`` for the first configuration that is wrong."""
     pending = group_paths(paths, resolver)
-    done: set[tuple[Path | None, str]] = set()
+    done: dict[Path | None, list[str]] = {}
     total = RunReport()
     while pending:
-        config = min(pending, key=_order)
+        config = min(pending, key=lambda c: _order(c, resolver))
+        checked = done.setdefault(config, [])
         group = sorted(
-            {p for p in pending.pop(config) if (config, os.path.abspath(p)) not in done},
+            {
+                p
+                for p in pending.pop(config)
+                if not any(is_under(os.path.abspath(p), d) for d in checked)
+            },
             key=os.path.abspath,
         )
         if not group:
             continue
-        done.update((config, os.path.abspath(p)) for p in group)
+        checked.extend(os.path.abspath(p) for p in group)
         report = execute(resolver.settings(config), group)
         total.merge(report)
         given = [os.path.abspath(p) for p in group if os.path.isdir(p)]
@@ -63,8 +71,3 @@ def run_projects(
                 pending.setdefault(resolver.config_for(directory), []).append(Path(directory))
     total.other_projects = set()
     return total
-
-
-def project_list(paths: Sequence[Path], resolver: ConfigResolver) -> list[Path | None]:
-    """The configurations that apply to ``paths`` directly (``--show-settings``)."""
-    return sorted(group_paths(paths, resolver), key=_order)
