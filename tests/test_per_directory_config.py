@@ -119,6 +119,13 @@ def test_a_nested_configuration_governs_its_directory(
         "svc/inner.py:2:1: CEL991",
         *expected[1:],
     ]
+    # a pyproject.toml that starts configuring celerylint becomes a boundary at once (the
+    # last whole run's manifest is not replayed)
+    (tmp_path / "lib/pyproject.toml").write_text(
+        '[tool.celerylint]\nignore = ["CEL991"]\n', encoding="utf-8"
+    )
+    assert "lib/m.py" not in invoke("-q", ".", cwd=tmp_path).stdout
+    (tmp_path / "lib/pyproject.toml").write_text("[project]\nname = 'lib'\n", encoding="utf-8")
     # a file named alone takes its own directory's configuration
     assert _found(invoke("-q", "svc/inner.py", cwd=tmp_path).stdout) == [
         "svc/inner.py:1:1: CEL990",
