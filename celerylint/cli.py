@@ -565,17 +565,22 @@ def _statistics(diagnostics: Sequence[Any], output_format: str, unsafe_fixes: bo
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
 def clean_command(path: Path | None, cache_dir: Path | None) -> None:
-    """Remove the result cache of the project at PATH (default: the current directory)."""
+    """Remove the result cache of the project at PATH (default: the current directory),
+    and those of the projects with a configuration of their own below it."""
     from celerylint.config import find_config
-    from celerylint.engine.cache import CACHE_DIR_NAME, clean
+    from celerylint.engine.cache import CACHE_DIR_NAME, clean, own_caches_below
 
+    caches = [cache_dir] if cache_dir is not None else []
     if cache_dir is None:
         start = Path(os.path.abspath(path or "."))
         config = find_config(start)
         root = config.parent if config is not None else (start if start.is_dir() else start.parent)
-        cache_dir = root / CACHE_DIR_NAME
-    removed = clean(cache_dir)
-    click.echo(f"Removed {cache_dir}" if removed else f"No cache at {cache_dir}", err=True)
+        caches.append(root / CACHE_DIR_NAME)
+        if start.is_dir():
+            caches += [c for c in own_caches_below(start) if c != caches[0]]
+    for directory in caches:
+        removed = clean(directory)
+        click.echo(f"Removed {directory}" if removed else f"No cache at {directory}", err=True)
 
 
 @cli.command("rule")

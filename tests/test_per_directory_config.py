@@ -437,3 +437,21 @@ def test_show_settings_of_a_monorepo_shows_each_project(
     assert a < b
     assert '  ignore = ["CEL990"]\n' in text[a:b]
     assert '  options.CEL991 = {"names": ["ugh"], "min-args": 0, "strict": false}\n' in text[b:]
+
+
+def test_clean_removes_the_cache_of_every_project(
+    tmp_path: Path, invoke: Invoke, fake_rules: object
+) -> None:
+    write_tree(tmp_path, {**MONOREPO, "svc_a/node_modules/.celerylint_cache/.gitignore": "*\n"})
+    invoke("-q", ".", cwd=tmp_path)
+    assert (tmp_path / "svc_a/.celerylint_cache").is_dir()
+    assert (tmp_path / "svc_b/.celerylint_cache").is_dir()
+    result = invoke("clean", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"Removed {tmp_path}/.celerylint_cache",  # the run on "." itself (no files of its own)
+        f"Removed {tmp_path}/svc_a/.celerylint_cache",
+        f"Removed {tmp_path}/svc_b/.celerylint_cache",
+    ]
+    assert not (tmp_path / "svc_a/.celerylint_cache").exists()
+    assert (tmp_path / "svc_a/node_modules/.celerylint_cache").exists()  # not ours to remove
