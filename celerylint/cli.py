@@ -259,7 +259,7 @@ def check(
             cache_dir=cache,
             force_exclude=force_exclude,
             manifest_key=manifest_key,
-            resolver=resolver if config_file is None and stdin is None else None,
+            resolver=resolver if config_file is None else None,
         )
 
     def enable(request: RunRequest) -> RunRequest:
@@ -291,8 +291,8 @@ def check(
 
     fixed_count: int | None = None
     try:
-        if stdin is not None:
-            requests = [request_for(resolver.settings_for(os.path.abspath(stdin[0])), ())]
+        # stdin is checked as the file it names, with that file's configuration
+        stdin_settings = resolver.settings_for(os.path.abspath(stdin[0])) if stdin else None
         if fixing:
             from celerylint.engine.projects import run_projects
 
@@ -304,8 +304,8 @@ def check(
                 report: RunReport = result.report
                 return report
 
-            if stdin is not None:
-                fix_project(requests[0].settings, [])
+            if stdin_settings is not None:
+                fix_project(stdin_settings, [])
             else:
                 run_projects(paths, resolver, fix_project)
             fixed_count, report = _fix(fixed, stdin, diff, fix_only, quiet)
@@ -325,8 +325,8 @@ def check(
 
                 return run(enable(request))
 
-            if stdin is not None:
-                report = check_project(requests[0].settings, [])
+            if stdin_settings is not None:
+                report = check_project(stdin_settings, [])
             else:
                 from celerylint.engine.projects import run_projects
 

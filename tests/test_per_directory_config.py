@@ -455,3 +455,24 @@ def test_clean_removes_the_cache_of_every_project(
     ]
     assert not (tmp_path / "svc_a/.celerylint_cache").exists()
     assert (tmp_path / "svc_a/node_modules/.celerylint_cache").exists()  # not ours to remove
+
+
+def test_stdin_uses_the_configuration_of_the_file_it_names(
+    tmp_path: Path, invoke: Invoke, fake_rules: object
+) -> None:
+    write_tree(tmp_path, MONOREPO)
+    source = b"bad()\nugh()\n"
+    a = invoke("-q", "--stdin-filename", "svc_a/new.py", "-", cwd=tmp_path, stdin=source)
+    assert a.stdout == ""
+    b = invoke("-q", "--stdin-filename", "svc_b/new.py", "-", cwd=tmp_path, stdin=source)
+    assert _found(b.stdout) == ["svc_b/new.py:1:1: CEL990", "svc_b/new.py:2:1: CEL991"]
+
+
+def test_fix_checks_each_project_with_its_configuration(
+    tmp_path: Path, invoke: Invoke, fake_rules: object
+) -> None:
+    write_tree(tmp_path, MONOREPO)
+    forward = invoke("-q", "--fix", "svc_a", "svc_b", cwd=tmp_path)
+    backward = invoke("-q", "--fix", "svc_b", "svc_a", cwd=tmp_path)
+    assert _found(forward.stdout) == EXPECTED
+    assert forward.stdout == backward.stdout
