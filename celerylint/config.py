@@ -52,6 +52,12 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: the configuration files this one inherits through ``extend``, nearest first
     extends: tuple[Path, ...] = ()
+    #: the rule selection of each inherited file, farthest first: applied in turn before
+    #: this file's own (as ruff layers them), so ``extend-select`` or ``ignore`` here edit
+    #: the inherited set and ``select`` here replaces it
+    inherited_selection: tuple[
+        tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]], ...
+    ] = ()
 
 
 def _is_str_list(value: object) -> bool:
@@ -170,9 +176,6 @@ def load_settings(
 
 #: ``[tool.celerylint]`` key -> the ``Settings`` field it sets
 _FIELDS = {
-    "select": "select",
-    "extend-select": "extend_select",
-    "ignore": "ignore",
     "per-file-ignores": "per_file_ignores",
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
@@ -192,7 +195,8 @@ def anchor_pattern(pattern: str, directory: Path) -> str:
 
 
 def _inherit(base: Settings, own: Settings, section: Mapping[str, Any]) -> Settings:
-    """``own`` (from ``section``) over the ``base`` it extends."""
+    """``own`` (from ``section``) over the ``base`` it extends: a key set in ``own``
+    replaces the inherited value, except the rule selection, which is layered."""
     if base.root != own.root:
         base = dataclasses.replace(
             base,
@@ -220,8 +224,13 @@ def _inherit(base: Settings, own: Settings, section: Mapping[str, Any]) -> Setti
             options[rule.code] = dataclasses.replace(
                 inherited, **{n: getattr(mine, n) for n in names}
             )
+    layers = (*base.inherited_selection, (base.select, base.extend_select, base.ignore))
     return dataclasses.replace(
-        own, **changes, rule_options=options, extra={**base.extra, **own.extra}
+        own,
+        **changes,
+        rule_options=options,
+        extra={**base.extra, **own.extra},
+        inherited_selection=layers,
     )
 
 

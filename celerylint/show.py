@@ -184,6 +184,14 @@ def _settings_json(settings: Settings, enabled: frozenset[str]) -> dict[str, Any
         "root": str(settings.root),
         "config": str(settings.config_path) if settings.config_path else None,
         "extends": [str(p) for p in settings.extends],
+        "inherited-selection": [
+            {
+                "select": list(select) if select is not None else None,
+                "extend-select": list(extend),
+                "ignore": list(ignore),
+            }
+            for select, extend, ignore in settings.inherited_selection
+        ],
         "select": list(settings.select) if settings.select is not None else None,
         "extend-select": list(settings.extend_select),
         "ignore": list(settings.ignore),

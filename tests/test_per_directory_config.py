@@ -202,12 +202,21 @@ def test_extend_inherits_and_overrides(tmp_path: Path, invoke: Invoke, fake_rule
             "svc/m.py": "bad()\nugh()\nugh(1)\nmeh(1)\n",
             # the inherited "legacy/*" means the base's legacy/, not svc/legacy/
             "svc/legacy/new.py": "ugh(1)\n",
-            "web/pyproject.toml": '[tool.celerylint]\nextend = "../pyproject.toml"\nignore = []\n',
+            # the selection is layered, as in ruff: extend-select edits the inherited set
+            "web/pyproject.toml": (
+                '[tool.celerylint]\nextend = "../pyproject.toml"\nextend-select = ["CEL990"]\n'
+            ),
             "web/w.py": "bad()\nugh()\n",
+            # ... and select replaces it
+            "api/pyproject.toml": (
+                '[tool.celerylint]\nextend = "../pyproject.toml"\nselect = ["CEL990"]\n'
+            ),
+            "api/x.py": "bad()\nugh()\n",
         },
     )
-    result = invoke("-q", "--no-cache", "svc", "web", "legacy", cwd=tmp_path)
+    result = invoke("-q", "--no-cache", "svc", "web", "legacy", "api", cwd=tmp_path)
     assert _found(result.stdout) == [
+        "api/x.py:1:1: CEL990",
         "svc/legacy/new.py:1:1: CEL991",
         "svc/m.py:3:1: CEL991",
         "web/w.py:1:1: CEL990",

@@ -68,11 +68,13 @@ def enabled_codes(
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
 ) -> frozenset[str]:
-    """The configuration's selectors, then the command line's on top (as ruff layers them:
-    ``--select`` replaces the configured set, ``--extend-select``/``--ignore`` edit it)."""
+    """The configuration's selectors (those of the files it extends first), then the
+    command line's on top (as ruff layers them: ``--select`` replaces the configured set,
+    ``--extend-select``/``--ignore`` edit it)."""
     return resolve_layers(
         all_rules(),
         [
+            *settings.inherited_selection,
             (settings.select, settings.extend_select, settings.ignore),
             (select, extend_select, ignore),
         ],
