@@ -264,9 +264,8 @@ def _project_text(project: _Project) -> str:
     lines.append("Settings modules (classification: reason):")
     for unit in model.get("settings_modules", []):
         read = "" if unit["read_by_celery"] else ", not read by Celery"
-        lines.append(
-            f"  {unit['name']} ({unit['path']}{read}): {unit['classification']}: {unit['reason']}"
-        )
+        reason = unit["reason"] or "no signal"
+        lines.append(f"  {unit['name']} ({unit['path']}{read}): {unit['classification']}: {reason}")
     if not model.get("settings_modules"):
         lines.append("  none found")
     version = model.get("celery_version", {})

@@ -400,6 +400,7 @@ def test_show_settings_shows_the_configuration_and_the_model(
     assert "  shop.celery.app (shop/celery.py:5)\n" in text
     assert "    broker: redis://cache:6379/0 [production, shop/celery.py:5]\n" in text
     assert "    backend: redis://cache:6379/1 [production, shop/celery.py:5]\n" in text
+    assert "  shop.celery.app (shop/celery.py:5)\n" in text
     # the classification override and the inferred ones, each with its reason
     assert (
         "  shop.settings.staging (shop/settings/staging.py): test: "
