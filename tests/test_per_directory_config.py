@@ -436,6 +436,15 @@ def test_show_settings_overridden_classification_changes_findings(
     assert "  shop.settings.staging (shop/settings/staging.py): production: its name\n" in shown
     without = invoke("-q", "--no-cache", "--select", "CEL501", cwd=tmp_path)
     assert "shop/settings/staging.py:2:1: CEL501 " in without.stdout
+    # production-settings turns a development module into a production one
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.celerylint]\nproduction-settings = ['shop/settings/local.py']\n", encoding="utf-8"
+    )
+    shown = invoke("--show-settings", cwd=tmp_path).stdout
+    assert (
+        "  shop.settings.local (shop/settings/local.py): production: "
+        "`production-settings` in [tool.celerylint]\n"
+    ) in shown
 
 
 def test_show_settings_of_a_monorepo_shows_each_project(
