@@ -6,8 +6,8 @@ settings, its project index (the project rules see the files of their own projec
 so one service's settings never decide a finding in another), its cache and its run
 manifest. A directory found while walking that has a configuration of its own is left to
 that configuration's project, which is then checked too. Projects run in the order of
-their configuration paths and the findings are merged in report order, so the order of
-the paths on the command line changes nothing.
+their root directories (outer ones first) and the findings are merged in report order, so
+the order of the paths on the command line changes nothing.
 
 Light: the warm path (a replayed run) imports this, the configuration and the manifest
 only.
