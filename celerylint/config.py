@@ -304,9 +304,19 @@ class ConfigResolver:
         return self.settings(self.config_for(path))
 
     def starts_other_project(self, directory: str, config: Path | None) -> bool:
-        """Whether ``directory`` (holding a ``pyproject.toml``) has a configuration other
-        than ``config``: its files belong to that configuration's project."""
-        return self.override is None and self.config_for(directory) != config
+        """Whether ``directory`` (holding a ``pyproject.toml``) has a ``[tool.celerylint]``
+        configuration other than ``config``: its files belong to that configuration's
+        project. A ``pyproject.toml`` that does not configure celerylint never splits a
+        walk (the project keeps the evidence of every file under it)."""
+        if self.override is not None:
+            return False
+        own = self.own_config(directory)
+        return own is not None and own != config
+
+    def own_config(self, directory: str) -> Path | None:
+        """The nearest ``pyproject.toml`` with ``[tool.celerylint]`` at or above
+        ``directory`` (None when there is none)."""
+        return self._nearest(os.path.abspath(directory))[0]
 
 
 def settings_from_table(

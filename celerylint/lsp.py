@@ -271,8 +271,12 @@ class Project:
         exclude = (*(self.settings.exclude or DEFAULT_EXCLUDE), *self.settings.extend_exclude)
         if not is_discovered(abspath, self.settings.root, exclude, self.settings.respect_gitignore):
             return False
-        # a file below a configuration of its own belongs to that configuration's project
-        return find_config(Path(abspath).parent) == self.config
+        # a file below a [tool.celerylint] configuration other than this project's belongs
+        # to that configuration's project (as the scan leaves its directory out)
+        own = ConfigResolver((), self.root).own_config(os.path.dirname(abspath))
+        if own is None:
+            return True
+        return self.config is not None and os.path.realpath(own) == os.path.realpath(self.config)
 
     # phase 2 ------------------------------------------------------------------------------
 

@@ -223,3 +223,25 @@ def test_until_indexed_only_per_file_findings_are_published(tmp_path) -> None:  
         ("CEL101", 1),
         ("CEL001", 2),
     ]
+
+
+def test_a_directory_with_its_own_configuration_is_left_to_its_project(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As on the command line: the root project neither scans nor owns the files below a
+    `[tool.celerylint]` of their own; a pyproject.toml for other tools changes nothing."""
+    from celerylint.lsp import Project
+
+    (tmp_path / "pyproject.toml").write_text("[tool.celerylint]\n")
+    for name, config in (("svc", "[tool.celerylint]\n"), ("lib", "[project]\nname = 'lib'\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text(config)
+        (tmp_path / name / "m.py").write_text("x = 1\n")
+    (tmp_path / "top.py").write_text("x = 1\n")
+    root = Project(tmp_path, tmp_path / "pyproject.toml", scan=True)
+    scanned = sorted(r.path for r in root.scan())
+    assert scanned == [str(tmp_path / "lib/m.py"), str(tmp_path / "top.py")]
+    assert root.owns(str(tmp_path / "top.py"))
+    assert root.owns(str(tmp_path / "lib/m.py"))
+    assert not root.owns(str(tmp_path / "svc/m.py"))
+    service = Project(tmp_path / "svc", tmp_path / "svc/pyproject.toml", scan=True)
+    assert [r.path for r in service.scan()] == [str(tmp_path / "svc/m.py")]
+    assert service.owns(str(tmp_path / "svc/m.py"))

@@ -101,10 +101,17 @@ def test_a_nested_configuration_governs_its_directory(
             "svc/inner.py": "bad()\nmeh()\n",
             # a pyproject.toml that does not configure celerylint is no boundary
             "lib/pyproject.toml": "[project]\nname = 'lib'\n",
+            "lib/sub/pyproject.toml": "[project]\nname = 'sub'\n",
+            "lib/sub/n.py": "meh()\n",
             "lib/m.py": "meh()\n",
         },
     )
-    expected = ["lib/m.py:1:1: CEL991", "top.py:1:1: CEL990", "top.py:2:1: CEL991"]
+    expected = [
+        "lib/m.py:1:1: CEL991",
+        "lib/sub/n.py:1:1: CEL991",
+        "top.py:1:1: CEL990",
+        "top.py:2:1: CEL991",
+    ]
     for _ in range(2):  # the second run is replayed from the manifest
         result = invoke("-q", ".", cwd=tmp_path)
         assert _found(result.stdout) == expected
@@ -114,10 +121,10 @@ def test_a_nested_configuration_governs_its_directory(
     )
     result = invoke("-q", ".", cwd=tmp_path)
     assert _found(result.stdout) == [
-        *expected[:1],
+        *expected[:2],
         "svc/inner.py:1:1: CEL990",
         "svc/inner.py:2:1: CEL991",
-        *expected[1:],
+        *expected[2:],
     ]
     # a pyproject.toml that starts configuring celerylint becomes a boundary at once (the
     # last whole run's manifest is not replayed)
@@ -137,7 +144,7 @@ def test_a_nested_configuration_governs_its_directory(
         both = invoke(*order, "--no-cache", cwd=tmp_path)
         assert both.stdout == whole.stdout, order
         assert both.stderr == whole.stderr, order
-    assert "Found 5 " in whole.stderr, whole.stderr
+    assert "Found 6 " in whole.stderr, whole.stderr
 
 
 def test_an_inner_project_sorting_before_its_parent_is_checked_once(
@@ -159,6 +166,24 @@ def test_an_inner_project_sorting_before_its_parent_is_checked_once(
     assert "Found 1 error." in result.stderr
     clean = invoke("a", ".", "--no-cache", "--ignore", "CEL990", cwd=tmp_path)
     assert "(2 files checked)" in clean.stderr, clean.stderr
+
+
+def test_a_pyproject_without_our_section_does_not_split_a_walk(
+    tmp_path: Path, invoke: Invoke, fake_rules: object
+) -> None:
+    """Without ``[tool.celerylint]`` anywhere, the packages of a repository stay one project
+    when it is walked: the task in one package is confirmed by the app in another."""
+    tree = {
+        "packages/core/pyproject.toml": "[project]\nname = 'core'\n",
+        **{f"packages/core/{k}": v for k, v in CELERY_APP.items()},
+        "services/worker/pyproject.toml": "[project]\nname = 'worker'\n",
+        "services/worker/jobs.py": (
+            "from proj.celery import app\n\n@app.task\ndef flagged_job():\n    pass\n"
+        ),
+    }
+    write_tree(tmp_path, tree)
+    result = invoke("-q", "--no-cache", ".", cwd=tmp_path)
+    assert _found(result.stdout) == ["services/worker/jobs.py:4:5: CEL992"]
 
 
 def test_excludes_are_relative_to_their_own_configuration(
@@ -336,6 +361,9 @@ def test_resolver_caches_per_directory_and_follows_override(tmp_path: Path) -> N
     assert resolver.config_for(tmp_path / "svc_b") == tmp_path / "svc_b/pyproject.toml"
     assert resolver.config_for(tmp_path) is None
     assert resolver.starts_other_project(str(tmp_path / "svc_a"), None)
+    assert not resolver.starts_other_project(
+        str(tmp_path / "svc_a"), resolver.config_for(tmp_path / "svc_a")
+    )
     override = ConfigResolver([], tmp_path, tmp_path / "svc_a/pyproject.toml")
     assert override.config_for(tmp_path / "svc_b/b.py") == tmp_path / "svc_a/pyproject.toml"
     assert not override.starts_other_project(str(tmp_path / "svc_b"), None)
