@@ -106,7 +106,8 @@ def find_config(start: Path) -> Path | None:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 return candidate  # let load_settings report the problem
-            if "celerylint" in data.get("tool", {}):
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "celerylint" in tool:
                 return candidate
             first_any = first_any or candidate
     return first_any

@@ -523,3 +523,17 @@ def test_fix_checks_each_project_with_its_configuration(
     backward = invoke("-q", "--fix", "svc_b", "svc_a", cwd=tmp_path)
     assert _found(forward.stdout) == EXPECTED
     assert forward.stdout == backward.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["tool = 1\n", '[tool]\npoetry = 3\npytest = "x"\n', "[tool.pytest]\nini_options = 1\n"],
+)
+def test_a_pyproject_with_odd_tool_tables_never_crashes(
+    tmp_path: Path, invoke: Invoke, text: str
+) -> None:
+    write_tree(tmp_path, {"pyproject.toml": text, **CELERY_APP})
+    for args in (("--no-cache", "."), ("--show-settings",)):
+        result = invoke(*args, cwd=tmp_path)
+        assert result.exit_code == 0, result.stderr
+        assert "internal error" not in result.stderr
