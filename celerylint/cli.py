@@ -94,7 +94,22 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
-    "--config", "config_file", type=click.Path(path_type=Path), help="Use this pyproject.toml."
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Use this pyproject.toml for every file (instead of each file's nearest one).",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Show each project's resolved configuration and the project model celerylint "
+    "inferred (Celery apps, settings classification, Celery version, workers, skipped "
+    "files), then exit.",
+)
+@click.option(
+    "--show-files",
+    is_flag=True,
+    help="List the files that would be checked (with their configuration), then exit.",
 )
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = all cores)."
@@ -156,9 +171,14 @@ def check(
     cache_dir: Path | None,
     no_prefilter: bool,
     force_exclude: bool,
+    show_settings: bool,
+    show_files: bool,
 ) -> None:
-    """Check PATHS (default: the current directory) for Celery problems."""
-    from celerylint.config import ConfigError, find_config, load_settings
+    """Check PATHS (default: the current directory) for Celery problems.
+
+    Each file is checked with its nearest configuration: the closest pyproject.toml with
+    a [tool.celerylint] table, upward from the file (see docs/configuration.md)."""
+    from celerylint.config import ConfigError, ConfigResolver, Settings
     from celerylint.engine.request import RunReport, RunRequest
     from celerylint.engine.selection import SelectorError, validate_selector
     from celerylint.reporters import FORMATS, NEEDS_SOURCES
@@ -184,21 +204,17 @@ def check(
         name = stdin_filename or "stdin.py"
         stdin = (name, sys.stdin.buffer.read())
         paths = ()
-        start = Path(os.path.abspath(name)).parent
     else:
         if not paths:
             paths = (Path("."),)
         for p in paths:
             if not p.exists() and not p.is_symlink():
                 _fail(f"{p}: no such file or directory")
-        start = Path(os.path.abspath(paths[0]))
     # the codes from the rule modules' file names: no rule (and no parser) is imported yet
     codes = list(rule_codes())
     try:
-        config_path = config_file if config_file is not None else find_config(start)
         if config_file is not None and not config_file.is_file():
             raise ConfigError(f"{config_file}: config file not found")
-        settings = load_settings(config_path, cwd, codes)
         cli_select = [validate_selector(s, codes) for s in _split(select)] or None
         cli_extend = [validate_selector(s, codes) for s in _split(extend_select)]
         cli_ignore = [validate_selector(s, codes) for s in _split(ignore)]
@@ -208,49 +224,34 @@ def check(
     except SelectorError as exc:
         _fail(str(exc))
         return
-    if no_respect_gitignore:
-        from dataclasses import replace
 
-        settings = replace(settings, respect_gitignore=False)
+    def adjust(settings: Settings) -> Settings:
+        if no_respect_gitignore:
+            from dataclasses import replace
+
+            return replace(settings, respect_gitignore=False)
+        return settings
+
+    # each file uses its nearest configuration (or --config for all of them)
+    resolver = ConfigResolver(codes, cwd, config_file, adjust)
     from celerylint.engine.cache import CACHE_DIR_NAME
 
-    cache = None if no_cache else (cache_dir or settings.root / CACHE_DIR_NAME)
     fixing = fix or fix_only or diff
-    manifest_key = None
-    if cache is not None and stdin is None and not fixing:
-        from celerylint.engine.manifest import manifest_key as make_key
 
-        manifest_key = make_key(
-            (repr(settings), cli_select, cli_extend, cli_ignore, not no_prefilter, str(cwd))
-        )
-    replayed: RunReport | None = None
-    if manifest_key is not None:
-        from celerylint.engine.manifest import replay
+    def request_for(settings: Settings, project_paths: Sequence[Path]) -> RunRequest:
+        """The run of one project (``enabled`` is filled in when it really runs)."""
+        cache = None if no_cache else (cache_dir or settings.root / CACHE_DIR_NAME)
+        manifest_key = None
+        if cache is not None and stdin is None and not fixing:
+            from celerylint.engine.manifest import manifest_key as make_key
 
-        # nothing the last whole-project run read has changed: its answer is the answer
-        replayed = replay(
-            RunRequest(
-                paths,
-                settings,
-                frozenset(),
-                jobs,
-                None,
-                cwd,
-                cache_dir=cache,
-                manifest_key=manifest_key,
+            manifest_key = make_key(
+                (repr(settings), cli_select, cli_extend, cli_ignore, not no_prefilter, str(cwd))
             )
-        )
-    fixed_count: int | None = None
-    if replayed is not None:
-        report = replayed
-    else:
-        from celerylint.engine.runner import enabled_codes, run
-
-        enabled = enabled_codes(settings, cli_select, cli_extend, cli_ignore)
-        request = RunRequest(
-            paths,
+        return RunRequest(
+            project_paths,
             settings,
-            enabled,
+            frozenset(),
             jobs,
             stdin,
             cwd,
@@ -258,11 +259,82 @@ def check(
             cache_dir=cache,
             force_exclude=force_exclude,
             manifest_key=manifest_key,
+            resolver=resolver if config_file is None else None,
         )
+
+    def enable(request: RunRequest) -> RunRequest:
+        from dataclasses import replace
+
+        from celerylint.engine.runner import enabled_codes
+
+        enabled = enabled_codes(request.settings, cli_select, cli_extend, cli_ignore)
+        return replace(request, enabled=enabled)
+
+    if show_files or show_settings:
+        if stdin is not None:
+            _fail("--show-settings and --show-files take paths, not '-' (stdin)")
+        from celerylint.show import show
+
+        try:
+            text = show(
+                paths,
+                resolver,
+                lambda s, p: enable(request_for(s, p)),
+                show_settings,
+                output_format,
+            )
+        except ConfigError as exc:
+            _fail(str(exc))
+            return
+        click.echo(text, nl=False)
+        return
+
+    fixed_count: int | None = None
+    try:
+        # stdin is checked as the file it names, with that file's configuration
+        stdin_settings = resolver.settings_for(os.path.abspath(stdin[0])) if stdin else None
         if fixing:
-            fixed_count, report = _fix(request, stdin, unsafe_fixes, diff, fix_only, quiet)
+            from celerylint.engine.projects import run_projects
+
+            fixed: list[Any] = []
+
+            def fix_project(settings: Settings, project_paths: list[Path]) -> RunReport:
+                request = enable(request_for(settings, project_paths))
+                result = _fix_one(request, unsafe_fixes)
+                fixed.append((request, result))
+                report: RunReport = result.report
+                return report
+
+            if stdin_settings is not None:
+                fix_project(stdin_settings, [])
+            else:
+                run_projects(paths, resolver, fix_project)
+            fixed_count, report = _fix(fixed, stdin, diff, fix_only, quiet)
         else:
-            report = run(request)
+
+            def check_project(settings: Settings, project_paths: list[Path]) -> RunReport:
+                request = request_for(settings, project_paths)
+                if request.manifest_key is not None:
+                    from celerylint.engine.manifest import replay
+
+                    # nothing the last whole-project run read has changed: its answer is
+                    # the answer
+                    replayed = replay(request)
+                    if replayed is not None:
+                        return replayed
+                from celerylint.engine.runner import run
+
+                return run(enable(request))
+
+            if stdin_settings is not None:
+                report = check_project(stdin_settings, [])
+            else:
+                from celerylint.engine.projects import run_projects
+
+                report = run_projects(paths, resolver, check_project)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
     diagnostics = report.diagnostics
 
     needs_sources = (
@@ -381,49 +453,62 @@ def _summary(
     return "\n".join(lines)
 
 
+def _fix_one(request: Any, unsafe: bool) -> Any:
+    """Fix one project in memory (nothing is written yet)."""
+    from celerylint.engine.fixes import fix_run
+
+    return fix_run(request, unsafe=unsafe)
+
+
 def _fix(
-    request: Any,
+    results: Sequence[tuple[Any, Any]],
     stdin: tuple[str, bytes] | None,
-    unsafe: bool,
     diff: bool,
     fix_only: bool,
     quiet: bool,
 ) -> tuple[int, Any]:
-    """``--fix``/``--diff``/``--fix-only``: fix, write (or diff), and return (number of
-    findings fixed, the report of what is left). Exits itself for ``--diff``/``--fix-only``."""
-    from celerylint.engine.fixes import fix_run, write_fixes
+    """``--fix``/``--diff``/``--fix-only`` once every project is fixed in memory: write (or
+    diff), and return (number of findings fixed, the report of what is left). Exits itself
+    for ``--diff``/``--fix-only``."""
+    from celerylint.engine.fixes import write_fixes
+    from celerylint.engine.request import RunReport
 
-    result = fix_run(request, unsafe=unsafe)
-    problems = list(result.problems)
-    count = result.fixed
+    report = RunReport()
+    files = sorted((f for _, r in results for f in r.files), key=lambda f: f.path)
+    problems = [p for _, r in results for p in r.problems]
+    count = sum(r.fixed for _, r in results)
+    for _, result in results:
+        report.merge(result.report)
     noun = f"{count} error{'s' if count != 1 else ''}"
     if diff:
-        click.echo("".join(f.diff() for f in result.files), nl=False)
+        click.echo("".join(f.diff() for f in files), nl=False)
         for problem in problems:
             click.echo(f"celerylint: warning: {problem}", err=True)
-        _report_crashes(result.report.crashes)
+        _report_crashes(report.crashes)
         if not quiet:
             click.echo(f"Would fix {noun}." if count else "No errors would be fixed.", err=True)
-        sys.exit(EXIT_ERROR if result.report.crashes else EXIT_FINDINGS if count else EXIT_CLEAN)
+        sys.exit(EXIT_ERROR if report.crashes else EXIT_FINDINGS if count else EXIT_CLEAN)
     if stdin is not None:
         # like ruff: the fixed source goes to stdout (unchanged if nothing was fixed)
-        fixed = result.files[0].data() if result.files else stdin[1]
+        fixed = files[0].data() if files else stdin[1]
         sys.stdout.buffer.write(fixed)
         sys.stdout.flush()
     else:
-        problems += write_fixes(result.files)
+        problems += write_fixes(files)
     for problem in problems:
         click.echo(f"celerylint: warning: {problem}", err=True)
-    report = result.report
-    unwritten = [f for f in result.files if not f.written] if stdin is None else []
-    if unwritten or result.changed_on_disk:
+    unwritten = [f for f in files if not f.written] if stdin is None else []
+    if unwritten or any(r.changed_on_disk for _, r in results):
         # those files are as they were: count only what was written, and report what is
         # really on disk now (their findings are still there)
         from celerylint.engine.runner import run
 
         count -= sum(sum(f.fixed_codes.values()) for f in unwritten)
         noun = f"{count} error{'s' if count != 1 else ''}"
-        report = run(request)
+        report = RunReport()
+        for request, result in results:
+            stale = result.changed_on_disk or any(not f.written for f in result.files)
+            report.merge(run(request) if stale and stdin is None else result.report)
     if fix_only:
         _report_crashes(report.crashes)
         if not quiet:
@@ -493,17 +578,22 @@ def _statistics(diagnostics: Sequence[Any], output_format: str, unsafe_fixes: bo
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
 def clean_command(path: Path | None, cache_dir: Path | None) -> None:
-    """Remove the result cache of the project at PATH (default: the current directory)."""
+    """Remove the result cache of the project at PATH (default: the current directory),
+    and those of the projects with a configuration of their own below it."""
     from celerylint.config import find_config
-    from celerylint.engine.cache import CACHE_DIR_NAME, clean
+    from celerylint.engine.cache import CACHE_DIR_NAME, clean, own_caches_below
 
+    caches = [cache_dir] if cache_dir is not None else []
     if cache_dir is None:
         start = Path(os.path.abspath(path or "."))
         config = find_config(start)
         root = config.parent if config is not None else (start if start.is_dir() else start.parent)
-        cache_dir = root / CACHE_DIR_NAME
-    removed = clean(cache_dir)
-    click.echo(f"Removed {cache_dir}" if removed else f"No cache at {cache_dir}", err=True)
+        caches.append(root / CACHE_DIR_NAME)
+        if start.is_dir():
+            caches += [c for c in own_caches_below(start) if c != caches[0]]
+    for directory in caches:
+        removed = clean(directory)
+        click.echo(f"Removed {directory}" if removed else f"No cache at {directory}", err=True)
 
 
 @cli.command("rule")

@@ -2,6 +2,13 @@
 
 Every problem is a ``ConfigError`` with one line naming the file, the key and what is
 expected; the CLI prints it and exits 2.
+
+Each file uses its nearest configuration (``ConfigResolver``), as ruff does: the nearest
+``pyproject.toml`` upward from the file's directory that has ``[tool.celerylint]``. A
+configuration may inherit another with ``extend = "../pyproject.toml"`` (relative to the
+file that says it): its own keys override the inherited ones (``options`` per rule and
+option), and the relative patterns of an inherited file (``exclude``, ``extend-exclude``,
+``per-file-ignores``, ``src``) stay relative to the directory of the file that sets them.
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ class Settings:
     rule_options: Mapping[str, Any] = field(default_factory=dict)
     #: project-model keys (settings classification, routing) read by later rule families
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the configuration files this one inherits through ``extend``, nearest first
+    extends: tuple[Path, ...] = ()
+    #: the rule selection of each inherited file, farthest first: applied in turn before
+    #: this file's own (as ruff layers them), so ``extend-select`` or ``ignore`` here edit
+    #: the inherited set and ``select`` here replaces it
+    inherited_selection: tuple[
+        tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]], ...
+    ] = ()
 
 
 def _is_str_list(value: object) -> bool:
@@ -56,6 +71,7 @@ _TABLE = ("a table", lambda v: isinstance(v, dict))
 
 #: key -> (what is expected, check)
 KEYS: dict[str, tuple[str, typing.Callable[[object], bool]]] = {
+    "extend": _STR,
     "select": _LIST,
     "extend-select": _LIST,
     "ignore": _LIST,
@@ -90,10 +106,59 @@ def find_config(start: Path) -> Path | None:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 return candidate  # let load_settings report the problem
-            if "celerylint" in data.get("tool", {}):
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "celerylint" in tool:
                 return candidate
             first_any = first_any or candidate
     return first_any
+
+
+def _read_section(config_path: Path, where: str | None = None) -> dict[str, Any]:
+    """The ``[tool.celerylint]`` table of ``config_path`` (empty when it has none).
+    ``where`` names the problem's origin when it is not the file itself (an ``extend``)."""
+    name = where or str(config_path)
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{name}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read config file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}: config file is not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: invalid TOML ({exc})") from None
+    tool = data.get("tool", {})
+    section = tool.get("celerylint", {}) if isinstance(tool, dict) else {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{config_path}: [tool.celerylint] must be a table")
+    return section
+
+
+def _extend_chain(config_path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """``config_path`` and the files it inherits through ``extend``, nearest first."""
+    chain: list[tuple[Path, dict[str, Any]]] = []
+    seen: set[str] = set()
+    path, where = config_path, None
+    while True:
+        seen.add(os.path.normcase(os.path.realpath(path)))
+        section = _read_section(path, where)
+        chain.append((path, section))
+        target = section.get("extend")
+        if target is None:
+            return chain
+        if not isinstance(target, str):
+            raise ConfigError(
+                f"{path}: [tool.celerylint] `extend` must be a string, got {_toml_type(target)}"
+            )
+        base = Path(os.path.abspath(path.parent / os.path.expanduser(target)))
+        label = f"{path}: [tool.celerylint] `extend`"
+        if os.path.normcase(os.path.realpath(base)) in seen:
+            raise ConfigError(f"{label}: {base} extends this file again (a loop)")
+        if not base.is_file():
+            raise ConfigError(f"{label}: {base}: config file not found")
+        path, where = base, f"{label}: {base}"
 
 
 def load_settings(
@@ -101,21 +166,158 @@ def load_settings(
 ) -> Settings:
     if config_path is None:
         return Settings(root=Path(os.path.abspath(default_root)))
-    where = str(config_path)
-    try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: config file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read config file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{where}: config file is not valid UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML ({exc})") from None
-    section = data.get("tool", {}).get("celerylint", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{where}: [tool.celerylint] must be a table")
-    return settings_from_table(section, config_path, rule_codes)
+    chain = _extend_chain(config_path)
+    settings: Settings | None = None
+    for path, section in reversed(chain):  # the farthest base first
+        own = settings_from_table(section, path, rule_codes)
+        settings = own if settings is None else _inherit(settings, own, section)
+    assert settings is not None
+    return dataclasses.replace(settings, extends=tuple(path for path, _ in chain[1:]))
+
+
+#: ``[tool.celerylint]`` key -> the ``Settings`` field it sets
+_FIELDS = {
+    "per-file-ignores": "per_file_ignores",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+    "src": "src",
+    "respect-gitignore": "respect_gitignore",
+}
+
+
+def anchor_pattern(pattern: str, directory: Path) -> str:
+    """A path pattern of the configuration in ``directory``, made absolute so that it keeps
+    meaning the same files in a configuration that inherits it from elsewhere. Plain names
+    (``migrations``) and ``**/`` patterns match anywhere and stay as they are."""
+    bare = pattern.removeprefix("./").rstrip("/")
+    if "/" not in bare or pattern.startswith("**/") or os.path.isabs(pattern):
+        return pattern
+    return f"{directory.as_posix()}/{pattern.removeprefix('./')}"
+
+
+def _inherit(base: Settings, own: Settings, section: Mapping[str, Any]) -> Settings:
+    """``own`` (from ``section``) over the ``base`` it extends: a key set in ``own``
+    replaces the inherited value, except the rule selection, which is layered."""
+    if base.root != own.root:
+        base = dataclasses.replace(
+            base,
+            exclude=tuple(anchor_pattern(p, base.root) for p in base.exclude),
+            extend_exclude=tuple(anchor_pattern(p, base.root) for p in base.extend_exclude),
+            per_file_ignores=tuple(
+                (anchor_pattern(p, base.root), codes) for p, codes in base.per_file_ignores
+            ),
+        )
+    changes: dict[str, Any] = {
+        attr: getattr(own if key in section else base, attr) for key, attr in _FIELDS.items()
+    }
+    options = dict(base.rule_options)
+    from celerylint.rules import rule_lookup
+
+    for key, values in section.get("options", {}).items():
+        rule = rule_lookup(key)
+        assert rule is not None  # validated by settings_from_table
+        mine = own.rule_options[rule.code]
+        inherited = options.get(rule.code)
+        if inherited is None:
+            options[rule.code] = mine
+        else:
+            names = [k.replace("-", "_") for k in values]
+            options[rule.code] = dataclasses.replace(
+                inherited, **{n: getattr(mine, n) for n in names}
+            )
+    layers = (*base.inherited_selection, (base.select, base.extend_select, base.ignore))
+    return dataclasses.replace(
+        own,
+        **changes,
+        rule_options=options,
+        extra={**base.extra, **own.extra},
+        inherited_selection=layers,
+    )
+
+
+class ConfigResolver:
+    """The configuration of each file: its nearest one (``find_config`` from the file's
+    directory, as ruff does), or ``override`` (``--config``) for every file. Lookups are
+    cached per directory and loaded settings per configuration file, so every file of a
+    directory costs one dictionary lookup."""
+
+    def __init__(
+        self,
+        rule_codes: Sequence[str],
+        default_root: Path,
+        override: Path | None = None,
+        adjust: typing.Callable[[Settings], Settings] | None = None,
+    ) -> None:
+        self.rule_codes = list(rule_codes)
+        self.default_root = Path(os.path.abspath(default_root))
+        self.override = override  # as given: messages name it so
+        self.adjust = adjust  # command-line changes (``--no-respect-gitignore``)
+        self._configs: dict[str, Path | None] = {}
+        self._upward: dict[str, tuple[Path | None, Path | None]] = {}
+        self._settings: dict[Path | None, Settings] = {}
+
+    def config_for(self, path: Path | str) -> Path | None:
+        """The configuration file for ``path`` (a file: its directory's; a directory: its
+        own), None when there is none."""
+        if self.override is not None:
+            return self.override
+        start = os.path.abspath(path)
+        if not os.path.isdir(start):
+            start = os.path.dirname(start)
+        if start not in self._configs:
+            own, nearest_any = self._nearest(start)
+            self._configs[start] = own or nearest_any
+        return self._configs[start]
+
+    def _nearest(self, directory: str) -> tuple[Path | None, Path | None]:
+        """(nearest pyproject.toml with ``[tool.celerylint]``, nearest at all), upward from
+        ``directory``: ``find_config``, memoized per directory."""
+        found = self._upward.get(directory)
+        if found is None:
+            parent = os.path.dirname(directory)
+            above = self._nearest(parent) if parent != directory else (None, None)
+            candidate = Path(directory, "pyproject.toml")
+            own: Path | None = None
+            if candidate.is_file():
+                try:
+                    data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+                    configures = isinstance(data.get("tool"), dict) and "celerylint" in data["tool"]
+                except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                    configures = True  # let load_settings report the problem
+                own = candidate if configures else None
+                found = (own, None) if own is not None else (above[0], candidate)
+            else:
+                found = above
+            self._upward[directory] = found
+        return found
+
+    def settings(self, config: Path | None) -> Settings:
+        """The settings of one configuration file (None: the defaults)."""
+        found = self._settings.get(config)
+        if found is None:
+            found = load_settings(config, self.default_root, self.rule_codes)
+            if self.adjust is not None:
+                found = self.adjust(found)
+            self._settings[config] = found
+        return found
+
+    def settings_for(self, path: Path | str) -> Settings:
+        return self.settings(self.config_for(path))
+
+    def starts_other_project(self, directory: str, config: Path | None) -> bool:
+        """Whether ``directory`` (holding a ``pyproject.toml``) has a ``[tool.celerylint]``
+        configuration other than ``config``: its files belong to that configuration's
+        project. A ``pyproject.toml`` that does not configure celerylint never splits a
+        walk (the project keeps the evidence of every file under it)."""
+        if self.override is not None:
+            return False
+        own = self.own_config(directory)
+        return own is not None and own != config
+
+    def own_config(self, directory: str) -> Path | None:
+        """The nearest ``pyproject.toml`` with ``[tool.celerylint]`` at or above
+        ``directory`` (None when there is none)."""
+        return self._nearest(os.path.abspath(directory))[0]
 
 
 def settings_from_table(

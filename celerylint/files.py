@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +112,11 @@ class _Matcher:
             rel = Path(abspath).as_posix()
         for pattern in self.patterns:
             pat = pattern.rstrip("/")
+            if os.path.isabs(pat):  # inherited through ``extend`` from another directory
+                target = abspath.replace(os.sep, "/")
+                if fnmatch.fnmatchcase(target, pat) or fnmatch.fnmatchcase(target, pat + "/*"):
+                    return True
+                continue
             if glob_match(rel, name, pat):
                 return True
             if "/" in pat and glob_match(rel, name, pat + "/*"):
@@ -119,10 +124,13 @@ class _Matcher:
         return False
 
 
-def glob_match(rel: str, name: str, pattern: str) -> bool:
+def glob_match(rel: str, name: str, pattern: str, abspath: str | None = None) -> bool:
     """A path glob against a file's path relative to the project root or its name (ruff's
     ``exclude``/``per-file-ignores`` patterns). A leading ``**/`` also matches at the root
-    (``**/migrations/*`` matches ``migrations/0001.py``), and a leading ``./`` is dropped."""
+    (``**/migrations/*`` matches ``migrations/0001.py``), and a leading ``./`` is dropped.
+    An absolute pattern (inherited through ``extend``) is matched against ``abspath``."""
+    if os.path.isabs(pattern):
+        return abspath is not None and fnmatch.fnmatchcase(abspath.replace(os.sep, "/"), pattern)
     pattern = pattern.removeprefix("./")
     while True:
         if fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(name, pattern):
@@ -207,17 +215,21 @@ def discover(
     respect_gitignore: bool = True,
     force_exclude: bool = False,
     trace: Trace | None = None,
+    boundary: Boundary | None = None,
 ) -> Iterator[Discovered]:
     """Yield the Python files under ``paths``, sorted per directory. Files named explicitly
     are always yielded, unless ``force_exclude`` applies the exclusions to them too (what
-    pre-commit needs: it names every changed file, excluded or not)."""
+    pre-commit needs: it names every changed file, excluded or not). A directory below a
+    given one that holds a ``pyproject.toml`` for which ``boundary`` says yes belongs to
+    another project (its own configuration): it is not entered, and is added to
+    ``boundary.found``."""
     matcher = _Matcher(root, exclude)
     gitignore = _GitIgnore(respect_gitignore, trace)
     seen: set[str] = set()
     for given in paths:
         path = Path(os.path.abspath(given))
         if path.is_dir():
-            yield from _walk(path, matcher, gitignore, seen, trace)
+            yield from _walk(path, matcher, gitignore, seen, trace, boundary)
         elif str(path) not in seen:
             seen.add(str(path))
             if force_exclude and _excluded_with_parents(path, root, matcher):
@@ -235,12 +247,41 @@ def _excluded_with_parents(path: Path, root: Path, matcher: _Matcher) -> bool:
     return any(matcher.excluded(candidate) for candidate in candidates)
 
 
+@dataclass
+class Boundary:
+    """Where the project being walked ends: ``other(directory)`` says whether a directory
+    holding a ``pyproject.toml`` has a configuration of its own; those found are kept.
+    ``skipped``, when a list, collects every directory and Python file the walk passed
+    over, with the reason (``--show-files``/``--show-settings``)."""
+
+    other: Callable[[str], bool]
+    found: set[str] = field(default_factory=set)
+    skipped: list[tuple[str, str]] | None = None
+
+
+def _why_skipped(
+    matcher: _Matcher, gitignore: _GitIgnore, path: str, name: str, is_dir: bool
+) -> str:
+    if name in matcher.names:
+        return f"excluded (`{name}`)"
+    for pattern in matcher.patterns:
+        if _Matcher(matcher.root, [pattern]).excluded_path(path, name):
+            return f"excluded (`{pattern}`)"
+    return "ignored by .gitignore" if gitignore.ignored_path(path, is_dir) else "excluded"
+
+
 def _walk(
-    top: Path, matcher: _Matcher, gitignore: _GitIgnore, seen: set[str], trace: Trace | None
+    top: Path,
+    matcher: _Matcher,
+    gitignore: _GitIgnore,
+    seen: set[str],
+    trace: Trace | None,
+    boundary: Boundary | None = None,
 ) -> Iterator[Discovered]:
     """Top-down like ``os.walk`` (symlinked directories listed, not entered; unreadable
     directories skipped), with string paths and one ``scandir`` per directory."""
     pending = [str(top)]
+    start = str(top)
     while pending:
         directory = pending.pop()
         if trace is not None:
@@ -266,10 +307,21 @@ def _walk(
                 dirs.append((entry.name, link))
             else:
                 files.append(entry.name)
+        if boundary is not None and directory != start and "pyproject.toml" in files:
+            if trace is not None:  # a configuration added or removed there changes the walk
+                trace.record(os.path.join(directory, "pyproject.toml"))
+            if boundary.other(directory):
+                boundary.found.add(directory)
+                if boundary.skipped is not None:
+                    boundary.skipped.append((directory, "has a configuration of its own"))
+                continue
+        skipped = boundary.skipped if boundary is not None else None
         descend: list[str] = []
         for name, link in sorted(dirs):
             child = os.path.join(directory, name)
             if matcher.excluded_path(child, name) or gitignore.ignored_path(child, True):
+                if skipped is not None:
+                    skipped.append((child, _why_skipped(matcher, gitignore, child, name, True)))
                 continue
             if name.endswith(".py") and child not in seen:
                 seen.add(child)
@@ -280,11 +332,11 @@ def _walk(
             if not name.endswith(".py"):
                 continue
             child = os.path.join(directory, name)
-            if (
-                child in seen
-                or matcher.excluded_path(child, name)
-                or gitignore.ignored_path(child, False)
-            ):
+            if child in seen:
+                continue
+            if matcher.excluded_path(child, name) or gitignore.ignored_path(child, False):
+                if skipped is not None:
+                    skipped.append((child, _why_skipped(matcher, gitignore, child, name, False)))
                 continue
             seen.add(child)
             yield Discovered(child, False)

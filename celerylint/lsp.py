@@ -39,7 +39,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace.position_codec import PositionCodec
 
 from celerylint import __version__
-from celerylint.config import ConfigError, Settings, find_config, load_settings
+from celerylint.config import ConfigError, ConfigResolver, Settings, find_config, load_settings
 from celerylint.diagnostics import Diagnostic, Edit, FixSafety, Severity, Span
 from celerylint.engine.edits import line_starts, placed_edits, position
 from celerylint.engine.file_pass import FileResult
@@ -218,7 +218,10 @@ class Project:
         if not self.scan_enabled:
             return []
         root = self.settings.root
-        request = RunRequest([root], self.settings, self.enabled, cwd=root)
+        codes = [r.code for r in all_rules()]
+        # directories with a configuration of their own are projects of their own
+        resolver = ConfigResolver(codes, root)
+        request = RunRequest([root], self.settings, self.enabled, cwd=root, resolver=resolver)
         jobs, _ = plan_jobs(request)
         # absolute paths, so that per-file-ignores and project rules never depend on the
         # server's working directory
@@ -265,7 +268,14 @@ class Project:
         if not self.scan_enabled:
             return False
         exclude = (*(self.settings.exclude or DEFAULT_EXCLUDE), *self.settings.extend_exclude)
-        return is_discovered(abspath, self.settings.root, exclude, self.settings.respect_gitignore)
+        if not is_discovered(abspath, self.settings.root, exclude, self.settings.respect_gitignore):
+            return False
+        # a file below a [tool.celerylint] configuration other than this project's belongs
+        # to that configuration's project (as the scan leaves its directory out)
+        own = ConfigResolver((), self.root).own_config(os.path.dirname(abspath))
+        if own is None:
+            return True
+        return self.config is not None and os.path.realpath(own) == os.path.realpath(self.config)
 
     # phase 2 ------------------------------------------------------------------------------
 

@@ -62,8 +62,12 @@ def _project(root: Path) -> Path:
     _write(
         root,
         {
-            "pyproject.toml": '[tool.celerylint]\nextend-select = ["CEL001"]',
+            "pyproject.toml": (
+                '[tool.celerylint]\nextend-select = ["CEL001"]\n\n'
+                "[tool.celerylint.options.retry-not-raised]\nstyle = true\n"
+            ),
             "shop/__init__.py": "",
+            "shop/apps.py": "from django.apps import AppConfig",  # a Django app
             "shop/tasks.py": TASKS,
             "shop/models.py": MODELS,
         },

@@ -205,6 +205,7 @@ def test_until_indexed_only_per_file_findings_are_published(tmp_path) -> None:  
     shop = tmp_path / "shop"
     shop.mkdir()
     (shop / "__init__.py").write_text("")
+    (shop / "apps.py").write_text("from django.apps import AppConfig\n")  # a Django app
     (shop / "tasks.py").write_text(
         "from celery import shared_task\n\n\n@shared_task\ndef send(pk):\n    return pk\n"
     )
@@ -241,3 +242,25 @@ def test_fix_edits_are_placed_as_fix_places_them() -> None:
     cr = "import os\rx = 1\r"
     (edit,) = text_edits(cr, source_lines(cr), UTF16, [added])
     assert edit == lsp.TextEdit(lsp.Range(lsp.Position(2, 0), lsp.Position(2, 0)), "import sys\r")
+
+
+def test_a_directory_with_its_own_configuration_is_left_to_its_project(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As on the command line: the root project neither scans nor owns the files below a
+    `[tool.celerylint]` of their own; a pyproject.toml for other tools changes nothing."""
+    from celerylint.lsp import Project
+
+    (tmp_path / "pyproject.toml").write_text("[tool.celerylint]\n")
+    for name, config in (("svc", "[tool.celerylint]\n"), ("lib", "[project]\nname = 'lib'\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text(config)
+        (tmp_path / name / "m.py").write_text("x = 1\n")
+    (tmp_path / "top.py").write_text("x = 1\n")
+    root = Project(tmp_path, tmp_path / "pyproject.toml", scan=True)
+    scanned = sorted(r.path for r in root.scan())
+    assert scanned == [str(tmp_path / "lib/m.py"), str(tmp_path / "top.py")]
+    assert root.owns(str(tmp_path / "top.py"))
+    assert root.owns(str(tmp_path / "lib/m.py"))
+    assert not root.owns(str(tmp_path / "svc/m.py"))
+    service = Project(tmp_path / "svc", tmp_path / "svc/pyproject.toml", scan=True)
+    assert [r.path for r in service.scan()] == [str(tmp_path / "svc/m.py")]
+    assert service.owns(str(tmp_path / "svc/m.py"))

@@ -206,6 +206,25 @@ def write_pickle(directory: Path, path: Path, data: object) -> None:
         return
 
 
+def own_caches_below(top: Path) -> list[Path]:
+    """The cache directories celerylint created below ``top`` (those of projects with a
+    configuration of their own), skipping the directories discovery never enters."""
+    from celerylint.files import DEFAULT_EXCLUDE
+
+    skip = frozenset(DEFAULT_EXCLUDE) - {CACHE_DIR_NAME}
+    found: list[Path] = []
+    for directory, dirs, _ in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        if CACHE_DIR_NAME in dirs:
+            dirs.remove(CACHE_DIR_NAME)
+            cache = Path(directory, CACHE_DIR_NAME)
+            with contextlib.suppress(OSError):
+                marker = (cache / ".gitignore").read_text(encoding="utf-8", errors="replace")
+                if marker.startswith("# created by celerylint"):
+                    found.append(cache)
+    return found
+
+
 def clean(directory: Path) -> bool:
     """Remove a cache directory; True if there was one."""
     import shutil

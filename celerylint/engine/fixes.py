@@ -206,7 +206,8 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
     enabled = request.enabled
     options = dict(settings.rule_options)
     processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
-    jobs, report_only = plan_jobs(request)
+    other_projects: set[str] = set()
+    jobs, report_only = plan_jobs(request, other_projects=other_projects)
     reported = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     job_by_path = {job.path: job for job in jobs}
     # taken before phase 1 reads the files: a file that changes after this is not fixed
@@ -234,6 +235,7 @@ def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUN
         )
         report.files_checked = len(reported)
         report.files_indexed = len(jobs)
+        report.other_projects = set(other_projects)
         return report
 
     report = finish()

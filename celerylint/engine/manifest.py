@@ -54,6 +54,8 @@ class Manifest:
     #: every finding in the project, after suppressions, in report order
     diagnostics: tuple[Diagnostic, ...]
     analysed: int
+    #: directories the walk left to projects of their own (``RunReport.other_projects``)
+    nested: tuple[str, ...] = ()
 
 
 def manifest_key(parts: Sequence[object]) -> str:
@@ -143,4 +145,5 @@ def replay(request: RunRequest) -> RunReport | None:
         files_checked=checked,
         files_indexed=len(kept.jobs),
         files_analysed=kept.analysed,
+        other_projects=set(kept.nested),
     )

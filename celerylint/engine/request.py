@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from celerylint.config import Settings
+from celerylint.config import ConfigResolver, Settings
 from celerylint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
@@ -22,6 +22,20 @@ class RunReport:
     files_checked: int = 0
     files_indexed: int = 0
     files_analysed: int = 0  # parsed in full (the rest were skipped by the prefilter)
+    #: directories below the run's paths that have a configuration of their own: their
+    #: files belong to another project, checked with that configuration
+    other_projects: set[str] = field(default_factory=set)
+
+    def merge(self, other: RunReport) -> None:
+        """Add the report of another project of the same run."""
+        self.diagnostics = sorted(
+            set(self.diagnostics) | set(other.diagnostics), key=lambda d: d.sort_key
+        )
+        self.crashes.extend(other.crashes)
+        self.files_checked += other.files_checked
+        self.files_indexed += other.files_indexed
+        self.files_analysed += other.files_analysed
+        self.other_projects |= other.other_projects
 
 
 @dataclass(frozen=True)
@@ -37,3 +51,6 @@ class RunRequest:
     cache_dir: Path | None = None  # None: no cache
     #: the run manifest's key (``engine/manifest.py``); None: do not keep one
     manifest_key: str | None = None
+    #: which configuration each directory has: discovery leaves the directories with a
+    #: configuration other than ``settings`` to their own project. None: one project
+    resolver: ConfigResolver | None = None

@@ -30,7 +30,15 @@ from celerylint.engine.suppression import Suppressions
 from celerylint.engine.walker import RuleCrash
 from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
-from celerylint.files import DEFAULT_EXCLUDE, Stat, Trace, discover, glob_match, is_under
+from celerylint.files import (
+    DEFAULT_EXCLUDE,
+    Boundary,
+    Stat,
+    Trace,
+    discover,
+    glob_match,
+    is_under,
+)
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
 
@@ -60,11 +68,13 @@ def enabled_codes(
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
 ) -> frozenset[str]:
-    """The configuration's selectors, then the command line's on top (as ruff layers them:
-    ``--select`` replaces the configured set, ``--extend-select``/``--ignore`` edit it)."""
+    """The configuration's selectors (those of the files it extends first), then the
+    command line's on top (as ruff layers them: ``--select`` replaces the configured set,
+    ``--extend-select``/``--ignore`` edit it)."""
     return resolve_layers(
         all_rules(),
         [
+            *settings.inherited_selection,
             (settings.select, settings.extend_select, settings.ignore),
             (select, extend_select, ignore),
         ],
@@ -262,14 +272,15 @@ def display_path(abspath: str, cwd: Path) -> str:
 def _per_file_ignored(path: str, root: Path, settings: Settings) -> tuple[str, ...]:
     if not settings.per_file_ignores:
         return ()
+    abspath = os.path.abspath(path)
     try:
-        rel = Path(os.path.abspath(path)).relative_to(root).as_posix()
+        rel = Path(abspath).relative_to(root).as_posix()
     except ValueError:
         rel = Path(path).as_posix()
     name = os.path.basename(path)
     codes: list[str] = []
     for pattern, selectors in settings.per_file_ignores:
-        if glob_match(rel, name, pattern):
+        if glob_match(rel, name, pattern, abspath):
             codes.extend(selectors)
     return tuple(codes)
 
@@ -337,12 +348,25 @@ def _apply_suppressions(
 
 
 def plan_jobs(
-    request: RunRequest, trace: Trace | None = None, known: Manifest | None = None
+    request: RunRequest,
+    trace: Trace | None = None,
+    known: Manifest | None = None,
+    other_projects: set[str] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
 ) -> tuple[list[FileJob], set[str] | None]:
     """The files to analyse and, when only some are to be reported, which. ``trace``
     collects what discovery read (for the run manifest); ``known``, a manifest whose
-    listing is unchanged and whose walk covers the request, stands in for discovery."""
+    listing is unchanged and whose walk covers the request, stands in for discovery.
+    With a resolver, directories with a configuration of their own are left out and
+    added to ``other_projects``; ``skipped`` collects what discovery passed over, and why."""
     settings = request.settings
+    boundary: Boundary | None = None
+    resolver = request.resolver
+    if resolver is not None:
+        config = settings.config_path
+        boundary = Boundary(lambda d: resolver.starts_other_project(d, config), skipped=skipped)
+    elif skipped is not None:
+        boundary = Boundary(lambda d: False, skipped=skipped)
     cwd = request.cwd
     namer = ModuleNamer(settings.src)
     exclude = (*(settings.exclude or DEFAULT_EXCLUDE), *settings.extend_exclude)
@@ -371,6 +395,8 @@ def plan_jobs(
         if trace is not None:
             trace.stats.update(known.listing)
             trace.walked.update(known.walked)
+        if boundary is not None:
+            boundary.found.update(known.nested)
         for abspath, display, module, is_package, problem in known.jobs:
             full = report_only is not None and abspath in report_only
             jobs.append(FileJob(display, abspath, module, is_package, None, problem, full))
@@ -378,7 +404,13 @@ def plan_jobs(
         ()
         if known is not None
         else discover(
-            paths, settings.root, exclude, settings.respect_gitignore, request.force_exclude, trace
+            paths,
+            settings.root,
+            exclude,
+            settings.respect_gitignore,
+            request.force_exclude,
+            trace,
+            boundary,
         )
     ):
         if found.abspath == stdin_abspath:
@@ -406,6 +438,8 @@ def plan_jobs(
                 full=True,
             )
         )
+    if boundary is not None and other_projects is not None:
+        other_projects.update(boundary.found)
     if report_under:
         report_only = {
             job.abspath for job in jobs if any(is_under(job.abspath, g) for g in report_under)
@@ -532,24 +566,13 @@ def phase_one_cached(
 PROMOTION_ROUNDS = 10
 
 
-def run(request: RunRequest) -> RunReport:
+def analyse(request: RunRequest, jobs: list[FileJob]) -> tuple[list[FileResult], ProjectIndex]:
+    """Phase 1 for ``jobs`` (cached; files the index shows to matter promoted to a full
+    analysis, round by round) and the project index of the results. Promoted jobs are
+    replaced in ``jobs``."""
     settings = request.settings
     enabled = request.enabled
     options = dict(settings.rule_options)
-    report = RunReport()
-    keep = request.manifest_key is not None and request.cache_dir is not None
-    trace = Trace() if keep and request.stdin is None else None
-    if trace is not None:
-        assert request.cache_dir is not None
-        # created before discovery lists its parent, so the first save does not make the
-        # manifest stale at once
-        ensure_directory(request.cache_dir)
-    known = _unchanged_listing(request) if trace is not None else None
-    jobs, report_only = plan_jobs(request, trace, known)
-    listing = dict(trace.stats) if trace is not None else {}
-    if trace is not None:  # before any file is read
-        for job in jobs:
-            trace.record(job.abspath)
     processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
     cache = _cache_for(request, options)
     pool = PhaseOnePool(enabled, options, processes, request.prefilter)
@@ -577,6 +600,28 @@ def run(request: RunRequest) -> RunReport:
         pool.close()
     if cache is not None:
         cache.save()
+    return results, index
+
+
+def run(request: RunRequest) -> RunReport:
+    settings = request.settings
+    enabled = request.enabled
+    options = dict(settings.rule_options)
+    report = RunReport()
+    keep = request.manifest_key is not None and request.cache_dir is not None
+    trace = Trace() if keep and request.stdin is None else None
+    if trace is not None:
+        assert request.cache_dir is not None
+        # created before discovery lists its parent, so the first save does not make the
+        # manifest stale at once
+        ensure_directory(request.cache_dir)
+    known = _unchanged_listing(request) if trace is not None else None
+    jobs, report_only = plan_jobs(request, trace, known, report.other_projects)
+    listing = dict(trace.stats) if trace is not None else {}
+    if trace is not None:  # before any file is read
+        for job in jobs:
+            trace.record(job.abspath)
+    results, index = analyse(request, jobs)
     reported_paths = {job.path for job in jobs if report_only is None or job.abspath in report_only}
     for result in results:
         report.crashes.extend(result.crashes)
@@ -603,7 +648,16 @@ def run(request: RunRequest) -> RunReport:
     if whole and not report.crashes:
         assert trace is not None and request.manifest_key is not None
         assert request.cache_dir is not None
-        _keep_manifest(request, trace, listing, jobs, index, everything, report.files_analysed)
+        _keep_manifest(
+            request,
+            trace,
+            listing,
+            jobs,
+            index,
+            everything,
+            report.files_analysed,
+            report.other_projects,
+        )
     return report
 
 
@@ -624,6 +678,7 @@ def _keep_manifest(
     index: ProjectIndex,
     diagnostics: Sequence[Diagnostic],
     analysed: int,
+    trace_nested: set[str],
 ) -> None:
     from celerylint.engine import manifest
     from celerylint.semantics.config_model import ProjectConfig
@@ -644,5 +699,6 @@ def _keep_manifest(
             tuple((j.abspath, j.path, j.module, j.is_package, j.problem) for j in jobs),
             tuple(diagnostics),
             analysed,
+            tuple(sorted(trace_nested)),
         ),
     )

@@ -27,7 +27,7 @@ from celerylint.facts.model import (
 from celerylint.semantics.calls import task_arguments
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
-from celerylint.semantics.values import Value, evaluate
+from celerylint.semantics.values import CallValue, Value, evaluate
 
 TASK_CALL_METHODS = frozenset(
     {"delay", "apply_async", "s", "si", "signature", "map", "starmap", "chunks", "delay_on_commit"}
@@ -211,7 +211,9 @@ class FactCollector:
             self._assignment(node.target.value, self._value(node.value), node)
 
     def _assignment(self, name: str, value: Value, node: cst.CSTNode) -> None:
-        where = self._want(node) if name.isupper() else None
+        # positions cost: settings (upper case) and Celery apps (``--show-settings``) only
+        app = isinstance(value, CallValue) and value.func.rsplit(".", 1)[-1] == "Celery"
+        where = self._want(node) if name.isupper() or app else None
         fact = AssignmentFact(name, value, None, self._module_block_depth > 0)
         self._assignments.append((fact, where))
 

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from celerylint.files import Stat, stat_of
 
@@ -231,7 +232,7 @@ class ProjectFiles:
             data = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, ValueError):
             return []
-        pytest = data.get("tool", {}).get("pytest", {}).get("ini_options", {})
+        pytest = _table(_table(data, "tool"), "pytest").get("ini_options", {})
         found: list[SettingsReference] = []
         if isinstance(pytest, dict):
             dsm = pytest.get("DJANGO_SETTINGS_MODULE")
@@ -298,6 +299,12 @@ class ProjectFiles:
         return None
 
 
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` when it is a table, else an empty one (``tool = 1`` is valid TOML)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _pyproject_celery(rel: str, text: str) -> DeclaredVersion | None:
     try:
         data = tomllib.loads(text)
@@ -307,7 +314,7 @@ def _pyproject_celery(rel: str, text: str) -> DeclaredVersion | None:
     project = data.get("project", {})
     if isinstance(project, dict) and isinstance(project.get("dependencies"), list):
         requirements.extend(r for r in project["dependencies"] if isinstance(r, str))
-    poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    poetry = _table(_table(data, "tool"), "poetry").get("dependencies", {})
     if isinstance(poetry, dict):
         spec = poetry.get("celery")
         if isinstance(spec, dict):
