@@ -29,11 +29,14 @@ TASKS = """
 
 
 TASKS_BODY = inspect.cleandoc(TASKS.format(imports="")) + "\n"
+#: ``shop`` is a Django app, so its ``models`` module is the models layer whatever it holds
+APPS = "from django.apps import AppConfig\n\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n"
 
 
 def shop(tasks_import: str = "", models: str = "from shop.tasks import send_receipt\n") -> dict:
     return {
         "shop/__init__.py": "",
+        "shop/apps.py": APPS,
         "shop/tasks.py": inspect.cleandoc(TASKS.format(imports=tasks_import)) + "\n",
         "shop/models.py": models,
     }
@@ -61,6 +64,7 @@ def test_cel101_reports_one_finding_per_statement_and_respects_noqa() -> None:
 def chain_project(tasks_import: str = "") -> dict[str, str]:
     return {
         "billing/__init__.py": "",
+        "billing/apps.py": APPS,
         "billing/tasks.py": inspect.cleandoc(TASKS.format(imports=tasks_import)) + "\n",
         "billing/services.py": (
             "from billing.tasks import send_receipt\n\n\n"

@@ -5,17 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    path: str  # as displayed
-    abspath: str
-    module: str
-    is_package: bool
 
 
 def read_bytes(abspath: str) -> tuple[bytes | None, str | None]:

@@ -8,10 +8,6 @@ from celerylint.diagnostics import Fix, Span
 from celerylint.pickling import fast_pickling
 from celerylint.semantics.values import Value
 
-#: the shape of the facts; cached facts never outlive it, as this module is part of the
-#: code fingerprint that keys the cache (``engine/cache.py``)
-FACTS_SCHEMA = 2
-
 
 @dataclass(frozen=True, slots=True)
 class ImportFact:
