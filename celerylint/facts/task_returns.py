@@ -23,6 +23,16 @@ SpanOf = Callable[[cst.CSTNode], Span]
 _CUSTOMIZER_NAMES = frozenset(ref.rsplit(".", 1)[1] for ref in JSON_CUSTOMIZERS)
 
 
+def _registers_json(call: cst.Call) -> bool:
+    """``kombu.serialization.register(name, ...)`` replaces the "json" serializer (or a
+    serializer whose name is not literal); registering another name changes nothing here."""
+    first = call.args[0] if call.args else None
+    if first is None or first.star or first.keyword is not None:
+        return True
+    value = first.value
+    return not (isinstance(value, cst.SimpleString) and value.evaluated_value != "json")
+
+
 class TaskReturnCollector:
     code = "facts"
 
@@ -117,7 +127,7 @@ class TaskReturnCollector:
         if isinstance(func, cst.Name):
             name = func.value
         if name in _CUSTOMIZER_NAMES and self.ctx.resolve(func) in JSON_CUSTOMIZERS:
-            self._json_customized = True
+            self._json_customized = name == "register_type" or _registers_json(node)
 
     def finish(self, span_of: SpanOf | None) -> dict[str, Any]:
         def at(node: cst.CSTNode) -> Span | None:

@@ -39,8 +39,11 @@ def _what(kind: str) -> str:
 class ResultNotSerializable(ProjectRule):
     """
     ## What it does
-    Reports a task that returns a value the JSON result serializer cannot encode, when
-    the result is stored: a Django model instance (`Model.objects.get(...)`,
+    Reports a task that returns a value the JSON result serializer cannot encode (a
+    model instance, a queryset, a set, an HTTP response, a file object) when its result
+    is stored.
+
+    Recognised values: a Django model instance (`Model.objects.get(...)`,
     `.create(...)`, `get_object_or_404(...)`), a queryset (`Model.objects.filter(...)`,
     `.all()`, `.values()`), an `(instance, created)` pair from `get_or_create`, a `set`
     or `frozenset`, an HTTP response (`requests.get(...)`, `httpx.post(...)`,
@@ -80,6 +83,10 @@ class ResultNotSerializable(ProjectRule):
         ...
         return list(Order.objects.filter(imported=True).values_list("pk", flat=True))
     ```
+
+    ## Fix safety
+    There is no fix: what the caller needs from the value (a key, some fields, a list)
+    is a design decision, and callers reading the result change with it.
     """
 
     code = "CEL610"

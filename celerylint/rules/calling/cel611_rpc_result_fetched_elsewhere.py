@@ -75,6 +75,9 @@ class RpcResultFetchedElsewhere(ProjectRule):
     # settings.py: a backend that stores results, so any process can look them up
     CELERY_RESULT_BACKEND = "redis://redis:6379/1"
     ```
+
+    ## Fix safety
+    There is no fix: the result backend is an operations decision.
     """
 
     code = "CEL611"
