@@ -395,7 +395,6 @@ class TaskReturnFact:
     kind: str  # "model instance", "queryset", "set", "HTTP response" ...
     text: str
     maker: str | None
-    model: str | None  # the resolved model class of a model instance or queryset
     span: Span | None = None
 
 

@@ -113,7 +113,7 @@ class TaskReturnCollector:
             return
         expr, found = hit
         maker = describe(found.maker) if found.maker is not expr else None
-        fact = TaskReturnFact(fn.qualname, found.kind, describe(expr), maker, found.model)
+        fact = TaskReturnFact(fn.qualname, found.kind, describe(expr), maker)
         self.ctx.want_position(expr)
         self._returns.append((fact, expr))
 

@@ -104,13 +104,3 @@ def manager_chain(node: cst.BaseExpression, *, extended: bool = False) -> str | 
     if extended and last in ORM_PAIR_METHODS:
         return "pair"
     return None
-
-
-def manager_owner(node: cst.BaseExpression) -> cst.BaseExpression | None:
-    """The ``X`` of ``X.objects.<...>(...)`` (the model class, as written)."""
-    current = node
-    while isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
-        current = current.func.value
-        if isinstance(current, cst.Attribute) and current.attr.value == "objects":
-            return current.value
-    return None

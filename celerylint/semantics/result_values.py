@@ -24,7 +24,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from celerylint.semantics.django import manager_chain, manager_owner
+from celerylint.semantics.django import (
+    ORM_INSTANCE_METHODS,
+    ORM_QUERYSET_METHODS,
+    ORM_VALUES_METHODS,
+    manager_chain,
+)
 
 Resolve = Callable[[cst.BaseExpression], "str | None"]
 
@@ -53,6 +58,8 @@ JSON_CUSTOMIZERS = frozenset(
         "kombu.serialization.registry.register",
     }
 )
+#: queryset methods that give a queryset again
+QUERYSET_CHAIN = ORM_QUERYSET_METHODS | ORM_VALUES_METHODS
 #: set operators that give a set when one side is one
 _SET_OPERATORS = (cst.BitOr, cst.BitAnd, cst.Subtract, cst.BitXor)
 _SET_AUG_OPERATORS = (cst.BitOrAssign, cst.BitAndAssign, cst.SubtractAssign, cst.BitXorAssign)
@@ -60,13 +67,11 @@ _SET_AUG_OPERATORS = (cst.BitOrAssign, cst.BitAndAssign, cst.SubtractAssign, cst
 
 @dataclass(frozen=True, slots=True)
 class Unencodable:
-    """A value JSON cannot encode: what it is, the expression that makes it, and for
-    model instances and querysets the model class (resolved, to look for ``__json__``)."""
+    """A value JSON cannot encode: what it is, and the expression that makes it."""
 
     kind: str  # "model instance" | "queryset" | "pair" | "list of model instances"
     # | "set" | "frozenset" | "HTTP response" | "file object"
     maker: cst.CSTNode
-    model: str | None = None
 
 
 def made_value(node: cst.BaseExpression, resolve: Resolve) -> Unencodable | None:
@@ -77,8 +82,7 @@ def made_value(node: cst.BaseExpression, resolve: Resolve) -> Unencodable | None
         return None
     orm = manager_chain(node, extended=True)
     if orm is not None:
-        owner = manager_owner(node)
-        return Unencodable(orm, node, resolve(owner) if owner is not None else None)
+        return Unencodable(orm, node)
     ref = resolve(node.func)
     if ref is None:
         return None
@@ -89,9 +93,7 @@ def made_value(node: cst.BaseExpression, resolve: Resolve) -> Unencodable | None
     if ref in FILE_CALLS:
         return Unencodable("file object", node)
     if ref in SHORTCUTS:
-        first = node.args[0] if node.args and node.args[0].keyword is None else None
-        model = resolve(first.value) if first is not None and not first.star else None
-        return Unencodable(SHORTCUTS[ref], node, model)
+        return Unencodable(SHORTCUTS[ref], node)
     return None
 
 
@@ -108,6 +110,8 @@ class ValueTable:
         made = made_value(node, self.resolve)
         if made is not None:
             return made
+        if isinstance(node, cst.Call):
+            return self._query_on_name(node)
         if isinstance(node, cst.Name):
             return self.names.get(node.value)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, _SET_OPERATORS):
@@ -116,6 +120,27 @@ class ValueTable:
                 if found is not None and found.kind in ("set", "frozenset"):
                     return found
             return None
+        return None
+
+    def _query_on_name(self, node: cst.Call) -> Unencodable | None:
+        """``qs.filter(...)``/``qs.first()`` on a name holding a queryset."""
+        current: cst.BaseExpression = node
+        methods: list[str] = []
+        while isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+            methods.append(current.func.attr.value)
+            current = current.func.value
+        if not isinstance(current, cst.Name) or not methods:
+            return None
+        held = self.names.get(current.value)
+        if held is None or held.kind != "queryset":
+            return None
+        if not all(m in QUERYSET_CHAIN for m in methods[1:]):
+            return None
+        last = methods[0]
+        if last in ORM_INSTANCE_METHODS:
+            return Unencodable("model instance", node)
+        if last in QUERYSET_CHAIN:
+            return Unencodable("queryset", node)
         return None
 
     def inside(self, node: cst.BaseExpression) -> tuple[cst.BaseExpression, Unencodable] | None:
@@ -153,9 +178,7 @@ class ValueTable:
                 if position == 0 and made is not None and made.kind == "pair":
                     inner = el.value
                     if isinstance(inner, cst.Name):
-                        self.names[inner.value] = Unencodable(
-                            "model instance", made.maker, made.model
-                        )
+                        self.names[inner.value] = Unencodable("model instance", made.maker)
                         continue
                 self.bind(el.value, None)
             return

@@ -517,21 +517,12 @@ def stores_result(task: Task, index: ProjectIndex) -> bool | None:
     return None
 
 
-def defines_json(index: ProjectIndex, ref: str | None, depth: int = 0) -> bool | None:
-    """Whether a project class (or one of its project bases) defines ``__json__``, the
-    hook kombu's JSON encoder calls; False for a class the project does not define (or
-    does not show) with a ``__json__``, None when ``ref`` is not known."""
-    if ref is None:
-        return None
-    resolved = index.resolve(ref)
-    module, name = index.split_module(resolved)
-    facts = index.modules.get(module) if module is not None else None
-    if facts is None or depth > 8:
-        return False
-    for members in facts.class_members:
-        if members.name == name and "__json__" in members.members:
-            return True
-    for cls in facts.classes:
-        if cls.name == name:
-            return any(defines_json(index, base, depth + 1) for base in cls.bases)
-    return False
+def project_defines_json(index: ProjectIndex) -> bool:
+    """Whether a project class defines ``__json__``, the hook kombu's JSON encoder calls:
+    a model may inherit it from any of them (files mentioning ``__json__`` are always
+    analysed, see ``engine/prefilter.py``)."""
+    return any(
+        "__json__" in members.members
+        for facts in index.by_path.values()
+        for members in facts.class_members
+    )

@@ -8,8 +8,8 @@ from celerylint.facts.model import TaskReturnFact
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
 from celerylint.semantics.results import (
-    defines_json,
     production_backends,
+    project_defines_json,
     result_serializer,
     stores_result,
     task_apps,
@@ -353,6 +353,88 @@ class ResultNotSerializable(ProjectRule):
                 """,
             }
         ),
+        Valid(
+            files={
+                "catalog/__init__.py": "",
+                "catalog/celery.py": """
+                    from celery import Celery
+
+                    app = Celery(
+                        "catalog",
+                        broker="redis://redis",
+                        backend="redis://redis/1",
+                        include=["catalog.tasks"],
+                    )
+                """,
+                "catalog/models.py": """
+                    from django.db import models
+
+
+                    class Product(models.Model):
+                        def __json__(self):
+                            return {"pk": self.pk}
+                """,
+                "catalog/decorators.py": """
+                    import functools
+
+
+                    def as_list(fn):
+                        @functools.wraps(fn)
+                        def wrapper(*args, **kwargs):
+                            return list(fn(*args, **kwargs))
+
+                        return wrapper
+                """,
+                "catalog/tasks.py": """
+                    from audit.tasks import AuditedTask
+
+                    from catalog.celery import app
+                    from catalog.decorators import as_list
+                    from catalog.models import Product
+
+
+                    def set(*items):  # shadows the builtin
+                        return list(items)
+
+
+                    @app.task
+                    def product(pk):
+                        return Product.objects.get(pk=pk)  # kombu calls Product.__json__()
+
+
+                    @app.task
+                    def labels():
+                        return set("new", "sale")  # the module's own set(): a list
+
+
+                    @app.task(base=AuditedTask)
+                    def audited(pk):
+                        return {"pk", pk}  # a base class we cannot see may ignore results
+
+
+                    @app.task
+                    @as_list
+                    def tags(pk):
+                        return {"new", "sale"}  # the other decorator returns a list
+
+
+                    @app.task
+                    def cheapest():
+                        products = Product.objects.filter(active=True)
+                        products = products.values_list("pk", flat=True)
+                        return list(products)
+                """,
+                "catalog/tests/__init__.py": "",
+                "catalog/tests/test_tasks.py": """
+                    from catalog.celery import app
+
+
+                    @app.task
+                    def fake_tags():
+                        return {"new"}  # a test module
+                """,
+            }
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -389,8 +471,8 @@ class ResultNotSerializable(ProjectRule):
             return False  # another decorator may change what the task returns
         if stores_result(task, index) is not True:
             return False
-        if ret.kind in _MODEL_KINDS and defines_json(index, ret.model):
-            return False  # kombu calls ``__json__()``
+        if ret.kind in _MODEL_KINDS and project_defines_json(index):
+            return False  # the model may have a ``__json__()``, which kombu calls
         apps = task_apps(index, task)
         if apps not in verdicts:
             backends = production_backends(index, apps)

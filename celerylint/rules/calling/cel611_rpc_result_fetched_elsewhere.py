@@ -233,6 +233,58 @@ class RpcResultFetchedElsewhere(ProjectRule):
                 """,
             }
         ),
+        Valid(
+            files={
+                "proj/__init__.py": "",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery(
+                        "proj", broker="amqp://rabbitmq", backend="rpc://", include=["proj.tasks"]
+                    )
+                """,
+                "proj/tasks.py": """
+                    from proj.celery import app
+
+
+                    @app.task(backend="redis://redis/1")
+                    def export(report_id):
+                        return report_id
+                """,
+                "proj/jobs.py": """
+                    class Tracker:
+                        def AsyncResult(self, job_id):
+                            return job_id
+
+
+                    tracker = Tracker()
+                """,
+                "proj/status.py": """
+                    from celery.result import AsyncResult
+
+                    from proj.celery import app
+                    from proj.jobs import tracker
+                    from proj.tasks import export
+
+
+                    def export_state(task_id):
+                        return export.AsyncResult(task_id).state  # this task stores in Redis
+
+
+                    def job_state(job_id):
+                        return tracker.AsyncResult(job_id).state  # not a Celery app
+
+
+                    def elsewhere(task_id, other_backend):
+                        return AsyncResult(task_id, backend=other_backend).state
+
+
+                    def later(task_id):
+                        result = AsyncResult(task_id)
+                        return result.id  # the id needs no backend
+                """,
+            }
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
