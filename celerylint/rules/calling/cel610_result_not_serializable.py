@@ -323,6 +323,17 @@ class ResultNotSerializable(ProjectRule):
                     app = Celery("worker", broker="redis://redis")
                     app.conf.result_backend = os.environ.get("RESULT_BACKEND")
                 """,
+                "worker/stats.py": """
+                    from celery import Celery
+
+                    stats = Celery("stats", broker="redis://redis", backend="redis://redis/2")
+                    stats.conf.task_ignore_result = True
+
+
+                    @stats.task
+                    def unique_visitors(log):
+                        return {line.split()[0] for line in log}  # results are not stored
+                """,
                 "worker/tasks.py": """
                     from worker.app import app
 
