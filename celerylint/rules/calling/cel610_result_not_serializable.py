@@ -57,9 +57,10 @@ class ResultNotSerializable(ProjectRule):
     from the environment, a task with its own `backend=`, a base class or app Task class
     the project does not show, a task under other decorators (which may change what it
     returns), a project that teaches kombu's JSON encoder new types
-    (`kombu.utils.json.register_type`), and test modules are left alone. `datetime`,
+    (`kombu.utils.json.register_type`), and test modules are left alone; model values
+    too when a project class defines `__json__()`, which kombu's encoder calls. `datetime`,
     `date`, `time`, `Decimal`, `UUID` and `bytes` are fine: kombu's JSON encoder handles
-    them, and objects with a `__json__()` method.
+    them. Class-based tasks (the `run` method of a `Task` subclass) are not checked.
 
     ## Why is this bad?
     The worker runs the task to the end, then fails to encode the return value:
