@@ -14,7 +14,7 @@ on the fixture projects, the rule examples and the example project):
 | CEL2xx, CEL3xx, CEL509 | task bodies and options (task files), `transaction.atomic` blocks around dispatches (`.delay`/`apply_async`), `select_for_update`; and, by promotion, the modules analysed code refers to for options and transactions: literal `**OPTIONS` dicts, `base=` classes, context managers and decorators that may wrap `transaction.atomic` (`_task_references`) |
 | CEL4xx, CEL511 | settings (above), `send_task`/`signature` strings, `crontab` |
 | CEL5xx, CEL7xx, CEL804, CEL807 | settings (above) |
-| CEL6xx | task calls and results (above); for CEL602, the modules defining the view base classes and Flask/FastAPI app objects of functions that wait for results (promoted) |
+| CEL6xx | task calls and results (above), `kombu` JSON customisations (`register_type`) and `__json__` methods; for CEL602, the modules defining the view base classes and Flask/FastAPI app objects of functions that wait for results (promoted) |
 | CEL8xx | `celery.task`/`djcelery` imports, settings |
 
 A skipped file still contributes light facts (load-time imports, module-level names) read
@@ -47,6 +47,11 @@ NEEDLES: tuple[bytes, ...] = (
     b"apply_async",
     b"send_task",
     b"select_for_update",
+    # kombu's JSON encoder taught new types, or classes it encodes with ``__json__()``:
+    # CEL610 stays quiet then
+    b"register_type",
+    b"kombu",
+    b"__json__",
     # loading modules by name: what the worker and Django load stops being knowable
     # (CEL103/CEL104 stay quiet), so these files' runtime-import facts must exist
     b"import_module",

@@ -16,10 +16,25 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
-from celerylint.facts.model import ChordFact, HandlerHint, ResultReadFact, SignatureFact
+from celerylint.facts.model import (
+    ChordFact,
+    HandlerHint,
+    ResultByIdFact,
+    ResultReadFact,
+    ResultSource,
+    SignatureFact,
+)
 from celerylint.semantics.canvas import CanvasReader, Chain, Chord, Group, Placement, Sig
 from celerylint.semantics.handlers import handler_hint
-from celerylint.semantics.results import ATTRIBUTE_READS, BLOCKING_READS, STATUS_READS, ResultFlow
+from celerylint.semantics.result_values import describe
+from celerylint.semantics.results import (
+    ATTRIBUTE_READS,
+    BLOCKING_READS,
+    DISPATCH_METHODS,
+    STATUS_READS,
+    ResultFlow,
+    rebuilt_from_id,
+)
 
 SpanOf = Callable[[cst.CSTNode], Span]
 
@@ -41,6 +56,10 @@ class CallingCollector:
         self._signatures: list[tuple[SignatureFact, cst.CSTNode, cst.CSTNode | None]] = []
         self._chords: list[tuple[ChordFact, cst.CSTNode]] = []
         self._hints: dict[int, HandlerHint | None] = {}
+        #: results rebuilt from an id (CEL611), with the enclosing function's node id
+        self._by_id: list[tuple[ResultByIdFact, cst.CSTNode, int]] = []
+        self._by_id_seen: set[int] = set()
+        self._dispatching: set[int] = set()  # functions that send a task
 
     # -- dataflow --------------------------------------------------------------------------
 
@@ -103,6 +122,31 @@ class CallingCollector:
         )
         self.ctx.want_position(node)
         self._reads.append((fact, node))
+        origin = read.origin
+        if origin is not None and read.source.method == "AsyncResult":
+            self._rebuilt(origin, read.source, read.read)
+
+    def _rebuilt(self, call: cst.Call, source: ResultSource, read: str) -> None:
+        """A result made from an id by ``call`` is read (or restored: ``read`` "restore")."""
+        if id(call) in self._by_id_seen:
+            return
+        self._by_id_seen.add(id(call))
+        fn = self.ctx.function
+        options = any(
+            arg.star == "**"
+            or (arg.keyword is not None and arg.keyword.value in ("backend", "app"))
+            for arg in call.args
+        )
+        fact = ResultByIdFact(
+            source,
+            read,
+            describe(call),
+            fn.qualname if fn is not None else None,
+            False,
+            options,
+        )
+        self.ctx.want_position(call)
+        self._by_id.append((fact, call, id(fn.node) if fn is not None else 0))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value in ATTRIBUTE_READS:
@@ -112,6 +156,13 @@ class CallingCollector:
         func = node.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
+            if method in DISPATCH_METHODS:
+                fn = self.ctx.function
+                self._dispatching.add(id(fn.node) if fn is not None else 0)
+            elif method == "restore":
+                source = rebuilt_from_id(node, self.ctx.resolve)
+                if source is not None:
+                    self._rebuilt(node, source, "restore")
             if method in _READ_METHODS:
                 self._read(node)
             else:
@@ -201,4 +252,8 @@ class CallingCollector:
                 for f, n, m in self._signatures
             ),
             "chords": tuple(dataclasses.replace(f, span=at(n)) for f, n in self._chords),
+            "results_by_id": tuple(
+                dataclasses.replace(f, span=at(n), dispatched=key in self._dispatching)
+                for f, n, key in self._by_id
+            ),
         }

@@ -24,6 +24,7 @@ from celerylint.facts.on_commit import OnCommitFixCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
 from celerylint.facts.setting_names import SettingNameCollector
+from celerylint.facts.task_returns import TaskReturnCollector
 from celerylint.facts.transactions import TransactionCollector
 
 
@@ -44,5 +45,6 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     ImportMoveCollector,
     OnCommitFixCollector,
     SettingNameCollector,
+    TaskReturnCollector,
     ModuleEndCollector,
 ]

@@ -381,6 +381,37 @@ class ChordFact:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskReturnFact:
+    """A value a (maybe) task function returns that a JSON result serializer cannot
+    encode (``semantics/result_values.py``): ``text`` is the returned expression (or the
+    part of a returned literal) as written, ``maker`` the call or literal that made it
+    when that is another expression (``obj = X.objects.get()`` ... ``return obj``)."""
+
+    function: str  # the task function's qualname
+    kind: str  # "model instance", "queryset", "set", "HTTP response" ...
+    text: str
+    maker: str | None
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultByIdFact:
+    """A task result rebuilt from an id and then read (``AsyncResult(task_id).state``,
+    ``app.AsyncResult(i).get()``, ``t.AsyncResult(i).ready()``), or a
+    ``GroupResult.restore(id)`` call (``read`` "restore"). ``dispatched``: the enclosing
+    function sent a task before this point (the id may be that task's, in the same
+    thread). ``options``: ``backend=``/``app=`` was given."""
+
+    source: ResultSource
+    read: str
+    text: str  # the call as written, for messages
+    function: str | None
+    dispatched: bool
+    options: bool
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SettingNameFact:
     """A write of a legacy setting name (``facts/setting_names.py``): ``site`` is the span
     the configuration facts give the write, ``span`` the name alone (for a rename); a dict
@@ -463,6 +494,11 @@ class ModuleFacts:
     result_reads: tuple[ResultReadFact, ...] = ()
     signatures: tuple[SignatureFact, ...] = ()
     chords: tuple[ChordFact, ...] = ()
+    # task return values JSON cannot encode, rebuilt results, kombu JSON customisations
+    # (facts/task_returns.py, facts/calling.py)
+    task_returns: tuple[TaskReturnFact, ...] = ()
+    results_by_id: tuple[ResultByIdFact, ...] = ()
+    json_customized: bool = False  # ``kombu.utils.json.register_type`` & co. are called
     # models-module imports that can move into functions (facts/import_moves.py)
     import_moves: tuple[ImportMoveFact, ...] = ()
     # task dispatches in transactions deferred to on_commit (facts/on_commit.py)

@@ -6,6 +6,34 @@ import libcst as cst
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
+#: manager/queryset methods returning one model instance
+ORM_INSTANCE_METHODS = frozenset(
+    {"get", "create", "first", "last", "earliest", "latest", "get_or_none"}
+)
+#: manager/queryset methods returning a queryset
+ORM_QUERYSET_METHODS = frozenset(
+    {
+        "all",
+        "filter",
+        "exclude",
+        "order_by",
+        "select_related",
+        "prefetch_related",
+        "select_for_update",
+        "only",
+        "defer",
+        "distinct",
+        "annotate",
+        "using",
+        "none",
+        "reverse",
+    }
+)
+#: queryset methods whose queryset yields dicts or tuples (still a queryset, not a list)
+ORM_VALUES_METHODS = frozenset({"values", "values_list"})
+#: manager methods returning an ``(instance, created)`` tuple
+ORM_PAIR_METHODS = frozenset({"get_or_create", "update_or_create"})
+
 
 def is_test_module(module: str) -> bool:
     parts = module.split(".")
@@ -49,3 +77,30 @@ def app_list_strings(
         elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             pending.extend((node.left, node.right))
     return found
+
+
+def manager_chain(node: cst.BaseExpression, *, extended: bool = False) -> str | None:
+    """``X.objects.<...>.<last>(...)``: "model instance" or "queryset" by the last method.
+
+    ``extended`` also names ``.values()``/``.values_list()`` querysets ("queryset") and
+    ``get_or_create``/``update_or_create`` ("pair": an ``(instance, created)`` tuple)."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return None
+    last = node.func.attr.value
+    current: cst.BaseExpression = node.func.value
+    while True:
+        if isinstance(current, cst.Attribute) and current.attr.value == "objects":
+            break
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+            current = current.func.value
+            continue
+        return None
+    if last in ORM_INSTANCE_METHODS:
+        return "model instance"
+    if last in ORM_QUERYSET_METHODS:
+        return "queryset"
+    if extended and last in ORM_VALUES_METHODS:
+        return "queryset"
+    if extended and last in ORM_PAIR_METHODS:
+        return "pair"
+    return None

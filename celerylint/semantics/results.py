@@ -48,7 +48,10 @@ RESULT_CLASSES: dict[str, bool] = {
     "celery.result.ResultSet": True,
     "celery.result.GroupResult.restore": True,
 }
+GROUP_RESTORE = frozenset({"celery.result.GroupResult.restore", "celery.GroupResult.restore"})
 ALLOW_JOIN_RESULT = frozenset({"celery.result.allow_join_result"})
+#: methods that send a task (their result handle lives in the sending thread)
+DISPATCH_METHODS = frozenset({"delay", "apply_async", "send_task", "delay_on_commit"})
 #: builtins that keep a list of results a list of results
 _LIST_KEEPING = frozenset(
     {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed"}
@@ -59,12 +62,31 @@ _EXTENDERS = frozenset({"extend"})
 _MODULE = 0  # the scope key of module-level code
 
 
+def rebuilt_from_id(
+    call: cst.Call, resolve: Callable[[cst.BaseExpression], str | None]
+) -> ResultSource | None:
+    """``GroupResult.restore(id)`` (Celery's class) or ``app.GroupResult.restore(id)``:
+    the group result a call looks up by id, if it is one."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "restore":
+        return None
+    owner = func.value
+    if resolve(func) in GROUP_RESTORE:
+        return ResultSource("celery", None, "restore", group=True)
+    if isinstance(owner, cst.Attribute) and owner.attr.value == "GroupResult":
+        ref = resolve(owner.value)
+        return ResultSource("app", ref, "restore", group=True) if ref is not None else None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Traced:
     """What a name or expression holds: one result, or a collection of results."""
 
     source: ResultSource
     many: bool = False
+    #: the call that made this one result (``AsyncResult(task_id)``), for CEL611
+    origin: cst.Call | None = None
 
     def one(self) -> Traced:
         return Traced(self.source) if self.many else self
@@ -79,6 +101,7 @@ class Read:
     blocking: bool
     timeout: Value
     opted_out: bool
+    origin: cst.Call | None = None  # the call that made the result, when one is known
 
 
 def _ignore_result(call: cst.Call, resolve: Callable[[cst.BaseExpression], str | None]) -> Value:
@@ -145,7 +168,7 @@ class ResultFlow:
         if isinstance(node, cst.Call):
             source = self.producer(node)
             if source is not None:
-                return Traced(source)
+                return Traced(source, origin=node)
             if node.args and not node.args[0].star and self.ctx.resolve(node.func) in _LIST_KEEPING:
                 inner = self.traced(node.args[0].value)
                 return inner if inner is not None and inner.many else None
@@ -330,7 +353,7 @@ class ResultFlow:
             traced = self.traced(node.value)
             if traced is None or traced.many:
                 return None
-            return Read(traced.source, name, False, None, False)
+            return Read(traced.source, name, False, None, False, traced.origin)
         func = node.func
         if not isinstance(func, cst.Attribute):
             return None
@@ -357,7 +380,7 @@ class ResultFlow:
             if disable is not None:
                 opted_out = evaluate(disable.value, self.ctx.resolve) is False
             opted_out = opted_out or self._allows_join()
-        return Read(traced.source, name, blocking, timeout, opted_out)
+        return Read(traced.source, name, blocking, timeout, opted_out, traced.origin)
 
     def _allows_join(self) -> bool:
         for block in self._local_with_blocks():
@@ -411,3 +434,95 @@ def describe_source(source: ResultSource) -> str:
     if source.method in ("chain", "group"):
         return f"a called {source.method}"
     return f"`{source.method}()`"
+
+
+# -- phase 2: where results go, and how they are encoded -------------------------------------
+
+
+def production_backends(
+    index: ProjectIndex, apps: frozenset[str] | None = None
+) -> tuple[str, ...] | None:
+    """The aliases (``rpc``, ``redis``, ``db``, ``disabled`` ...) of the result backends
+    the project, or the given Celery apps, run with in production: one per write; ``()``
+    when none is configured; None when that cannot be known (an environment-driven or
+    computed value, an unresolved config source)."""
+    from celerylint.semantics.calls import backend_alias, production_setting
+
+    values = production_setting(index, "result_backend", apps)
+    if values is None:
+        return None
+    aliases: list[str] = []
+    for value in values:
+        if value is None:
+            aliases.append("disabled")
+        elif isinstance(value, str):
+            aliases.append(backend_alias(value))
+        else:
+            return None
+    return tuple(aliases)
+
+
+#: Celery's default ``result_serializer`` (``celery.app.defaults``)
+DEFAULT_RESULT_SERIALIZER = "json"
+
+
+def result_serializer(index: ProjectIndex, apps: frozenset[str] | None = None) -> str | None:
+    """The ``result_serializer`` production runs with ("json" when none is set), or None
+    when it is not one known name."""
+    from celerylint.semantics.calls import production_setting
+
+    values = production_setting(index, "result_serializer", apps)
+    if values is None:
+        return None
+    if not values:
+        return DEFAULT_RESULT_SERIALIZER
+    names = set(values)
+    if len(names) != 1:
+        return None
+    name = names.pop()
+    return name if isinstance(name, str) else None
+
+
+def task_apps(index: ProjectIndex, task: Task) -> frozenset[str] | None:
+    """The Celery app a task is registered with (None: a shared task, any app)."""
+    app = index.task_app(task)
+    return frozenset({app}) if app is not None else None
+
+
+def stores_result(task: Task, index: ProjectIndex) -> bool | None:
+    """Whether the worker stores the task's return value in its own result backend, as far
+    as ``ignore_result`` (the task's, its base class's, then ``task_ignore_result``) and
+    ``backend=`` say; None when that is not known: a base class or app Task class the
+    index cannot see, an option or setting that is not literal."""
+    if index.extra_option_names(task) is None:
+        return None  # a base class (or an app-wide Task class) we cannot see
+    if task.option("backend") is not None:
+        return None  # the task's own backend: not the project's configuration
+    own = task.option("ignore_result")
+    if isinstance(own, bool):
+        return not own
+    if own is not None:
+        return None
+    from celerylint.semantics.calls import production_setting
+
+    values = production_setting(index, "task_ignore_result", task_apps(index, task))
+    if values is None or any(not isinstance(v, bool) for v in values):
+        return None
+    if not values:
+        return True
+    if all(v is False for v in values):
+        return True
+    if all(v is True for v in values):
+        return False
+    return None
+
+
+def project_defines_json(index: ProjectIndex) -> bool:
+    """Whether a project class defines ``__json__``, the hook kombu's JSON encoder calls:
+    a model may inherit it from any of them (files mentioning ``__json__`` are always
+    analysed, see ``engine/prefilter.py``)."""
+    return any(
+        "__json__" in members.members
+        for facts in index.by_path.values()
+        for members in facts.class_members
+    )

@@ -4,58 +4,16 @@ import libcst as cst
 
 from celerylint.diagnostics import Severity, TaskCondition
 from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.django import manager_chain
 from celerylint.semantics.task_scope import enclosing_class
 
 #: methods that send a task's arguments (the call's own positional/keyword arguments)
 _SEND_METHODS = frozenset({"delay", "s", "si", "signature", "delay_on_commit"})
-#: manager/queryset methods returning one model instance
-_INSTANCE_METHODS = frozenset(
-    {"get", "create", "first", "last", "earliest", "latest", "get_or_none"}
-)
-#: manager/queryset methods returning a queryset
-_QUERYSET_METHODS = frozenset(
-    {
-        "all",
-        "filter",
-        "exclude",
-        "order_by",
-        "select_related",
-        "prefetch_related",
-        "select_for_update",
-        "only",
-        "defer",
-        "distinct",
-        "annotate",
-        "using",
-        "none",
-        "reverse",
-    }
-)
 _SHORTCUTS = {
     "django.shortcuts.get_object_or_404": "model instance",
     "django.shortcuts.get_list_or_404": "list of model instances",
 }
 _MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
-
-
-def _manager_chain(node: cst.BaseExpression) -> str | None:
-    """``X.objects.<...>.<last>(...)``: "model instance" or "queryset" by the last method."""
-    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
-        return None
-    last = node.func.attr.value
-    current: cst.BaseExpression = node.func.value
-    while True:
-        if isinstance(current, cst.Attribute) and current.attr.value == "objects":
-            break
-        if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
-            current = current.func.value
-            continue
-        return None
-    if last in _INSTANCE_METHODS:
-        return "model instance"
-    if last in _QUERYSET_METHODS:
-        return "queryset"
-    return None
 
 
 class OrmObjectAsTaskArgument(FileRule):
@@ -219,7 +177,7 @@ class OrmObjectAsTaskArgument(FileRule):
 
     def _orm(self, node: cst.BaseExpression, direct_only: bool = False) -> str | None:
         """What kind of ORM object ``node`` evaluates to, if it is one."""
-        found = _manager_chain(node)
+        found = manager_chain(node)
         if found is not None:
             return found
         if isinstance(node, cst.Call):
