@@ -24,7 +24,7 @@ from celerylint.facts.model import (
     ParamFact,
     TaskFact,
 )
-from celerylint.semantics.calls import task_arguments
+from celerylint.semantics.calls import eta_delay, keyword, task_arguments
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.values import Value, evaluate
@@ -258,8 +258,13 @@ class FactCollector:
             positional=shape.positional if shape is not None else None,
             keywords=shape.keywords if shape is not None else None,
             args_form=shape.args_form if shape is not None else "",
+            eta_delay=self._eta_delay(node),
         )
         self._call_sites.append((site, self._want(node)))
+
+    def _eta_delay(self, node: cst.Call) -> float | None:
+        eta = keyword(node, "eta")
+        return eta_delay(eta.value, self.ctx.resolve) if eta is not None else None
 
     # -- result -----------------------------------------------------------------------------
 

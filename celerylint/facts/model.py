@@ -10,7 +10,7 @@ from celerylint.semantics.values import Value
 
 #: the shape of the facts; cached facts never outlive it, as this module is part of the
 #: code fingerprint that keys the cache (``engine/cache.py``)
-FACTS_SCHEMA = 2
+FACTS_SCHEMA = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +125,8 @@ class CallSiteFact:
     #: "list", "paren" (a parenthesised non-tuple: ``(x)``), "scalar" (a literal that is
     #: not a sequence), "string", "other"
     args_form: str = ""
+    #: seconds from now of a literal ``eta=now() + timedelta(...)`` (``calls.eta_delay``)
+    eta_delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,8 @@ class RetryFact:
     function: str
     kwargs: tuple[tuple[str, Value], ...]
     span: Span | None = None
+    #: seconds from now of a literal ``eta=now() + timedelta(...)`` (``calls.eta_delay``)
+    eta_delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
