@@ -27,7 +27,7 @@ from celerylint.facts.model import (
 from celerylint.semantics.calls import eta_delay, keyword, task_arguments
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
-from celerylint.semantics.values import Value, evaluate
+from celerylint.semantics.values import CallValue, Value, evaluate
 
 TASK_CALL_METHODS = frozenset(
     {"delay", "apply_async", "s", "si", "signature", "map", "starmap", "chunks", "delay_on_commit"}
@@ -208,7 +208,7 @@ class FactCollector:
             self._assignment(node.target.value, self._value(node.value), node)
 
     def _assignment(self, name: str, value: Value, node: cst.CSTNode) -> None:
-        where = self._want(node) if name.isupper() else None
+        where = self._want(node) if name.isupper() or _may_be_app(value) else None
         fact = AssignmentFact(name, value, None, self._module_block_depth > 0)
         self._assignments.append((fact, where))
 
@@ -298,3 +298,9 @@ class FactCollector:
             "call_sites": tuple(place(f, n) for f, n in self._call_sites),
             "defines": self.ctx.scope.defines,
         }
+
+
+def _may_be_app(value: Value) -> bool:
+    """``Celery(...)`` or a call of a class named like it (``MyCelery(...)``): where a rule
+    may report about a Celery app (kept cheap: positions are wanted only for these)."""
+    return isinstance(value, CallValue) and "Celery" in value.func.rsplit(".", 1)[-1]
