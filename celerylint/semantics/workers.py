@@ -546,3 +546,53 @@ def _find_app(index: ProjectIndex, spec: str, depth: int) -> str | None:
             return found
     held = sorted(a for a in index.apps if a.rpartition(".")[0] == spec)
     return held[0] if len(held) == 1 else None
+
+
+# -- what each execution pool honours (read in celery/concurrency/*.py) --------------------
+
+#: ``-P`` names -> the pool (``processes`` is prefork's old alias)
+POOL_ALIASES = {
+    "prefork": "prefork",
+    "processes": "prefork",
+    "gevent": "gevent",
+    "eventlet": "eventlet",
+    "threads": "threads",
+    "solo": "solo",
+}
+#: worker options that only some pools act on -> the pools that do. Only billiard's
+#: process pool (prefork) replaces child processes and raises ``SoftTimeLimitExceeded``;
+#: the other pools take these values and drop them (``BasePool.__init__(**options)``,
+#: ``on_apply(..., **_)``). Of the others, only gevent applies the hard limit
+#: (``gevent.Timeout`` in ``apply_timeout``).
+HONOURED_BY: dict[str, frozenset[str]] = {
+    "max_tasks_per_child": frozenset({"prefork"}),
+    "max_memory_per_child": frozenset({"prefork"}),
+    "soft_time_limit": frozenset({"prefork"}),
+    "time_limit": frozenset({"prefork", "gevent"}),
+}
+#: command-line options and settings of each of those worker options
+POOL_OPTION_FLAGS = {
+    "--max-tasks-per-child": "max_tasks_per_child",
+    "--max-memory-per-child": "max_memory_per_child",
+    "--soft-time-limit": "soft_time_limit",
+    "--time-limit": "time_limit",
+}
+POOL_OPTION_SETTINGS = {
+    "worker_max_tasks_per_child": "max_tasks_per_child",
+    "worker_max_memory_per_child": "max_memory_per_child",
+    "task_soft_time_limit": "soft_time_limit",
+    "task_time_limit": "time_limit",
+}
+
+
+def pool_name(value: str | None) -> str | None:
+    """The pool a ``-P``/``worker_pool`` value selects; None when unknown (``custom``, a
+    ``module:Class`` path, a variable)."""
+    if value is None:
+        return None
+    return POOL_ALIASES.get(value.strip().lower())
+
+
+def ignored_by(pool: str, option: str) -> bool:
+    """Does ``pool`` ignore worker ``option`` (a ``HONOURED_BY`` key)?"""
+    return pool not in HONOURED_BY[option]
