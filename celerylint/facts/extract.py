@@ -78,6 +78,8 @@ class FactCollector:
         self._assignments: list[tuple[AssignmentFact, cst.CSTNode | None]] = []
         self._app_calls: list[tuple[AppCallFact, cst.CSTNode]] = []
         self._call_sites: list[tuple[CallSiteFact, cst.CSTNode]] = []
+        #: what names passed on as values refer to (``ModuleFacts.value_refs``)
+        self._value_refs: set[str] = set()
         self._module_block_depth = 0
 
     def _want(self, node: cst.CSTNode) -> cst.CSTNode:
@@ -191,7 +193,29 @@ class FactCollector:
     visit_If = visit_Try = visit_For = visit_While = visit_With = _enter_block
     leave_If = leave_Try = leave_For = leave_While = leave_With = _leave_block
 
+    def _pass_on(self, node: cst.BaseExpression | None) -> None:
+        """Record what a name (or the names in a literal list, tuple, set or dict) given
+        away as a value refers to: a call argument, a returned or assigned value."""
+        if isinstance(node, cst.Name | cst.Attribute):
+            ref = self.ctx.resolve(node)
+            if ref is not None:
+                self._value_refs.add(ref)
+        elif isinstance(node, cst.List | cst.Tuple | cst.Set):
+            for element in node.elements:
+                self._pass_on(element.value)
+        elif isinstance(node, cst.Dict):
+            for item in node.elements:
+                self._pass_on(item.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._pass_on(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression):
+            self._pass_on(node.value)
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._pass_on(node.value)
         if self.ctx.functions or self.ctx.classes:
             return
         value: Value | None = None
@@ -202,6 +226,7 @@ class FactCollector:
                 self._assignment(target.target.value, value, node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._pass_on(node.value)
         if self.ctx.functions or self.ctx.classes or node.value is None:
             return
         if isinstance(node.target, cst.Name):
@@ -215,6 +240,8 @@ class FactCollector:
     # -- calls ------------------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            self._pass_on(arg.value)
         func = node.func
         if not isinstance(func, cst.Attribute):
             return
@@ -297,6 +324,7 @@ class FactCollector:
             "app_calls": tuple(place(f, n) for f, n in self._app_calls),
             "call_sites": tuple(place(f, n) for f, n in self._call_sites),
             "defines": self.ctx.scope.defines,
+            "value_refs": tuple(sorted(self._value_refs)),
         }
 
 

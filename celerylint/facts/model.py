@@ -437,6 +437,9 @@ class ModuleFacts:
     app_calls: tuple[AppCallFact, ...] = ()
     call_sites: tuple[CallSiteFact, ...] = ()
     defines: tuple[str, ...] = ()  # module-level names bound by def/class/assignment
+    #: what the names a module passes on as values refer to (call arguments, returned,
+    #: yielded and assigned values): an app found here may be configured elsewhere
+    value_refs: tuple[str, ...] = ()
     #: light facts only: modules named by indented imports (in ``if``/``try``/``else``
     #: branches or functions), which the regex scan cannot place; used to promote a file
     maybe_imports: tuple[str, ...] = ()
