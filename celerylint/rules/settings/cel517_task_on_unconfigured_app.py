@@ -61,6 +61,7 @@ class TaskOnUnconfiguredApp(ProjectRule):
     ```python
     reports = Celery("reports")
 
+
     @reports.task
     def nightly_report(): ...
     ```
@@ -68,6 +69,7 @@ class TaskOnUnconfiguredApp(ProjectRule):
     ## Use instead
     ```python
     from celery import shared_task
+
 
     @shared_task
     def nightly_report(): ...
@@ -123,16 +125,18 @@ class TaskOnUnconfiguredApp(ProjectRule):
                 "reports/worker.py": """
                     from celery import Celery
 
-                    from proj.setup import configure
+                    from proj.setup import apply_settings, configure
 
                     reports = Celery("reports")
                     configure(reports)
                     exports = Celery("exports")
                     exports.conf.update(SETTINGS)
                     archive = Celery("archive", broker="redis://redis:6379/2")
+                    audit = Celery("audit")
+                    apply_settings(audit.conf)
                 """,
                 "reports/tasks.py": """
-                    from reports.worker import archive, exports, reports
+                    from reports.worker import archive, audit, exports, reports
 
 
                     @reports.task
@@ -147,6 +151,11 @@ class TaskOnUnconfiguredApp(ProjectRule):
 
                     @archive.task
                     def archive_rows():
+                        return None
+
+
+                    @audit.task
+                    def audit_rows():
                         return None
                 """,
             }
@@ -220,8 +229,10 @@ class TaskOnUnconfiguredApp(ProjectRule):
             index.resolve(ref) for facts in index.modules.values() for ref in facts.value_refs
         }
         for app in apps:
-            if app in configured or app in passed_on or config.configures(app):
+            if app in configured or config.configures(app):
                 continue
+            if any(ref == app or ref.startswith(f"{app}.") for ref in passed_on):
+                continue  # ``configure(app)``, ``setup(app.conf)``: may be configured there
             if config.values_for("broker_url", app, production=False):
                 continue  # a source no app was seen reading applies to every app
             if self._started_with_options(index, app):
