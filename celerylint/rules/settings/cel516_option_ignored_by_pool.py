@@ -179,6 +179,21 @@ class OptionIgnoredByPool(ProjectRule):
                 },
             )
         ),
+        # a pool chosen only on some hosts
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        import os
+
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_WORKER_MAX_TASKS_PER_CHILD = 100
+                        if os.name == "nt":
+                            CELERY_WORKER_POOL = "solo"
+                    """
+                }
+            )
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -256,6 +271,8 @@ class OptionIgnoredByPool(ProjectRule):
         """The one pool the production settings of ``app`` select, when no worker command
         overrides it (or may)."""
         values = index.config.values_for("worker_pool", app)
+        if any(v.conditional or v.guard is not None for v in values):
+            return None  # ``if os.name == "nt": CELERY_WORKER_POOL = "solo"``
         pools = {pool_name(c) if isinstance(c, str) else None for v in values for c in v.candidates}
         if len(pools) != 1 or None in pools:
             return None
