@@ -77,6 +77,10 @@ class EmbeddedBeatInProduction(ProjectRule):
     ```
     and scale the `beat` process to exactly one (or use a locking scheduler such as
     RedBeat).
+
+    ## Fix safety
+    There is no fix: the deployment files are not Python, and how many beats to run is a
+    deployment decision.
     """
 
     code = "CEL406"

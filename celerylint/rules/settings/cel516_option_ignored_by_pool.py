@@ -91,6 +91,9 @@ class OptionIgnoredByPool(ProjectRule):
     ## Use instead
     Run the tasks that need these limits on a prefork worker, or enforce them in the
     task (a timeout on the network call, `gevent.Timeout`), and drop the option.
+
+    ## Fix safety
+    There is no fix: which pool the tasks need is a design decision.
     """
 
     code = "CEL516"

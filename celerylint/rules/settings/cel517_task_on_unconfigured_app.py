@@ -75,6 +75,10 @@ class TaskOnUnconfiguredApp(ProjectRule):
     def nightly_report(): ...
     ```
     or configure the second app (`reports.config_from_object(...)`).
+
+    ## Fix safety
+    There is no fix: the task may belong on the configured app, on `@shared_task`, or the
+    second app may need its own configuration.
     """
 
     code = "CEL517"
