@@ -42,6 +42,8 @@ APP_METHODS = frozenset(
         "send_task",
         "conf.update",
         "conf.setdefault",
+        "add_defaults",
+        "config_from_cmdline",
     }
 )
 

@@ -76,7 +76,14 @@ _INIT_NOT_SETTINGS = frozenset(
 _INIT_SETTINGS = {"broker": "broker_url", "backend": "result_backend", "include": "include"}
 #: calls that configure an app
 _CONFIGURING_CALLS = frozenset(
-    {"config_from_object", "config_from_envvar", "conf.update", "conf.setdefault"}
+    {
+        "config_from_object",
+        "config_from_envvar",
+        "config_from_cmdline",
+        "add_defaults",
+        "conf.update",
+        "conf.setdefault",
+    }
 )
 #: ``Celery(...)`` keyword arguments that set nothing a worker or a caller connects with
 _NOT_CONFIGURATION = frozenset(

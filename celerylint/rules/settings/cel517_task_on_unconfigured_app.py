@@ -42,9 +42,9 @@ class TaskOnUnconfiguredApp(ProjectRule):
     celerylint only reports when it sees the whole picture. The app is created with
     `celery.Celery` itself, with no configuration argument (`broker=`, `config_source=`,
     `changes=`, `**kwargs` ...); no `config_from_object`, `config_from_envvar`,
-    `conf.update` or `conf` write targets it or `current_app` anywhere in the project; it
-    is never passed to a function, returned or assigned elsewhere (where it could be
-    configured); and no settings source applies to every app. Celery also configures any
+    `add_defaults`, `conf.update` or `conf` write targets it or `current_app` anywhere in
+    the project; it is never passed to a function, returned or assigned elsewhere (where
+    it could be configured); and no settings source applies to every app. Celery also configures any
     app from the environment (`CELERY_BROKER_URL`, `CELERY_CONFIG_MODULE`,
     `CELERY_LOADER`, and `celery -b/--config/--loader`, which set them), so the rule is
     silent when a deployment or env file, a Python `os.environ` default, a `celery`
@@ -135,12 +135,14 @@ class TaskOnUnconfiguredApp(ProjectRule):
                     configure(reports)
                     exports = Celery("exports")
                     exports.conf.update(SETTINGS)
+                    legacy = Celery("legacy")
+                    legacy.add_defaults(lambda: {"broker_url": "redis://redis:6379/3"})
                     archive = Celery("archive", broker="redis://redis:6379/2")
                     audit = Celery("audit")
                     apply_settings(audit.conf)
                 """,
                 "reports/tasks.py": """
-                    from reports.worker import archive, audit, exports, reports
+                    from reports.worker import archive, audit, exports, legacy, reports
 
 
                     @reports.task
@@ -160,6 +162,11 @@ class TaskOnUnconfiguredApp(ProjectRule):
 
                     @audit.task
                     def audit_rows():
+                        return None
+
+
+                    @legacy.task
+                    def legacy_rows():
                         return None
                 """,
             }
