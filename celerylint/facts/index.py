@@ -79,6 +79,10 @@ class OptionOrigin:
     holder: str  # qualified name of the task, alias, wrapper, class or dict
 
 
+#: ``Task`` methods that send a message; a base class defining one controls dispatch
+_DISPATCH_METHODS = frozenset({"apply_async", "delay"})
+
+
 @dataclass(frozen=True)
 class TaskClass:
     """A project ``celery.Task`` subclass: its attributes along the bases are options."""
@@ -689,6 +693,12 @@ class ProjectIndex:
             return frozenset()
         return task.base.members | task.base.reads
 
+    def overrides_dispatch(self, task: Task) -> bool:
+        """The task's ``base=`` class (or one of its project bases) defines its own
+        ``apply_async``/``delay``: sending is the class's business (often deferred with
+        ``transaction.on_commit``), so what a call site does is not known."""
+        return task.base is not None and bool(task.base.members & _DISPATCH_METHODS)
+
     @cached_property
     def _custom_app_task_cls(self) -> bool:
         """An app made with ``Celery(task_cls=...)``, or whose Task class is replaced
@@ -839,7 +849,10 @@ class ProjectIndex:
                 if key in found:
                     continue
                 short = site.receiver.rsplit(".", 1)[-1]
-                if site.method in {"delay", "apply_async"} and self.task_at(site.receiver):
+                task = (
+                    self.task_at(site.receiver) if site.method in {"delay", "apply_async"} else None
+                )
+                if task is not None and not self.overrides_dispatch(task):
                     found[key] = f"{short}.{site.method}"
                 elif site.method == "send_task" and self.is_app(site.receiver):
                     found[key] = f"{short}.send_task"
@@ -850,7 +863,10 @@ class ProjectIndex:
         dispatches a task: the same text twice for a direct dispatch, the helper's own
         dispatch (``charge_invoice.delay``) for a project helper; None otherwise."""
         if call.kind == "task":
-            return (call.text, call.text) if self.task_at(call.target) is not None else None
+            task = self.task_at(call.target)
+            if task is None or self.overrides_dispatch(task):
+                return None
+            return call.text, call.text
         if call.kind == "send_task":
             resolved = self.resolve(call.target)
             is_app = self.is_app(resolved) or resolved == "celery.current_app"
