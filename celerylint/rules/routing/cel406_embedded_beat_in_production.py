@@ -35,6 +35,16 @@ _CONFIG = """
 """
 
 
+_TASKS = """
+    from celery import shared_task
+
+
+    @shared_task
+    def nightly():
+        return None
+"""
+
+
 class EmbeddedBeatInProduction(ProjectRule):
     """
     ## What it does
@@ -97,6 +107,7 @@ class EmbeddedBeatInProduction(ProjectRule):
                 "proj/__init__.py": "",
                 "proj/celery.py": _APP,
                 "proj/celeryconfig.py": _CONFIG,
+                "proj/tasks.py": _TASKS,
             }
         ),
         Invalid(
@@ -135,6 +146,7 @@ class EmbeddedBeatInProduction(ProjectRule):
                     app.config_from_object("proj.celeryconfig")
                 """,
                 "proj/celeryconfig.py": _CONFIG,
+                "proj/tasks.py": _TASKS,
             }
         ),
         # development files, one beat, another tool's -B, and a scheduler with a lock
@@ -185,6 +197,7 @@ class EmbeddedBeatInProduction(ProjectRule):
                 "proj/__init__.py": "",
                 "proj/celery.py": _QUIET_APP,
                 "proj/celeryconfig.py": _CONFIG,
+                "proj/tasks.py": _TASKS,
             }
         ),
         # RedBeat from the settings: every embedded beat waits for the lock
