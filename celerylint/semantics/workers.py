@@ -6,6 +6,16 @@ Makefiles, docker-compose/compose files, Dockerfiles, systemd units, supervisor 
 shell entrypoints and Kubernetes/Helm YAML. A command whose queue list comes from a
 variable (``-Q $QUEUES``, ``$EXTRA_ARGS``) or that uses ``celery multi`` is recorded as
 *unknown*: it may consume any queue, so rules stay silent.
+
+* :func:`celery_commands` gives every ``celery ...`` command with its options by long
+  name (:class:`CeleryCommand`: ``-P gevent`` -> ``--pool``, ``-EB`` -> ``--task-events``
+  and ``--beat``); :func:`worker_commands` derives the queues a worker consumes from it.
+* :func:`is_production_file` tells production deployment files from development ones
+  (Makefiles, ``docker-compose.dev.yml``, ``docker-compose.override.yml`` ...).
+* :func:`copies` reads how many copies of a process a compose file, a Kubernetes
+  workload or a supervisor program asks for.
+* :func:`find_app` finds the project app ``celery -A`` loads, as Celery looks it up.
+* ``HONOURED_BY`` says which execution pools act on per-child limits and time limits.
 """
 
 from __future__ import annotations
@@ -25,8 +35,6 @@ if TYPE_CHECKING:
 
 #: options of ``celery`` and ``celery worker`` that take a separate value (from celery's CLI)
 _VALUE_OPTIONS = frozenset(celery_data.WORKER_VALUE_OPTIONS)
-_QUEUE_OPTIONS = ("-Q", "--queues")
-_EXCLUDE_OPTIONS = ("-X", "--exclude-queues")
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")", ";;", "\n"})
 _CELERY = re.compile(r"(?:^|/)celery$")
 

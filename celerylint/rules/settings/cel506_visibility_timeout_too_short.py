@@ -132,7 +132,7 @@ class VisibilityTimeoutTooShort(ProjectRule):
     `default_retry_delay` or `retry_backoff_max` (with `autoretry_for`), and, with
     `acks_late`, a `time_limit`. With RabbitMQ, it reports the same delays when they reach
     its consumer timeout (`consumer_timeout`: 30 minutes by default since RabbitMQ 3.8.17;
-    it was 15 minutes in 3.8.15 and 3.8.16), unless quorum queues may be in use
+    it was introduced in 3.8.15 with 15 minutes), unless quorum queues may be in use
     (`task_default_queue_type`, `x-queue-type` in `task_queues`): then Celery 5.5+ delays
     messages with RabbitMQ's native delayed delivery and the worker does not hold them.
     The broker comes from the production `broker_url` (environment defaults included);
