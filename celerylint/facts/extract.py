@@ -145,6 +145,7 @@ class FactCollector:
                 elif arg.keyword is not None:
                     options.append(OptionFact(arg.keyword.value, self._value(arg.value), None))
                     option_nodes.append(self._want(arg))
+        reads, escapes = _first_parameter_uses(node)
         fact = TaskFact(
             function=scope.qualname,
             decorator=task.ref,
@@ -157,6 +158,8 @@ class FactCollector:
             module_level=len(self.ctx.functions) == 1 and not self.ctx.classes,
             span=None,
             decorator_span=None,
+            self_reads=reads,
+            self_escapes=escapes,
         )
         self._tasks.append((fact, self._want(node.name), self._want(task.node), option_nodes))
 
@@ -334,3 +337,31 @@ def _may_be_app(value: Value) -> bool:
     """``Celery(...)`` or a call of a class named like it (``MyCelery(...)``): where a rule
     may report about a Celery app (kept cheap: positions are wanted only for these)."""
     return isinstance(value, CallValue) and "Celery" in value.func.rsplit(".", 1)[-1]
+
+
+class _FirstParameterUses(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reads: set[str] = set()
+        self.escapes = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if isinstance(node.value, cst.Name) and node.value.value == self.name:
+            self.reads.add(node.attr.value)
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.escapes = True
+
+
+def _first_parameter_uses(node: cst.FunctionDef) -> tuple[tuple[str, ...], bool]:
+    """What the body does with the first parameter (``self`` of a bound task): the
+    attributes it reads, and whether it passes the object on (``helper(self)``)."""
+    params = [*node.params.posonly_params, *node.params.params]
+    if not params:
+        return (), False
+    found = _FirstParameterUses(params[0].name.value)
+    node.body.visit(found)
+    return tuple(sorted(found.reads)), found.escapes

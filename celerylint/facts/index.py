@@ -32,6 +32,7 @@ from celerylint.semantics.tasks import (
     SHARED_TASK_REFS,
     TASK_BASE_CLASSES,
     generated_task_name,
+    importable,
     is_app_task_class_ref,
     is_app_task_ref,
 )
@@ -436,6 +437,8 @@ class ProjectIndex:
             name = None  # computed: unknown
         elif "name" not in options and not complete:
             name = None  # a ``**spread`` we cannot see may set it
+        elif not importable(facts.module):
+            name = None  # a script's tasks are named after ``__main__`` or however it is run
         else:
             name = generated_task_name(facts.module, fact.function)  # ``name=None`` too
         return Task(
@@ -555,7 +558,7 @@ class ProjectIndex:
                 explicit = next((o.value for o in fact.options if o.name == "name"), None)
                 if isinstance(explicit, str) and explicit:
                     names.add(explicit)
-                else:
+                elif importable(facts.module):
                     names.add(generated_task_name(facts.module, fact.function))
         for qualname in self.task_classes:
             module, _, cls_name = qualname.rpartition(".")

@@ -91,11 +91,7 @@ def _uses_django(index: ProjectIndex) -> bool:
         fact.target == "django" or fact.target.startswith("django.")
         for facts in index.modules.values()
         for fact in facts.imports
-    ) or any(
-        assignment.name == "INSTALLED_APPS"
-        for facts in index.modules.values()
-        for assignment in facts.assignments
-    )
+    )  # not ``INSTALLED_APPS``: other frameworks (Superdesk's Eve apps) use that name too
 
 
 def _models_root(module: str) -> str:
