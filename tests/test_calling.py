@@ -20,12 +20,13 @@ from celerylint.semantics.calls import (
     backend_alias,
     chord_support,
     duration,
+    eta_delay,
     expiry_conflict,
     moment,
     task_arguments,
 )
 from celerylint.semantics.results import source_confirmed
-from celerylint.semantics.values import UNKNOWN, evaluate
+from celerylint.semantics.values import UNKNOWN, evaluate, timedelta_seconds
 from celerylint.testing import index_project, run_files, write_files
 
 
@@ -473,6 +474,33 @@ def test_moments() -> None:
     based = moment(cst.parse_expression("start - timedelta(seconds=5)"), _resolve, relative=False)
     assert based is not None and (based.base, based.seconds) == ("start", -5)
     assert moment(cst.parse_expression("60"), _resolve, relative=False) is None
+
+
+@pytest.mark.parametrize(
+    ("source", "seconds"),
+    [
+        ("timezone.now() + timedelta(hours=2)", 7200),
+        ("timedelta(days=1) + timezone.now()", 86400),
+        ("timezone.now() + timedelta(0, 90, weeks=1)", 604890),
+        ("timezone.now() - timedelta(minutes=1)", -60),
+        ("start + timedelta(hours=2)", None),  # from a variable
+        ("timezone.now() + timedelta(hours=n)", None),  # not a literal
+        ("timezone.now() + timedelta(**kw)", None),
+        ("timezone.now() + timedelta(1, 2, 3, 4, 5, 6, 7, 8)", None),  # too many arguments
+        ("timezone.now()", 0),
+    ],
+)
+def test_eta_delay(source: str, seconds: float | None) -> None:
+    assert eta_delay(cst.parse_expression(source), _resolve) == seconds
+
+
+def test_timedelta_seconds_reads_only_literal_arguments() -> None:
+    assert timedelta_seconds(evaluate(cst.parse_expression("timedelta(1, 30)"), _resolve)) == 86430
+    assert (
+        timedelta_seconds(evaluate(cst.parse_expression("timedelta(hours=True)"), _resolve)) is None
+    )
+    assert timedelta_seconds(evaluate(cst.parse_expression("timedelta(years=1)"), _resolve)) is None
+    assert timedelta_seconds(evaluate(cst.parse_expression("dict(hours=1)"), _resolve)) is None
     assert moment(cst.parse_expression("deadline"), _resolve, relative=True) is None
 
 

@@ -8,7 +8,14 @@ import pytest
 
 from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.routing import WorkerCommand
-from celerylint.semantics.workers import parse_worker_commands, worker_commands
+from celerylint.semantics.workers import (
+    copies,
+    find_app,
+    is_production_file,
+    parse_celery_commands,
+    parse_worker_commands,
+    worker_commands,
+)
 
 CASES = [
     ("worker: celery -A proj worker -l info", None, (), True),
@@ -105,3 +112,184 @@ def test_worker_commands_read_deployment_files(tmp_path: Path) -> None:
         WorkerCommand("Procfile", 2, None),
         WorkerCommand("deploy/k8s/worker.yaml", 1, ("emails",)),
     )
+
+
+# -- command lines, production files, copies, apps (CEL406, CEL516) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "subcommand", "options", "flags", "opaque"),
+    [
+        (
+            "celery -A proj worker -B -l info",
+            "worker",
+            (("--app", "proj"), ("--loglevel", "info")),
+            {"--beat"},
+            False,
+        ),
+        (
+            "celery -A proj worker -EB -c4",
+            "worker",
+            (("--app", "proj"), ("--concurrency", "4")),
+            {"--task-events", "--beat"},
+            False,
+        ),
+        (
+            "celery -A proj worker -Bc 4",
+            "worker",
+            (("--app", "proj"), ("--concurrency", "4")),
+            {"--beat"},
+            False,
+        ),
+        (
+            "celery -A proj worker --pool=gevent",
+            "worker",
+            (("--app", "proj"), ("--pool", "gevent")),
+            set(),
+            False,
+        ),
+        (
+            "celery -A proj beat -S redbeat.RedBeatScheduler",
+            "beat",
+            (("--app", "proj"), ("--scheduler", "redbeat.RedBeatScheduler")),
+            set(),
+            False,
+        ),
+        (
+            "celery -A proj worker -S /var/state.db",
+            "worker",
+            (("--app", "proj"), ("--statedb", "/var/state.db")),
+            set(),
+            False,
+        ),
+        ("celery -A proj worker $CELERY_OPTS", "worker", (("--app", "proj"),), set(), True),
+        (
+            "celery -A proj worker -l $LOG_LEVEL -B",
+            "worker",
+            (("--app", "proj"), ("--loglevel", "$LOG_LEVEL")),
+            {"--beat"},
+            False,
+        ),
+    ],
+)
+def test_parse_celery_command(
+    text: str,
+    subcommand: str,
+    options: tuple[tuple[str, str], ...],
+    flags: set[str],
+    opaque: bool,
+) -> None:
+    (found,) = parse_celery_commands(text, "f")
+    assert (found.subcommand, found.options, set(found.flags), found.opaque) == (
+        subcommand,
+        options,
+        flags,
+        opaque,
+    )
+
+
+def test_other_tools_flags_are_not_celery_options() -> None:
+    found = parse_celery_commands(
+        "python -B manage.py migrate && celery -A proj worker && make -B", "f"
+    )
+    assert [(c.subcommand, c.flags) for c in found] == [("worker", frozenset())]
+
+
+@pytest.mark.parametrize(
+    ("path", "production"),
+    [
+        ("Procfile", True),
+        ("Dockerfile", True),
+        ("docker-compose.yml", True),
+        ("deploy/k8s/beat.yaml", True),
+        ("etc/celery.service", True),
+        ("docker/entrypoint.sh", True),
+        ("docker-entrypoint.sh", True),
+        ("Procfile.dev", False),
+        ("docker-compose.dev.yml", False),
+        ("docker-compose.override.yml", False),
+        ("compose.local.yaml", False),
+        ("Makefile", False),
+        ("scripts/run_worker.sh", False),
+        ("docs/deploy/supervisor.conf", False),
+        (".github/workflows/ci.yml", False),
+    ],
+)
+def test_is_production_file(path: str, production: bool) -> None:
+    assert is_production_file(path) is production
+
+
+COMPOSE = """\
+services:
+  beat:
+    command: celery -A proj beat
+    deploy:
+      replicas: 2
+  worker:
+    command: celery -A proj worker
+  scheduler:
+    command: celery -A proj beat
+    scale: ${SCALE}
+"""
+K8S = """\
+kind: Deployment
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - command: ["celery", "-A", "proj", "beat"]
+---
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - command: ["celery", "-A", "proj", "beat"]
+"""
+SUPERVISOR = """\
+[program:beat]
+command=celery -A proj beat
+numprocs=2
+
+[program:worker]
+command=celery -A proj worker
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "line", "expected"),
+    [
+        (COMPOSE, "docker-compose.yml", 3, 2),
+        (COMPOSE, "docker-compose.yml", 7, 1),
+        (COMPOSE, "docker-compose.yml", 9, None),
+        (K8S, "k8s/beat.yaml", 7, 3),
+        (K8S, "k8s/beat.yaml", 14, 1),
+        (SUPERVISOR, "supervisord.conf", 2, 2),
+        (SUPERVISOR, "supervisord.conf", 6, 1),
+        ("beat: celery -A proj beat", "Procfile", 1, None),
+    ],
+)
+def test_copies(text: str, path: str, line: int, expected: int | None) -> None:
+    assert copies(text, path, line) == expected
+
+
+def test_find_app_follows_celery_lookup(tmp_path: Path) -> None:
+    from celerylint.testing import index_project, write_files
+
+    write_files(
+        tmp_path,
+        {
+            "proj/__init__.py": "from .celery import app as celery_app\n",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "other/__init__.py": "",
+            "other/worker.py": "from celery import Celery\nbroker = Celery('other')\n",
+        },
+    )
+    index = index_project(tmp_path)
+    assert find_app(index, "proj") == "proj.celery.app"
+    assert find_app(index, "proj.celery") == "proj.celery.app"
+    assert find_app(index, "proj.celery:app") == "proj.celery.app"
+    assert find_app(index, "other.worker") == "other.worker.broker"  # the one app it holds
+    assert find_app(index, "elsewhere") is None  # two apps: no guess
+    assert find_app(index, "$APP") is None

@@ -23,6 +23,7 @@ from celerylint.facts.model import (
     RetryFact,
     SettingFact,
 )
+from celerylint.semantics.calls import eta_delay, keyword
 from celerylint.semantics.config_env import OTHER, guard_kind, selects_environment
 from celerylint.semantics.config_names import is_config_name
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
@@ -330,7 +331,10 @@ class ConfigCollector:
                 )
                 if any(name != "max_retries" for name, _ in kwargs):
                     self.ctx.want_position(node)
-                    self._retries.append((RetryFact(ctx.task.qualname, kwargs), node))
+                    eta = keyword(node, "eta")
+                    delay = eta_delay(eta.value, ctx.resolve) if eta is not None else None
+                    fact = RetryFact(ctx.task.qualname, kwargs, eta_delay=delay)
+                    self._retries.append((fact, node))
                 else:  # every retry call counts for "does each one set max_retries"
                     self._retries.append((RetryFact(ctx.task.qualname, kwargs), None))
                 return

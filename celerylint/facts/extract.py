@@ -24,7 +24,7 @@ from celerylint.facts.model import (
     ParamFact,
     TaskFact,
 )
-from celerylint.semantics.calls import task_arguments
+from celerylint.semantics.calls import eta_delay, keyword, task_arguments
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.values import CallValue, Value, evaluate
@@ -42,6 +42,8 @@ APP_METHODS = frozenset(
         "send_task",
         "conf.update",
         "conf.setdefault",
+        "add_defaults",
+        "config_from_cmdline",
     }
 )
 
@@ -78,6 +80,8 @@ class FactCollector:
         self._assignments: list[tuple[AssignmentFact, cst.CSTNode | None]] = []
         self._app_calls: list[tuple[AppCallFact, cst.CSTNode]] = []
         self._call_sites: list[tuple[CallSiteFact, cst.CSTNode]] = []
+        #: what names passed on as values refer to (``ModuleFacts.value_refs``)
+        self._value_refs: set[str] = set()
         self._module_block_depth = 0
 
     def _want(self, node: cst.CSTNode) -> cst.CSTNode:
@@ -194,7 +198,29 @@ class FactCollector:
     visit_If = visit_Try = visit_For = visit_While = visit_With = _enter_block
     leave_If = leave_Try = leave_For = leave_While = leave_With = _leave_block
 
+    def _pass_on(self, node: cst.BaseExpression | None) -> None:
+        """Record what a name (or the names in a literal list, tuple, set or dict) given
+        away as a value refers to: a call argument, a returned or assigned value."""
+        if isinstance(node, cst.Name | cst.Attribute):
+            ref = self.ctx.resolve(node)
+            if ref is not None:
+                self._value_refs.add(ref)
+        elif isinstance(node, cst.List | cst.Tuple | cst.Set):
+            for element in node.elements:
+                self._pass_on(element.value)
+        elif isinstance(node, cst.Dict):
+            for item in node.elements:
+                self._pass_on(item.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._pass_on(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression):
+            self._pass_on(node.value)
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._pass_on(node.value)
         if self.ctx.functions or self.ctx.classes:
             return
         value: Value | None = None
@@ -205,6 +231,7 @@ class FactCollector:
                 self._assignment(target.target.value, value, node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._pass_on(node.value)
         if self.ctx.functions or self.ctx.classes or node.value is None:
             return
         if isinstance(node.target, cst.Name):
@@ -212,14 +239,15 @@ class FactCollector:
 
     def _assignment(self, name: str, value: Value, node: cst.CSTNode) -> None:
         # positions cost: settings (upper case) and Celery apps (``--show-settings``) only
-        app = isinstance(value, CallValue) and value.func.rsplit(".", 1)[-1] == "Celery"
-        where = self._want(node) if name.isupper() or app else None
+        where = self._want(node) if name.isupper() or _may_be_app(value) else None
         fact = AssignmentFact(name, value, None, self._module_block_depth > 0)
         self._assignments.append((fact, where))
 
     # -- calls ------------------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            self._pass_on(arg.value)
         func = node.func
         if not isinstance(func, cst.Attribute):
             return
@@ -263,8 +291,13 @@ class FactCollector:
             positional=shape.positional if shape is not None else None,
             keywords=shape.keywords if shape is not None else None,
             args_form=shape.args_form if shape is not None else "",
+            eta_delay=self._eta_delay(node),
         )
         self._call_sites.append((site, self._want(node)))
+
+    def _eta_delay(self, node: cst.Call) -> float | None:
+        eta = keyword(node, "eta")
+        return eta_delay(eta.value, self.ctx.resolve) if eta is not None else None
 
     # -- result -----------------------------------------------------------------------------
 
@@ -297,7 +330,14 @@ class FactCollector:
             "app_calls": tuple(place(f, n) for f, n in self._app_calls),
             "call_sites": tuple(place(f, n) for f, n in self._call_sites),
             "defines": self.ctx.scope.defines,
+            "value_refs": tuple(sorted(self._value_refs)),
         }
+
+
+def _may_be_app(value: Value) -> bool:
+    """``Celery(...)`` or a call of a class named like it (``MyCelery(...)``): where a rule
+    may report about a Celery app (kept cheap: positions are wanted only for these)."""
+    return isinstance(value, CallValue) and "Celery" in value.func.rsplit(".", 1)[-1]
 
 
 class _FirstParameterUses(cst.CSTVisitor):

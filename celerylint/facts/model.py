@@ -126,6 +126,8 @@ class CallSiteFact:
     #: "list", "paren" (a parenthesised non-tuple: ``(x)``), "scalar" (a literal that is
     #: not a sequence), "string", "other"
     args_form: str = ""
+    #: seconds from now of a literal ``eta=now() + timedelta(...)`` (``calls.eta_delay``)
+    eta_delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,8 @@ class RetryFact:
     function: str
     kwargs: tuple[tuple[str, Value], ...]
     span: Span | None = None
+    #: seconds from now of a literal ``eta=now() + timedelta(...)`` (``calls.eta_delay``)
+    eta_delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,6 +469,9 @@ class ModuleFacts:
     app_calls: tuple[AppCallFact, ...] = ()
     call_sites: tuple[CallSiteFact, ...] = ()
     defines: tuple[str, ...] = ()  # module-level names bound by def/class/assignment
+    #: what the names a module passes on as values refer to (call arguments, returned,
+    #: yielded and assigned values): an app found here may be configured elsewhere
+    value_refs: tuple[str, ...] = ()
     #: light facts only: modules named by indented imports (in ``if``/``try``/``else``
     #: branches or functions), which the regex scan cannot place; used to promote a file
     maybe_imports: tuple[str, ...] = ()

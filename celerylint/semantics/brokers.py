@@ -17,9 +17,10 @@ TRANSPORT_ALIASES: dict[str, str] = dict(celery_config_data.TRANSPORT_ALIASES)
 BACKEND_ALIASES: dict[str, str] = dict(celery_config_data.BACKEND_ALIASES)
 #: transport alias -> kombu's default ``visibility_timeout`` (seconds)
 VISIBILITY_TIMEOUTS: dict[str, int] = dict(celery_config_data.VISIBILITY_TIMEOUTS)
-#: RabbitMQ closes a channel whose delivery is not acknowledged within this many seconds
-#: (``consumer_timeout``: 15 minutes from RabbitMQ 3.8.15, 30 minutes from 3.8.17)
-RABBITMQ_CONSUMER_TIMEOUT = 15 * 60
+#: RabbitMQ closes a channel whose delivery is not acknowledged within this many seconds:
+#: ``consumer_timeout``, 30 minutes by default since RabbitMQ 3.8.17 (it was introduced in
+#: 3.8.15 with 15 minutes); the longer, current default keeps celerylint on the safe side
+RABBITMQ_CONSUMER_TIMEOUT = 30 * 60
 AMQP_SCHEMES = frozenset({"amqp", "amqps", "pyamqp", "librabbitmq"})
 #: result backends that keep every result until something deletes it
 PERSISTENT_BACKENDS = frozenset(

@@ -16,7 +16,16 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.semantics import celery_data
-from celerylint.semantics.values import UNKNOWN, DictValue, ListValue, Value, evaluate, string_value
+from celerylint.semantics.values import (
+    TIMEDELTA_REFS,
+    UNKNOWN,
+    DictValue,
+    ListValue,
+    Value,
+    evaluate,
+    string_value,
+    timedelta_seconds,
+)
 
 if TYPE_CHECKING:
     from celerylint.facts.index import ProjectIndex, Task
@@ -175,19 +184,6 @@ NOW_REFS = frozenset(
         "datetime.datetime.today",
     }
 )
-TIMEDELTA_REFS = frozenset({"datetime.timedelta"})
-#: ``timedelta``'s positional parameters and their length in seconds
-_TIMEDELTA_UNITS: tuple[tuple[str, float], ...] = (
-    ("days", 86400.0),
-    ("seconds", 1.0),
-    ("microseconds", 1e-6),
-    ("milliseconds", 1e-3),
-    ("minutes", 60.0),
-    ("hours", 3600.0),
-    ("weeks", 604800.0),
-)
-
-
 #: the base of moments relative to the current time
 NOW = "<now>"
 
@@ -220,25 +216,7 @@ def duration(node: cst.BaseExpression, resolve: Resolve) -> float | None:
     """Seconds of a literal ``timedelta(...)``, else None."""
     if not isinstance(node, cst.Call) or resolve(node.func) not in TIMEDELTA_REFS:
         return None
-    total = 0.0
-    units = dict(_TIMEDELTA_UNITS)
-    for index, arg in enumerate(node.args):
-        if arg.star:
-            return None
-        if arg.keyword is None:
-            if index >= len(_TIMEDELTA_UNITS):
-                return None
-            unit = _TIMEDELTA_UNITS[index][1]
-        else:
-            found = units.get(arg.keyword.value)
-            if found is None:
-                return None
-            unit = found
-        value = evaluate(arg.value, resolve)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        total += value * unit
-    return total
+    return timedelta_seconds(evaluate(node, resolve))
 
 
 def _number(node: cst.BaseExpression, resolve: Resolve) -> float | None:
@@ -286,6 +264,13 @@ def moment(node: cst.BaseExpression, resolve: Resolve, *, relative: bool) -> Mom
         return Moment(base, sign * delta) if base is not None else None
     base = _base(node, resolve)
     return Moment(base, 0.0) if base == NOW else None
+
+
+def eta_delay(node: cst.BaseExpression, resolve: Resolve) -> float | None:
+    """Seconds from now of an ``eta`` written ``now() + timedelta(...)`` with literal
+    arguments (``timezone.now()``, ``datetime.utcnow()`` ...), else None."""
+    found = moment(node, resolve, relative=False)
+    return found.seconds if found is not None and found.base == NOW else None
 
 
 def keyword(call: cst.Call, name: str) -> cst.Arg | None:

@@ -44,6 +44,7 @@ from celerylint.semantics.config_env import (
 from celerylint.semantics.config_names import NameMeaning, Style, meaning
 from celerylint.semantics.django import is_test_module
 from celerylint.semantics.project_files import ProjectFiles
+from celerylint.semantics.tasks import CELERY_APP_CLASSES
 from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
 
 if TYPE_CHECKING:
@@ -73,6 +74,37 @@ _INIT_NOT_SETTINGS = frozenset(
     }
 )
 _INIT_SETTINGS = {"broker": "broker_url", "backend": "result_backend", "include": "include"}
+#: calls that configure an app
+_CONFIGURING_CALLS = frozenset(
+    {
+        "config_from_object",
+        "config_from_envvar",
+        "config_from_cmdline",
+        "add_defaults",
+        "conf.update",
+        "conf.setdefault",
+    }
+)
+#: ``Celery(...)`` keyword arguments that set nothing a worker or a caller connects with
+_NOT_CONFIGURATION = frozenset(
+    {
+        "main",
+        "include",
+        "set_as_current",
+        "autofinalize",
+        "strict_typing",
+        "task_cls",
+        "tasks",
+        "log",
+        "events",
+        "amqp",
+        "control",
+        "fixups",
+        "namespace",
+        "backend",
+    }
+)
+
 _NON_PRODUCTION = frozenset({Kind.TEST, Kind.DEVELOPMENT})
 
 
@@ -269,6 +301,34 @@ class ProjectConfig:
             if "config_source" in kwargs:
                 given = "namespace" in kwargs
                 found.append((app, kwargs["config_source"], kwargs.get("namespace"), given))
+        return found
+
+    def configures(self, app: str) -> list[str]:
+        """What may configure ``app`` in the project's code, described ("`config_from_object`
+        in `proj/celery.py`"); empty when nothing does: no ``config_from_object``/
+        ``config_from_envvar``, no ``conf`` write or ``conf.update`` (in any function), no
+        ``Celery(...)`` argument that is or may be configuration, and no configuration
+        written through ``current_app``. A project class (``class App(Celery)``) may
+        configure itself, and counts."""
+        found: list[str] = []
+        for facts in self.index.modules.values():
+            for call in facts.app_calls:
+                target = self.index.resolve(call.receiver)
+                if call.method in _CONFIGURING_CALLS and target in (app, *CURRENT_APP_REFS):
+                    found.append(f"`{call.method}` in `{facts.path}`")
+            for write in facts.conf_writes:
+                if write.op == "init":
+                    continue  # ``Celery(...)`` arguments: read below
+                if self.index.resolve(write.receiver) in (app, *CURRENT_APP_REFS):
+                    found.append(f"`conf` in `{facts.path}`")
+        assignment = self.index.assignment(app)
+        value = assignment.value if assignment is not None else UNKNOWN
+        if not isinstance(value, CallValue) or value.starred or len(value.args) > 1:
+            found.append("the `Celery(...)` call")
+        elif self.index.resolve(value.func) not in CELERY_APP_CLASSES:
+            found.append(f"its class `{value.func}`")
+        else:
+            found.extend(f"`{name}=`" for name, _ in value.kwargs if name not in _NOT_CONFIGURATION)
         return found
 
     def app_namespace(self, app: str) -> str | None:

@@ -235,6 +235,37 @@ def _is_number(value: Value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+#: ``datetime.timedelta``'s parameters in positional order, with their length in seconds
+TIMEDELTA_UNITS: tuple[tuple[str, float], ...] = (
+    ("days", 86400.0),
+    ("seconds", 1.0),
+    ("microseconds", 1e-6),
+    ("milliseconds", 1e-3),
+    ("minutes", 60.0),
+    ("hours", 3600.0),
+    ("weeks", 604800.0),
+)
+TIMEDELTA_REFS = frozenset({"datetime.timedelta"})
+
+
+def timedelta_seconds(value: Value) -> float | None:
+    """Seconds of a ``timedelta(...)`` call whose arguments are all number literals
+    (``timedelta(hours=2)``, ``timedelta(1, 30)``), else None."""
+    if not isinstance(value, CallValue) or value.func not in TIMEDELTA_REFS or value.starred:
+        return None
+    if len(value.args) > len(TIMEDELTA_UNITS):
+        return None
+    units = dict(TIMEDELTA_UNITS)
+    total = 0.0
+    pairs = [(TIMEDELTA_UNITS[i][0], arg) for i, arg in enumerate(value.args)]
+    for name, arg in (*pairs, *value.kwargs):
+        unit = units.get(name)
+        if unit is None or isinstance(arg, bool) or not isinstance(arg, int | float):
+            return None
+        total += arg * unit
+    return total
+
+
 def is_known(value: Value) -> bool:
     """True when ``value`` holds no ``UNKNOWN`` anywhere inside it."""
     if value is UNKNOWN:

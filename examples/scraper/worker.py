@@ -1,4 +1,4 @@
 from celery import Celery
 
-app = Celery("scraper", include=["scraper.tasks"])
+app = Celery("scraper", include=["scraper.tasks"])  # error: CEL516
 app.config_from_object("scraper.celeryconfig")

@@ -17,7 +17,7 @@ from celerylint.semantics.brokers import (
 from celerylint.semantics.config_checks import number, truth
 from celerylint.semantics.config_model import ProjectConfig
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.values import UNKNOWN, DictValue
+from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
 
 _Report = Callable[[str | None, str, Span | None, str, float], Iterable[Finding]]
 
@@ -45,7 +45,13 @@ def broker_limit(config: ProjectConfig, app: str | None) -> Limit | None:
         return None
     transport = next(iter(transports))
     if transport in AMQP_SCHEMES:
-        return Limit(RABBITMQ_CONSUMER_TIMEOUT, "RabbitMQ's consumer timeout (15 min)", False)
+        if _may_use_quorum_queues(config, app):
+            return None  # Celery delays with RabbitMQ's native delayed delivery instead
+        return Limit(
+            RABBITMQ_CONSUMER_TIMEOUT,
+            "RabbitMQ's consumer timeout (30 min by default since RabbitMQ 3.8.17)",
+            False,
+        )
     default = visibility_timeout_default(transport)
     if default is None:
         return None
@@ -66,6 +72,52 @@ def broker_limit(config: ProjectConfig, app: str | None) -> Limit | None:
     return Limit(seconds, f"the {name} visibility timeout ({seconds:g} s, {origin})", True)
 
 
+def _mentions_quorum(value: Value) -> bool:
+    if isinstance(value, str):
+        return value == "quorum"
+    if isinstance(value, tuple | ListValue):
+        items = value.items if isinstance(value, ListValue) else value
+        return any(_mentions_quorum(v) for v in items)
+    if isinstance(value, DictValue):
+        return not value.complete or any(_mentions_quorum(v) for _, v in value.items)
+    if isinstance(value, CallValue):
+        values = (*value.args, *(v for _, v in value.kwargs))
+        return value.starred or any(_mentions_quorum(v) for v in values)
+    return value is UNKNOWN or isinstance(value, Ref)
+
+
+def _may_use_quorum_queues(config: ProjectConfig, app: str | None) -> bool:
+    """Quorum queues make Celery (5.5+) send countdowns and ETAs through RabbitMQ's native
+    delayed delivery, so the worker does not hold them: a queue type that is, or may be,
+    ``"quorum"`` (``task_default_queue_type``, ``x-queue-type`` in ``task_queues``)."""
+    for setting in ("task_default_queue_type", "task_queues"):
+        for value in config.values_for(setting, app):
+            if any(_mentions_quorum(c) for c in value.candidates):
+                return True
+    return False
+
+
+def _delay(kwargs: tuple[tuple[str, Value], ...], eta: float | None) -> tuple[str, float] | None:
+    """("countdown" | "eta", seconds) of a call's literal delay. As in
+    ``AMQP.as_task_v2``, a truthy ``countdown`` wins over ``eta``."""
+    given = dict(kwargs)
+    countdown = given.get("countdown")
+    if countdown in (None, 0):
+        return ("eta", eta) if eta is not None else None
+    seconds = number(countdown)
+    return ("countdown", seconds) if seconds is not None else None
+
+
+_REMINDER = """
+    from celery import shared_task
+
+
+    @shared_task
+    def send_reminder(user_id):
+        return user_id
+"""
+
+
 class VisibilityTimeoutTooShort(ProjectRule):
     """
     ## What it does
@@ -75,17 +127,24 @@ class VisibilityTimeoutTooShort(ProjectRule):
     With a Redis or SQS broker, it reports delays at least as long as the visibility
     timeout (`broker_transport_options["visibility_timeout"]`, else kombu's default:
     3600 s for Redis, 1800 s for SQS): `apply_async(countdown=...)`,
-    `self.retry(countdown=...)`, a task's `default_retry_delay` or `retry_backoff_max`
-    (with `autoretry_for`), and, with `acks_late`, a `time_limit`. With RabbitMQ, it
-    reports countdowns over its 15-minute consumer timeout. The broker comes from the
-    production `broker_url` (environment defaults included); with an unknown broker or
-    transport options celerylint stays silent.
+    `self.retry(countdown=...)`, an `eta` written `now() + timedelta(...)` with literal
+    arguments (`timezone.now()`, `datetime.now()`, `datetime.utcnow()`), a task's
+    `default_retry_delay` or `retry_backoff_max` (with `autoretry_for`), and, with
+    `acks_late`, a `time_limit`. With RabbitMQ, it reports the same delays when they reach
+    its consumer timeout (`consumer_timeout`: 30 minutes by default since RabbitMQ 3.8.17;
+    it was introduced in 3.8.15 with 15 minutes), unless quorum queues may be in use
+    (`task_default_queue_type`, `x-queue-type` in `task_queues`): then Celery 5.5+ delays
+    messages with RabbitMQ's native delayed delivery and the worker does not hold them.
+    The broker comes from the production `broker_url` (environment defaults included);
+    with an unknown broker or transport options, or an `eta` computed from a variable,
+    celerylint stays silent.
 
     ## Why is this bad?
     The worker holds ETA/countdown messages unacknowledged until they are due. Redis and
     SQS hand an unacknowledged message to another worker when the visibility timeout runs
     out, so the task runs again, and again (Using Redis → *Caveats*); RabbitMQ closes the
-    channel (`PRECONDITION_FAILED`).
+    channel (`PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out`),
+    and the message is delivered again when the worker reconnects.
 
     ## Example
     ```python
@@ -182,6 +241,132 @@ class VisibilityTimeoutTooShort(ProjectRule):
                 },
             )
         ),
+        # an eta of now() + a literal timedelta, on Redis and on RabbitMQ
+        Invalid(
+            files=django_project(
+                {"production": 'CELERY_BROKER_URL = "redis://redis:6379/0"'},
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": _REMINDER,
+                    "shop/views.py": """
+                        from datetime import datetime, timedelta
+
+                        from django.utils import timezone
+
+                        from shop.tasks import send_reminder
+
+
+                        def remind_later(request, user_id):
+                            send_reminder.apply_async(  # error: CEL506
+                                (user_id,), eta=timezone.now() + timedelta(hours=2)
+                            )
+                            send_reminder.apply_async(  # error: CEL506
+                                (user_id,), eta=datetime.utcnow() + timedelta(0, 4000)
+                            )
+                            send_reminder.apply_async(
+                                (user_id,), eta=timezone.now() + timedelta(minutes=30)
+                            )
+                    """,
+                },
+            )
+        ),
+        Invalid(
+            files=django_project(
+                {"production": 'CELERY_BROKER_URL = "amqp://rabbitmq:5672//"'},
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": _REMINDER,
+                    "shop/views.py": """
+                        from datetime import timedelta
+
+                        from django.utils import timezone
+
+                        from shop.tasks import send_reminder
+
+
+                        def remind_later(request, user_id):
+                            send_reminder.apply_async((user_id,), countdown=45 * 60)  # error: CEL506
+                            send_reminder.apply_async(  # error: CEL506
+                                (user_id,), eta=timezone.now() + timedelta(hours=1)
+                            )
+                            # below the 30-minute consumer timeout of RabbitMQ 3.8.17+
+                            send_reminder.apply_async((user_id,), countdown=20 * 60)
+                    """,
+                },
+            )
+        ),
+        # etas celerylint cannot compute, and quorum queues (native delayed delivery)
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "redis://redis:6379/0"
+                        CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
+                    """
+                },
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": _REMINDER,
+                    "shop/views.py": """
+                        from datetime import timedelta
+
+                        from django.utils import timezone
+
+                        from shop.tasks import send_reminder
+
+
+                        def remind_later(request, user_id, start, hours):
+                            send_reminder.apply_async((user_id,), eta=timezone.now() + timedelta(hours=6))
+                    """,
+                },
+            )
+        ),
+        Valid(
+            files=django_project(
+                {"production": 'CELERY_BROKER_URL = "redis://redis:6379/0"'},
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": _REMINDER,
+                    "shop/views.py": """
+                        from datetime import timedelta
+
+                        from django.utils import timezone
+
+                        from shop.tasks import send_reminder
+
+
+                        def remind_later(request, user_id, start, hours):
+                            send_reminder.apply_async((user_id,), eta=start + timedelta(hours=6))
+                            send_reminder.apply_async((user_id,), eta=timezone.now() + timedelta(hours=hours))
+                            send_reminder.apply_async((user_id,), eta=start)
+                            send_reminder.apply_async(
+                                (user_id,), countdown=60, eta=timezone.now() + timedelta(hours=6)
+                            )
+                    """,
+                },
+            )
+        ),
+        Valid(
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_BROKER_URL = "amqp://rabbitmq:5672//"
+                        CELERY_TASK_DEFAULT_QUEUE_TYPE = "quorum"
+                    """
+                },
+                {
+                    "shop/__init__.py": "",
+                    "shop/tasks.py": _REMINDER,
+                    "shop/views.py": """
+                        from shop.tasks import send_reminder
+
+
+                        def remind_later(request, user_id):
+                            send_reminder.apply_async((user_id,), countdown=2 * 3600)
+                    """,
+                },
+            )
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -221,19 +406,19 @@ class VisibilityTimeoutTooShort(ProjectRule):
             for call in facts.call_sites:
                 if call.method != "apply_async":
                     continue
-                countdown = number(dict(call.kwargs).get("countdown"))
-                if countdown is None:
+                found = _delay(call.kwargs, call.eta_delay)
+                if found is None:
                     continue
                 task = tasks.get(index.resolve(call.receiver)) if call.receiver else None
-                yield from finding(app_of(task), facts.path, call.span, "A countdown", countdown)
+                what = "A countdown" if found[0] == "countdown" else "An eta"
+                yield from finding(app_of(task), facts.path, call.span, what, found[1])
             for retry in facts.retries:
-                countdown = number(dict(retry.kwargs).get("countdown"))
-                if countdown is None:
+                found = _delay(retry.kwargs, retry.eta_delay)
+                if found is None:
                     continue
                 task = index.task_for(facts.path, retry.function)
-                yield from finding(
-                    app_of(task), facts.path, retry.span, "A retry countdown", countdown
-                )
+                what = "A retry countdown" if found[0] == "countdown" else "A retry eta"
+                yield from finding(app_of(task), facts.path, retry.span, what, found[1])
         for task in tasks.values():
             if not task.fact.module_level or is_test_module(task.module):
                 continue

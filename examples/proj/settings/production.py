@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .integrations import *  # noqa: F403
 
 DEBUG = False
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://redis:6379/0")
+CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://redis:6379/0")
 
 # Left over from the Celery 3 deployment: beat kept its schedule in the database, and
 # task results went back through RabbitMQ when the environment did not say otherwise.
