@@ -367,6 +367,42 @@ class VisibilityTimeoutTooShort(ProjectRule):
                 },
             )
         ),
+        Invalid(
+            files={
+                "reports/__init__.py": "",
+                "reports/worker.py": """
+                    from celery import Celery
+
+                    app = Celery("reports", broker="redis://redis:6379/1")
+                    app.conf.broker_transport_options = {"visibility_timeout": 12 * 3600}
+
+
+                    @app.task
+                    def build(report_id):
+                        return report_id
+                """,
+                "mailer/__init__.py": "",
+                "mailer/worker.py": """
+                    from celery import Celery
+
+                    app = Celery("mailer", broker="redis://redis:6379/2")
+
+
+                    @app.task
+                    def send(message_id):
+                        return message_id
+                """,
+                "mailer/views.py": """
+                    from mailer.worker import send
+                    from reports.worker import build
+
+
+                    def later(request, pk):
+                        build.apply_async((pk,), countdown=4 * 3600)  # its own app waits 12 h
+                        send.apply_async((pk,), countdown=4 * 3600)  # error: CEL506
+                """,
+            }
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
