@@ -153,6 +153,7 @@ class FactCollector:
             module_level=len(self.ctx.functions) == 1 and not self.ctx.classes,
             span=None,
             decorator_span=None,
+            is_async=node.asynchronous is not None,
         )
         self._tasks.append((fact, self._want(node.name), self._want(task.node), option_nodes))
 

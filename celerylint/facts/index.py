@@ -689,6 +689,12 @@ class ProjectIndex:
             return frozenset()
         return task.base.members | task.base.reads
 
+    @property
+    def replaces_app_task_class(self) -> bool:
+        """Some app's tasks get a Task class the index cannot see (``Celery(task_cls=...)``,
+        ``app.Task = X``)."""
+        return self._custom_app_task_cls
+
     @cached_property
     def _custom_app_task_cls(self) -> bool:
         """An app made with ``Celery(task_cls=...)``, or whose Task class is replaced

@@ -72,6 +72,7 @@ class TaskFact:
     module_level: bool
     span: Span | None  # the function name
     decorator_span: Span | None
+    is_async: bool = False  # ``async def``
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,3 +221,29 @@ def parse_worker_commands(text: str, path: str) -> list[WorkerCommand]:
             if worker is not None:
                 found.append(worker)
     return found
+
+
+# -- the execution pool ---------------------------------------------------------------------
+
+#: pools that ship with Celery (``celery.concurrency.ALIASES``); none awaits a coroutine
+BUILTIN_POOLS = frozenset({"prefork", "processes", "eventlet", "gevent", "solo", "threads"})
+_POOL_OPTION = re.compile(r"(?:^|\s)(?:-P|--pool)(?:[ \t]*=[ \t]*|[ \t]+|(?=[A-Za-z\"']))([^\s;&|]+)")
+
+
+def _builtin_pool(value: str) -> bool:
+    return _unquote(value).strip().lower() in BUILTIN_POOLS
+
+
+def custom_pool_in_commands(files: ProjectFiles) -> bool:
+    """Does a deployment file start a worker with a pool that is not one of Celery's own
+    (``-P celery_aio_pool.pool:AsyncIOPool``, ``--pool=custom``, ``-P $POOL``), or name
+    ``CELERY_CUSTOM_WORKER_POOL``? Such a pool may run coroutines."""
+    for _, text in files.deployment_texts():
+        if "CELERY_CUSTOM_WORKER_POOL" in text:
+            return True
+        if "celery" not in text:
+            continue
+        for match in _POOL_OPTION.finditer(text):
+            if not _builtin_pool(match.group(1)):
+                return True
+    return False
