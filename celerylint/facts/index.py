@@ -676,9 +676,27 @@ class ProjectIndex:
                 return False
             if {p.name for p in holder.fact.params} & set(condition.lacks_params):
                 return False
-        return not condition.any_truthy or any(
+        if not condition.any_truthy or any(
             truthy(holder.option(option)) for option in condition.any_truthy
+        ):
+            return True
+        return bool(condition.or_setting) and self._setting_truthy(
+            holder, condition.or_setting, condition.any_truthy
         )
+
+    def _setting_truthy(
+        self, holder: Task | TaskClass | _Decorator, setting: str, options: tuple[str, ...]
+    ) -> bool:
+        """The production configuration sets ``setting`` to a known truthy value for the
+        task's app, and the task leaves ``options`` unset (so the setting applies)."""
+        if not isinstance(holder, Task) or any(o in holder.options for o in options):
+            return False
+        if not holder.options_complete or not holder.base_known:
+            return False
+        if holder.base is not None and any(o in holder.base.options for o in options):
+            return False
+        values = self.config.values_for(setting, self.task_app(holder))
+        return bool(values) and all(truthy(c) for v in values for c in v.candidates)
 
     def extra_option_names(self, task: Task) -> frozenset[str] | None:
         """Names a task's custom base class defines or reads (so a decorator keyword of

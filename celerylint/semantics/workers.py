@@ -227,7 +227,9 @@ def parse_worker_commands(text: str, path: str) -> list[WorkerCommand]:
 
 #: pools that ship with Celery (``celery.concurrency.ALIASES``); none awaits a coroutine
 BUILTIN_POOLS = frozenset({"prefork", "processes", "eventlet", "gevent", "solo", "threads"})
-_POOL_OPTION = re.compile(r"(?:^|\s)(?:-P|--pool)(?:[ \t]*=[ \t]*|[ \t]+|(?=[A-Za-z\"']))([^\s;&|]+)")
+_POOL_OPTION = re.compile(
+    r"(?:^|\s)(?:-P|--pool)(?:[ \t]*=[ \t]*|[ \t]+|(?=[A-Za-z\"']))([^\s;&|]+)"
+)
 
 
 def _builtin_pool(value: str) -> bool:
