@@ -17,6 +17,7 @@ from celerylint.engine.context import FileContext
 from celerylint.facts.calling import CallingCollector
 from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
+from celerylint.facts.django_hooks import DjangoHookCollector
 from celerylint.facts.extract import FactCollector
 from celerylint.facts.import_moves import ImportMoveCollector
 from celerylint.facts.module_end import ModuleEndCollector
@@ -43,6 +44,7 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     CallingCollector,
     ImportMoveCollector,
     OnCommitFixCollector,
+    DjangoHookCollector,
     SettingNameCollector,
     ModuleEndCollector,
 ]

@@ -423,6 +423,34 @@ class ImportMoveFact:
 
 
 @dataclass(frozen=True, slots=True)
+class HookDispatchFact:
+    """A task dispatched (not deferred to ``on_commit``) in code Django runs while a model
+    is saved or deleted (``facts/django_hooks.py``; CEL310 decides in phase 2).
+
+    ``hook``: the model signal of an ``@receiver(...)`` function (``post_save`` ...),
+    ``save``/``delete`` for a method of a class (``owner``/``owner_bases``: it must derive
+    from a Django model), or "" for a module-level function taking ``sender``/``instance``
+    that a ``<signal>.connect(...)`` may connect (``SignalConnectFact``).
+    """
+
+    target: str  # the task / app / canvas reference (``facts/transactions.task_dispatch``)
+    kind: str  # "task" | "send_task" | "canvas"
+    text: str  # the callee as written
+    function: str  # the enclosing function's qualname
+    hook: str
+    owner_bases: tuple[str, ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignalConnectFact:
+    """``post_save.connect(receiver, ...)`` on one of Django's model signals."""
+
+    signal: str  # ``post_save``, ``m2m_changed`` ...
+    receiver: str  # the resolved reference of the connected function
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: str
     module: str
@@ -472,6 +500,10 @@ class ModuleFacts:
     setting_names: tuple[SettingNameFact, ...] = ()
     setting_name_reads: tuple[str, ...] = ()
     end: ModuleEndFact | None = None  # package modules only (facts/module_end.py)
+    # task dispatches in model signal receivers and save()/delete() (facts/django_hooks.py)
+    hook_dispatches: tuple[HookDispatchFact, ...] = ()
+    signal_connects: tuple[SignalConnectFact, ...] = ()
+    hook_fixes: tuple[FixFact, ...] = ()
 
 
 fast_pickling(globals())

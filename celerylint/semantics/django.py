@@ -1,8 +1,14 @@
-"""What Django code looks like: module names, and the app lists settings build."""
+"""What Django code looks like: module names, the app lists settings build, model
+signals and model classes."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
+
+if TYPE_CHECKING:
+    from celerylint.facts.index import ProjectIndex
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
@@ -49,3 +55,55 @@ def app_list_strings(
         elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             pending.extend((node.left, node.right))
     return found
+
+
+# -- model signals and model classes -----------------------------------------------------
+
+#: the model signals Django sends while it saves or deletes rows (``m2m_changed``,
+#: ``pre_delete`` and ``post_delete`` always inside its own transaction)
+MODEL_SIGNAL_NAMES = ("pre_save", "post_save", "pre_delete", "post_delete", "m2m_changed")
+MODEL_SIGNALS = {f"django.db.models.signals.{name}": name for name in MODEL_SIGNAL_NAMES}
+RECEIVER_REFS = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
+#: model methods that write rows
+MODEL_METHOD_HOOKS = frozenset({"save", "delete"})
+#: the parameters a signal receiver is called with (``sender``, ``instance``, ...)
+SIGNAL_RECEIVER_PARAMS = frozenset({"sender", "instance"})
+MODEL_BASES = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+
+
+def model_signal(ref: str | None) -> str | None:
+    """``post_save`` when ``ref`` is Django's ``post_save`` model signal, else None (a
+    custom ``Signal()`` or ``request_finished`` may be sent outside any transaction)."""
+    return MODEL_SIGNALS.get(ref) if ref is not None else None
+
+
+def _third_party_model(ref: str) -> bool:
+    """``django.contrib.auth.models.AbstractUser``, ``model_utils.models.TimeStampedModel``:
+    a class from another package's ``models`` module."""
+    parts = ref.split(".")
+    return "models" in parts[:-1]
+
+
+def is_model_class(
+    index: ProjectIndex, module: str, bases: tuple[str, ...], seen: frozenset[str] = frozenset()
+) -> bool:
+    """Does a class of ``module`` with these (resolved) bases derive from a Django model?
+    Through project classes; a base from another package counts when it comes from a
+    ``models`` module and the class is defined in one too."""
+    for base in bases:
+        resolved = index.resolve(base)
+        if resolved in MODEL_BASES:
+            return True
+        if resolved in seen:
+            continue
+        owner, rest = index.split_module(resolved)
+        if owner is None:
+            if is_models_module(module) and _third_party_model(resolved):
+                return True
+            continue
+        if not rest or "." in rest:
+            continue
+        for cls in index.modules[owner].classes:
+            if cls.name == rest and is_model_class(index, owner, cls.bases, seen | {resolved}):
+                return True
+    return False
