@@ -25,25 +25,95 @@ _SOFT_LIMIT = "celery.exceptions.SoftTimeLimitExceeded"
 _BROAD = frozenset({"builtins.Exception", BARE_EXCEPT})
 
 
-def _task_tries(statements: Sequence[cst.BaseStatement]) -> Iterator[cst.Try]:
-    """The ``try`` statements that make up the task's own code: in its body, or in the
-    ``if``/``for``/``while``/``with`` blocks there (not inside another ``try``, whose
-    handlers decide first, nor in nested functions or classes)."""
+Statements = Sequence[cst.BaseStatement | cst.BaseSmallStatement]
+#: calls that only report (a handler that logs and the task goes on)
+_REPORTING_CALLS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"}
+)
+
+
+class _WorkFinder(cst.CSTVisitor):
+    """Is there a call that does work (not logging) in this code?"""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = node.func
+        name = (
+            func.attr.value
+            if isinstance(func, cst.Attribute)
+            else func.value
+            if isinstance(func, cst.Name)
+            else None
+        )
+        if name not in _REPORTING_CALLS:
+            self.found = True
+        return not self.found
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _does_work(statements: Statements) -> bool:
+    finder = _WorkFinder()
     for stmt in statements:
+        stmt.visit(finder)
+        if finder.found:
+            return True
+    return False
+
+
+def _body(block: cst.BaseSuite) -> Statements:
+    return block.body
+
+
+def _task_tries(
+    statements: Statements, in_loop: bool, after: tuple[Statements, ...]
+) -> Iterator[tuple[cst.Try, bool, tuple[Statements, ...]]]:
+    """The ``try`` statements of the task's own code (in its blocks and in other ``try``
+    bodies; not in nested functions or classes), each with whether it runs in a loop and
+    the statements that run after it (innermost block first)."""
+    for i, stmt in enumerate(statements):
+        following = (statements[i + 1 :], *after)
         if isinstance(stmt, cst.Try):
-            yield stmt
+            yield stmt, in_loop, following
+            inner = following if stmt.orelse is None else (_body(stmt.orelse.body), *following)
+            yield from _task_tries(_body(stmt.body), in_loop, inner)
         elif isinstance(stmt, cst.If):
-            yield from _task_tries(stmt.body.body)
+            yield from _task_tries(_body(stmt.body), in_loop, following)
             orelse: cst.If | cst.Else | None = stmt.orelse
             while orelse is not None:
-                yield from _task_tries(orelse.body.body)
+                yield from _task_tries(_body(orelse.body), in_loop, following)
                 orelse = orelse.orelse if isinstance(orelse, cst.If) else None
         elif isinstance(stmt, cst.For | cst.While):
-            yield from _task_tries(stmt.body.body)
-            if stmt.orelse is not None:
-                yield from _task_tries(stmt.orelse.body.body)
+            yield from _task_tries(_body(stmt.body), True, following)
         elif isinstance(stmt, cst.With):
-            yield from _task_tries(stmt.body.body)
+            yield from _task_tries(_body(stmt.body), in_loop, following)
+
+
+def _ends_with(handler: cst.ExceptHandler, kind: type[cst.CSTNode]) -> bool:
+    body = _body(handler.body)
+    last: cst.CSTNode | None = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        last = last.body[-1]
+    return isinstance(last, kind)
+
+
+def _goes_on(handler: cst.ExceptHandler, in_loop: bool, after: tuple[Statements, ...]) -> bool:
+    """Does the task go on working after ``handler`` swallowed the soft limit: the next
+    loop iteration, or code after the ``try`` that does more than log?"""
+    if _ends_with(handler, cst.Return):
+        return False
+    if in_loop and not _ends_with(handler, cst.Break):
+        return True
+    return any(_does_work(block) for block in after)
 
 
 class SoftTimeLimitSwallowed(FileRule):
@@ -53,15 +123,20 @@ class SoftTimeLimitSwallowed(FileRule):
     class's attribute, or the production `task_soft_time_limit` /
     `CELERY_TASK_SOFT_TIME_LIMIT` of its app), an `except Exception:`, `except
     BaseException:` or bare `except:` handler of the task's own code (a `try` in its body
-    or in its loops, `with` and `if` blocks) that raises nothing, with no earlier
-    `except SoftTimeLimitExceeded:` handler.
+    or in its loops, `with`, `if` and `try` blocks) that raises nothing, with no earlier
+    `except SoftTimeLimitExceeded:` handler, when the task goes on working after it: the
+    `try` is in a loop, or code that does more than log follows it.
+
+    A handler after which the task ends (it returns, or only logging follows) is left
+    alone: the soft limit still stops the task, only as a SUCCESS.
 
     ## Why is this bad?
     When the soft limit expires, Celery raises `SoftTimeLimitExceeded` inside the task so
     that it can clean up and stop. The class derives from `Exception`, so a broad handler
-    catches it like any error: the task carries on (the next loop iteration, the code after
-    the `try`) until the hard `time_limit` kills the worker process, or it returns as a
-    SUCCESS having done part of its work. Either way the soft limit does not do its job.
+    catches it like any error, and the task carries on (the next loop iteration, the code
+    after the `try`) as if nothing happened, until the hard `time_limit` kills the worker
+    process: the task is lost mid-work, with no chance to clean up, and the pool restarts a
+    process. Locks and leases sized to the soft limit expire while it still runs.
 
     ## Example
     ```python
@@ -96,7 +171,7 @@ class SoftTimeLimitSwallowed(FileRule):
 
     code = "CEL208"
     name = "soft-time-limit-swallowed"
-    message = "`{handler}` in task `{task}` catches `SoftTimeLimitExceeded` and raises nothing, so the soft time limit does not stop the task; add `except SoftTimeLimitExceeded: raise` first"
+    message = "`{handler}` in task `{task}` catches `SoftTimeLimitExceeded` and raises nothing, so the task carries on after its soft time limit (until the hard limit kills it); add `except SoftTimeLimitExceeded: raise` first"
     severity = Severity.WARNING
     fix_safety = FixSafety.UNSAFE
     examples = (
@@ -165,10 +240,32 @@ class SoftTimeLimitSwallowed(FileRule):
                         try:
                             rebuild()
                         except:  # error: CEL208
-                            return False
-                        return True
+                            log.warning("rebuild failed")
+                        notify_admins()
                 """,
             }
+        ),
+        # a nested ``try`` in a loop: the outer handler ends the task, the inner one not
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(soft_time_limit=300)
+            def report():
+                if not lock("report"):
+                    return
+                try:
+                    for search in searches():
+                        try:
+                            process(search)
+                        except Exception as exc:  # error: CEL208
+                            log.error("report failed: %s", exc)
+                except Exception as exc:
+                    log.error("cannot report: %s", exc)
+                finally:
+                    unlock("report")
+            """
         ),
         Valid(
             """
@@ -215,6 +312,42 @@ class SoftTimeLimitSwallowed(FileRule):
                     self.retry(exc=exc)
             """
         ),
+        # the handler ends the task: the soft limit still stops it
+        Valid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(soft_time_limit=600)
+            def sync_permissions(database_id):
+                with request_context():
+                    try:
+                        sync(database_id)
+                        log.info("synced %s", database_id)
+                    except Exception:
+                        log.error("sync failed for %s", database_id, exc_info=True)
+
+
+            @shared_task(soft_time_limit=600)
+            def run_query(query_id):
+                try:
+                    return execute(query_id)
+                except Exception as exc:
+                    stats.incr("error")
+                    return handle_query_error(exc, query_id)
+
+
+            @shared_task(soft_time_limit=600)
+            def import_all(paths):
+                for path in paths:
+                    try:
+                        load(path)
+                    except Exception:
+                        log.exception("stopping at %s", path)
+                        break
+                log.info("done")
+            """
+        ),
         # no soft limit: nothing is swallowed; a narrow handler; a handler in a nested
         # function
         Valid(
@@ -258,9 +391,9 @@ class SoftTimeLimitSwallowed(FileRule):
         condition = dataclasses.replace(
             body.condition(any_truthy=("soft_time_limit",)), or_setting="task_soft_time_limit"
         )
-        for stmt in _task_tries(node.body.body):
+        for stmt, in_loop, after in _task_tries(node.body.body, False, ()):
             handler = self._swallowing(stmt)
-            if handler is None:
+            if handler is None or not _goes_on(handler, in_loop, after):
                 continue
             replacements = let_through(self.ctx, stmt, _SOFT_LIMIT, _BROAD)
             fix = (
