@@ -14,6 +14,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
+from celerylint.facts.atomic_requests import AtomicRequestsCollector
 from celerylint.facts.calling import CallingCollector
 from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
@@ -45,6 +46,7 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     ImportMoveCollector,
     OnCommitFixCollector,
     DjangoHookCollector,
+    AtomicRequestsCollector,
     SettingNameCollector,
     ModuleEndCollector,
 ]

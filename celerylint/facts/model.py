@@ -430,7 +430,8 @@ class HookDispatchFact:
     ``hook``: the model signal of an ``@receiver(...)`` function (``post_save`` ...),
     ``save``/``delete`` for a method of a class (``owner``/``owner_bases``: it must derive
     from a Django model), or "" for a module-level function taking ``sender``/``instance``
-    that a ``<signal>.connect(...)`` may connect (``SignalConnectFact``).
+    that a ``<signal>.connect(...)`` may connect (``SignalConnectFact``), or "view" for a
+    function that may serve requests (CEL311, under ``ATOMIC_REQUESTS``).
     """
 
     target: str  # the task / app / canvas reference (``facts/transactions.task_dispatch``)
@@ -440,6 +441,10 @@ class HookDispatchFact:
     hook: str
     owner_bases: tuple[str, ...] = ()
     span: Span | None = None
+    #: ``hook`` "view": why the function may be a view (``semantics/handlers.py``), and
+    #: whether it (or its class) is marked ``transaction.non_atomic_requests``
+    handler: HandlerHint | None = None
+    non_atomic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,6 +453,25 @@ class SignalConnectFact:
 
     signal: str  # ``post_save``, ``m2m_changed`` ...
     receiver: str  # the resolved reference of the connected function
+
+
+@dataclass(frozen=True, slots=True)
+class DatabasesWriteFact:
+    """A module-level write of Django's ``ATOMIC_REQUESTS`` (``facts/atomic_requests.py``).
+
+    ``op``: ``assign`` (``DATABASES = {...}``: every alias is replaced), ``alias``
+    (``DATABASES["x"] = {...}``), ``item`` (``DATABASES["x"]["ATOMIC_REQUESTS"] = v``,
+    ``DATABASES["x"].update(...)``) or ``top-level`` (``ATOMIC_REQUESTS = v``, which Django
+    ignores). ``atomic``: (alias, value) pairs; the value is None when a literal entry
+    lacks the key, UNKNOWN when the entry is not a literal.
+    """
+
+    op: str
+    alias: str | None
+    atomic: tuple[tuple[str, Value], ...]
+    guard: str | None = None
+    conditional: bool = False
+    span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,6 +528,7 @@ class ModuleFacts:
     hook_dispatches: tuple[HookDispatchFact, ...] = ()
     signal_connects: tuple[SignalConnectFact, ...] = ()
     hook_fixes: tuple[FixFact, ...] = ()
+    databases_writes: tuple[DatabasesWriteFact, ...] = ()  # facts/atomic_requests.py
 
 
 fast_pickling(globals())

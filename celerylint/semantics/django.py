@@ -3,12 +3,20 @@ signals and model classes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from celerylint.diagnostics import Span
+from celerylint.semantics.config_env import Kind, guard_classification
+from celerylint.semantics.values import UNKNOWN, Value
+
 if TYPE_CHECKING:
     from celerylint.facts.index import ProjectIndex
+    from celerylint.facts.model import DatabasesWriteFact
+    from celerylint.semantics.config_model import ProjectConfig
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
@@ -107,3 +115,88 @@ def is_model_class(
             if cls.name == rest and is_model_class(index, owner, cls.bases, seen | {resolved}):
                 return True
     return False
+
+
+# -- ATOMIC_REQUESTS ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicDatabase:
+    """A database alias whose requests Django wraps in a transaction, in a production
+    settings module, and the write that turns it on."""
+
+    alias: str
+    unit: str  # the production settings module
+    module: str  # where ``ATOMIC_REQUESTS`` is set (the unit or a module it star-imports)
+    path: str
+    span: Span | None
+
+
+def _star_chain(config: ProjectConfig, name: str, seen: set[str]) -> list[str]:
+    """A settings unit and the units it star-imports, in the order Django runs them."""
+    if name in seen or name not in config.units:
+        return []
+    seen.add(name)
+    out: list[str] = []
+    for parent in config.units[name].parents:
+        out.extend(_star_chain(config, parent, seen))
+    out.append(name)
+    return out
+
+
+def atomic_request_databases(index: ProjectIndex) -> tuple[AtomicDatabase, ...]:
+    """The aliases with ``DATABASES[alias]["ATOMIC_REQUESTS"]`` known True in production
+    settings modules (replayed along star imports: the last write wins; writes under a
+    test or development guard do not count, other conditional ones make it unknown; an
+    environment read counts with its default)."""
+    config = index.config
+    found: list[AtomicDatabase] = []
+    for production in config.production_units:
+        unit = config.units[production]
+        if unit.owner is not None:
+            continue
+        state: dict[str, tuple[Value, str, str, Span | None]] = {}
+        for name in _star_chain(config, production, set()):
+            member = config.units[name]
+            facts = index.modules.get(member.module)
+            if member.owner is not None or facts is None:
+                continue
+            for write in facts.databases_writes:
+                if write.op == "top-level":
+                    continue
+                kind = guard_classification(write.guard)
+                if kind in (Kind.TEST, Kind.DEVELOPMENT):
+                    continue
+                certain = not write.conditional or kind is Kind.PRODUCTION
+                if write.op == "assign" and certain:
+                    state = {}
+                for alias, written in write.atomic:
+                    value = config.resolve_value(written)[0] if written is not None else None
+                    if not certain and state.get(alias, (None,))[0] != value:
+                        value = UNKNOWN
+                    state[alias] = (value, facts.module, facts.path, write.span)
+        for alias, (value, module, path, span) in state.items():
+            if value is not UNKNOWN and value is True:
+                found.append(AtomicDatabase(alias, production, module, path, span))
+    return tuple(found)
+
+
+def ignored_atomic_requests(index: ProjectIndex) -> Iterator[tuple[str, DatabasesWriteFact]]:
+    """(path, write) of top-level ``ATOMIC_REQUESTS = <truthy>`` in settings modules."""
+    config = index.config
+    if "ATOMIC_REQUESTS" in config.project_reads:
+        return  # the project reads it itself
+    seen: set[str] = set()
+    for unit in config.units.values():
+        if unit.owner is not None or unit.module in seen:
+            continue
+        seen.add(unit.module)
+        facts = index.modules.get(unit.module)
+        if facts is None:
+            continue
+        for write in facts.databases_writes:
+            if write.op != "top-level" or not write.atomic:
+                continue
+            value = config.resolve_value(write.atomic[0][1])[0]
+            if value is not UNKNOWN and value is True:
+                yield facts.path, write

@@ -254,6 +254,8 @@ class DispatchInSignalOrSave(ProjectRule):
     def _where(
         index: ProjectIndex, facts: ModuleFacts, hook: HookDispatchFact, connected: dict[str, str]
     ) -> str | None:
+        if hook.hook == "view":
+            return None  # CEL311's
         if hook.hook in ("save", "delete"):
             if not is_model_class(index, facts.module, hook.owner_bases):
                 return None
