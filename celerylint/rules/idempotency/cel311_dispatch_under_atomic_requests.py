@@ -10,7 +10,7 @@ from celerylint.semantics.django import atomic_request_databases
 from celerylint.semantics.handlers import is_django_view
 
 _SETTINGS = {
-    "proj/__init__.py": "",
+    "proj/__init__.py": "from .celery import app as celery_app\n",
     "proj/celery.py": """
         from celery import Celery
 

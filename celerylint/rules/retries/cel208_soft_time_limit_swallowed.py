@@ -309,7 +309,7 @@ class SoftTimeLimitSwallowed(FileRule):
                 try:
                     send(item)
                 except Exception as exc:
-                    self.retry(exc=exc)
+                    raise self.retry(exc=exc)
             """
         ),
         # the handler ends the task: the soft limit still stops it
