@@ -3,7 +3,7 @@ signals and model classes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,12 +11,12 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.semantics.config_env import Kind, guard_classification
-from celerylint.semantics.values import UNKNOWN, Value
+from celerylint.semantics.values import UNKNOWN, ListValue, Value
 
 if TYPE_CHECKING:
     from celerylint.facts.index import ProjectIndex
     from celerylint.facts.model import DatabasesWriteFact
-    from celerylint.semantics.config_model import ProjectConfig
+    from celerylint.semantics.config_model import ConfigValue, ProjectConfig
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
@@ -117,6 +117,39 @@ def is_model_class(
     return False
 
 
+def installed_apps(values: Iterable[ConfigValue]) -> set[str] | None:
+    """The ``INSTALLED_APPS`` strings of a unit's effective writes (``effective_map``), or
+    None when any part is unknown."""
+    found: set[str] = set()
+    for value in values:
+        parts: tuple[Value, ...] = (value.value,)
+        if value.value is UNKNOWN:
+            if not value.alternatives or value.guard is not None:
+                return None
+            parts = value.alternatives  # ``DJANGO_APPS + THIRD_PARTY_APPS + [...]``
+        for part in parts:
+            if isinstance(part, ListValue | tuple):
+                items = part.items if isinstance(part, ListValue) else part
+                if not all(isinstance(item, str) for item in items):
+                    return None
+                found.update(item for item in items if isinstance(item, str))
+            elif isinstance(part, str) and value.op == "append":
+                found.add(part)
+            else:
+                return None
+    return found
+
+
+def app_of_module(apps: Iterable[str], module: str) -> bool:
+    """Is ``module`` part of one of these installed apps (``shop`` or
+    ``shop.apps.ShopConfig`` for ``shop.views``)?"""
+    for app in apps:
+        label = app.split(".apps.", 1)[0] if ".apps." in app else app
+        if module == label or module.startswith(label + "."):
+            return True
+    return False
+
+
 # -- ATOMIC_REQUESTS ------------------------------------------------------------------------
 
 
@@ -130,6 +163,12 @@ class AtomicDatabase:
     module: str  # where ``ATOMIC_REQUESTS`` is set (the unit or a module it star-imports)
     path: str
     span: Span | None
+    #: the unit's ``INSTALLED_APPS`` (None when unknown): the views it serves
+    apps: frozenset[str] | None = None
+
+    def serves(self, module: str) -> bool:
+        """Could a view of ``module`` be served with these settings?"""
+        return self.apps is None or app_of_module(self.apps, module)
 
 
 def _star_chain(config: ProjectConfig, name: str, seen: set[str]) -> list[str]:
@@ -175,9 +214,11 @@ def atomic_request_databases(index: ProjectIndex) -> tuple[AtomicDatabase, ...]:
                     if not certain and state.get(alias, (None,))[0] != value:
                         value = UNKNOWN
                     state[alias] = (value, facts.module, facts.path, write.span)
+        apps = installed_apps(config.effective_map(production).get("INSTALLED_APPS", []))
+        frozen = frozenset(apps) if apps else None
         for alias, (value, module, path, span) in state.items():
             if value is not UNKNOWN and value is True:
-                found.append(AtomicDatabase(alias, production, module, path, span))
+                found.append(AtomicDatabase(alias, production, module, path, span, frozen))
     return tuple(found)
 
 

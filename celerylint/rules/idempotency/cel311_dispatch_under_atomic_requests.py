@@ -57,7 +57,8 @@ class DispatchUnderAtomicRequests(ProjectRule):
     class-based view, DRF view or `ModelAdmin`) when the production settings set
     `DATABASES[alias]["ATOMIC_REQUESTS"] = True`, unless the view is marked
     `@transaction.non_atomic_requests` or the dispatch is deferred with
-    `transaction.on_commit(...)` / `delay_on_commit()`.
+    `transaction.on_commit(...)` / `delay_on_commit()`. With several production settings
+    modules, only those whose `INSTALLED_APPS` include the view's app count.
 
     Settings that only test or development modules use, and values read from the
     environment with a false default, do not count.
@@ -228,25 +229,23 @@ class DispatchUnderAtomicRequests(ProjectRule):
         databases = atomic_request_databases(index)
         if not databases:
             return
-        first = databases[0]
-        where = (
-            f"set in `{first.module}`"
-            if first.module == first.unit
-            else f"set in `{first.module}`, used by `{first.unit}`"
-        )
         for facts in index.by_path.values():
             for hook in facts.hook_dispatches:
                 if hook.hook != "view" or hook.non_atomic:
                     continue
+                serving = next((d for d in databases if d.serves(facts.module)), None)
+                if serving is None:
+                    continue
                 if not is_django_view(hook.handler, index) or not _dispatches(index, hook):
                     continue
-                fix = next((f.fix for f in facts.hook_fixes if f.span == hook.span), None)
-                yield Finding(
-                    facts.path,
-                    hook.span or NO_SPAN,
-                    {"call": hook.text, "view": hook.function, "alias": first.alias, "where": where},
-                    fix=fix,
+                where = (
+                    f"set in `{serving.module}`"
+                    if serving.module == serving.unit
+                    else f"set in `{serving.module}`, used by `{serving.unit}`"
                 )
+                fix = next((f.fix for f in facts.hook_fixes if f.span == hook.span), None)
+                args = {"call": hook.text, "view": hook.function, "alias": serving.alias}
+                yield Finding(facts.path, hook.span or NO_SPAN, {**args, "where": where}, fix=fix)
 
 
 def _dispatches(index: ProjectIndex, hook: HookDispatchFact) -> bool:

@@ -36,7 +36,7 @@ class AtomicRequestsNotInDatabases(ProjectRule):
 
     code = "CEL312"
     name = "atomic-requests-not-in-databases"
-    message = "Django ignores a top-level `ATOMIC_REQUESTS` setting, so views do not run in transactions; set it in the database entry: `DATABASES[\"default\"][\"ATOMIC_REQUESTS\"] = True`"
+    message = 'Django ignores a top-level `ATOMIC_REQUESTS` setting, so views do not run in transactions; set it in the database entry: `DATABASES["default"]["ATOMIC_REQUESTS"] = True`'
     severity = Severity.WARNING
     examples = (
         Invalid(
