@@ -869,18 +869,22 @@ class ProjectIndex:
                     found[key] = f"{short}.send_task"
         return found
 
+    def dispatches(self, kind: str, target: str) -> bool:
+        """Does a dispatch-shaped call (``facts/transactions.task_dispatch``) send a task:
+        ``.delay()`` of a confirmed task, ``send_task`` of an app, a called canvas?"""
+        if kind == "task":
+            return self.task_at(target) is not None
+        if kind == "send_task":
+            resolved = self.resolve(target)
+            return self.is_app(resolved) or resolved == "celery.current_app"
+        return kind == "canvas"
+
     def dispatch_of(self, call: TxCallFact) -> tuple[str, str] | None:
         """(the call as written, the dispatch it leads to) when a call inside a transaction
         dispatches a task: the same text twice for a direct dispatch, the helper's own
         dispatch (``charge_invoice.delay``) for a project helper; None otherwise."""
-        if call.kind == "task":
-            return (call.text, call.text) if self.task_at(call.target) is not None else None
-        if call.kind == "send_task":
-            resolved = self.resolve(call.target)
-            is_app = self.is_app(resolved) or resolved == "celery.current_app"
-            return (call.text, call.text) if is_app else None
-        if call.kind == "canvas":
-            return call.text, call.text
+        if call.kind in ("task", "send_task", "canvas"):
+            return (call.text, call.text) if self.dispatches(call.kind, call.target) else None
         helper = self.dispatching_functions.get(self.resolve(call.target))
         return (call.text, helper) if helper is not None else None
 

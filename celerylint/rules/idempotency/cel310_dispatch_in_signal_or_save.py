@@ -243,7 +243,7 @@ class DispatchInSignalOrSave(ProjectRule):
         for facts in index.by_path.values():
             for hook in facts.hook_dispatches:
                 where = self._where(index, facts, hook, connected)
-                if where is None or not _dispatches(index, hook):
+                if where is None or not index.dispatches(hook.kind, hook.target):
                     continue
                 fix = next((f.fix for f in facts.hook_fixes if f.span == hook.span), None)
                 yield Finding(
@@ -266,12 +266,3 @@ class DispatchInSignalOrSave(ProjectRule):
         if signal is None:
             return None
         return f"`{signal}` receiver `{hook.function}()`"
-
-
-def _dispatches(index: ProjectIndex, hook: HookDispatchFact) -> bool:
-    if hook.kind == "task":
-        return index.task_at(hook.target) is not None
-    if hook.kind == "send_task":
-        resolved = index.resolve(hook.target)
-        return index.is_app(resolved) or resolved == "celery.current_app"
-    return hook.kind == "canvas"

@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import HookDispatchFact
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import atomic_request_databases
 from celerylint.semantics.handlers import is_django_view
@@ -236,7 +235,9 @@ class DispatchUnderAtomicRequests(ProjectRule):
                 serving = next((d for d in databases if d.serves(facts.module)), None)
                 if serving is None:
                     continue
-                if not is_django_view(hook.handler, index) or not _dispatches(index, hook):
+                if not is_django_view(hook.handler, index) or not index.dispatches(
+                    hook.kind, hook.target
+                ):
                     continue
                 where = (
                     f"set in `{serving.module}`"
@@ -246,12 +247,3 @@ class DispatchUnderAtomicRequests(ProjectRule):
                 fix = next((f.fix for f in facts.hook_fixes if f.span == hook.span), None)
                 args = {"call": hook.text, "view": hook.function, "alias": serving.alias}
                 yield Finding(facts.path, hook.span or NO_SPAN, {**args, "where": where}, fix=fix)
-
-
-def _dispatches(index: ProjectIndex, hook: HookDispatchFact) -> bool:
-    if hook.kind == "task":
-        return index.task_at(hook.target) is not None
-    if hook.kind == "send_task":
-        resolved = index.resolve(hook.target)
-        return index.is_app(resolved) or resolved == "celery.current_app"
-    return hook.kind == "canvas"
