@@ -8,7 +8,11 @@ import pytest
 
 from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.routing import WorkerCommand
-from celerylint.semantics.workers import parse_worker_commands, worker_commands
+from celerylint.semantics.workers import (
+    custom_pool_in_commands,
+    parse_worker_commands,
+    worker_commands,
+)
 
 CASES = [
     ("worker: celery -A proj worker -l info", None, (), True),
@@ -105,3 +109,22 @@ def test_worker_commands_read_deployment_files(tmp_path: Path) -> None:
         WorkerCommand("Procfile", 2, None),
         WorkerCommand("deploy/k8s/worker.yaml", 1, ("emails",)),
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "custom"),
+    [
+        ("worker: celery -A proj worker -P celery_aio_pool.pool:AsyncIOPool", True),
+        ("worker: celery -A proj worker --pool=custom -l info", True),
+        ("worker: celery -A proj worker -P $POOL", True),
+        ("worker: CELERY_CUSTOM_WORKER_POOL=x.Pool celery -A proj worker", True),
+        ("worker: celery -A proj worker -P gevent -c 100", False),
+        ("worker: celery -A proj worker --pool threads", False),
+        ('command: ["celery", "-A", "proj", "worker", "-P", "solo"]', False),
+        ('command: ["celery", "-A", "proj", "worker", "-P", "aio_pool.Pool"]', True),
+        ("worker: celery -A proj worker -l info", False),
+    ],
+)
+def test_custom_pool_in_commands(tmp_path: Path, line: str, custom: bool) -> None:
+    (tmp_path / "Procfile").write_text(line + "\n")
+    assert custom_pool_in_commands(ProjectFiles(tmp_path)) is custom

@@ -227,9 +227,7 @@ def parse_worker_commands(text: str, path: str) -> list[WorkerCommand]:
 
 #: pools that ship with Celery (``celery.concurrency.ALIASES``); none awaits a coroutine
 BUILTIN_POOLS = frozenset({"prefork", "processes", "eventlet", "gevent", "solo", "threads"})
-_POOL_OPTION = re.compile(
-    r"(?:^|\s)(?:-P|--pool)(?:[ \t]*=[ \t]*|[ \t]+|(?=[A-Za-z\"']))([^\s;&|]+)"
-)
+_POOL_OPTIONS = ("-P", "--pool")
 
 
 def _builtin_pool(value: str) -> bool:
@@ -243,9 +241,20 @@ def custom_pool_in_commands(files: ProjectFiles) -> bool:
     for _, text in files.deployment_texts():
         if "CELERY_CUSTOM_WORKER_POOL" in text:
             return True
-        if "celery" not in text:
+        if "celery" not in text or "worker" not in text:
             continue
-        for match in _POOL_OPTION.finditer(text):
-            if not _builtin_pool(match.group(1)):
-                return True
+        for _, command in logical_lines(text):
+            for args in _commands_in(_tokens(command)):
+                if "worker" in args and any(not _builtin_pool(p) for p in _pools(args)):
+                    return True
     return False
+
+
+def _pools(args: list[str]) -> Iterator[str]:
+    """The values of ``-P``/``--pool`` in one command's arguments."""
+    for i, arg in enumerate(args):
+        name, eq, attached = arg.partition("=")
+        if name in _POOL_OPTIONS:
+            yield attached if eq else (args[i + 1] if i + 1 < len(args) else "")
+        elif arg.startswith("-P") and len(arg) > 2:
+            yield arg[2:].lstrip("=")
