@@ -89,7 +89,11 @@ def _third_party_model(ref: str) -> bool:
     """``django.contrib.auth.models.AbstractUser``, ``model_utils.models.TimeStampedModel``:
     a class from another package's ``models`` module."""
     parts = ref.split(".")
-    return "models" in parts[:-1]
+    return "models" in parts[:-1] and not ref.startswith(_NOT_MODEL_PREFIXES)
+
+
+#: ``django.forms.models.ModelForm`` lives in a ``models`` module but is no model
+_NOT_MODEL_PREFIXES = ("django.forms.", "rest_framework.", "django.contrib.admin.")
 
 
 def is_model_class(

@@ -170,13 +170,6 @@ class DispatchInSignalOrSave(ProjectRule):
                     def send_receipt(order_id):
                         return order_id
                 """,
-                "shop/models.py": """
-                    from django.db import models
-
-
-                    class Order(models.Model):
-                        total = models.IntegerField()
-                """,
                 "shop/signals.py": """
                     from functools import partial
 
@@ -218,6 +211,19 @@ class DispatchInSignalOrSave(ProjectRule):
 
 
                     order_paid.connect(not_connected)
+                """,
+                "shop/models/__init__.py": "",
+                "shop/models/forms.py": """
+                    from django.forms.models import ModelForm
+
+                    from shop.tasks import send_receipt
+
+
+                    class OrderForm(ModelForm):
+                        def save(self, commit=True):
+                            order = super().save(commit)
+                            send_receipt.delay(order.pk)
+                            return order
                 """,
                 "shop/cache.py": """
                     from shop.tasks import send_receipt
