@@ -216,11 +216,11 @@ class DispatchInSignalOrSave(ProjectRule):
                 "shop/models/forms.py": """
                     from django.forms.models import ModelForm
 
-                    from shop.tasks import send_receipt
-
 
                     class OrderForm(ModelForm):
                         def save(self, commit=True):
+                            from shop.tasks import send_receipt
+
                             order = super().save(commit)
                             send_receipt.delay(order.pk)
                             return order
