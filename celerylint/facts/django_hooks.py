@@ -91,7 +91,7 @@ class DjangoHookCollector:
         if found is None:
             return
         scope = transaction_scope(ctx)
-        if scope.atomic or scope.candidates:
+        if scope.atomic:
             return  # an explicit transaction: CEL301's business
         target, kind, text = found
         fact = HookDispatchFact(
@@ -103,6 +103,7 @@ class DjangoHookCollector:
             hook.owner_bases,
             handler=hook.handler,
             non_atomic=hook.non_atomic,
+            candidates=scope.candidates,
         )
         fix = deferred_dispatch(ctx, node) if id(node) in self._statements else None
         if fix is not None:

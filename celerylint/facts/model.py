@@ -445,6 +445,9 @@ class HookDispatchFact:
     #: whether it (or its class) is marked ``transaction.non_atomic_requests``
     handler: HandlerHint | None = None
     non_atomic: bool = False
+    #: project context managers / decorators around it that may open ``atomic`` (then
+    #: CEL301 reports it when the index confirms one)
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,10 +86,18 @@ class DispatchInSignalOrSave(ProjectRule):
                             super().save(*args, **kwargs)
                             send_receipt.delay(self.pk)  # error: CEL310
                 """,
+                "shop/decorators.py": """
+                    def on_backend(name):
+                        def wrap(fn):
+                            return fn
+
+                        return wrap
+                """,
                 "shop/signals.py": """
                     from django.db.models.signals import m2m_changed, post_delete, post_save
                     from django.dispatch import receiver
 
+                    from shop.decorators import on_backend
                     from shop.models import Order
                     from shop.tasks import send_receipt
 
@@ -105,6 +113,7 @@ class DispatchInSignalOrSave(ProjectRule):
                         send_receipt.s(instance.pk).apply_async(countdown=5)  # error: CEL310
 
 
+                    @on_backend("geo")  # a project decorator, no transaction
                     def order_deleted(sender, instance, **kwargs):
                         send_receipt.apply_async((instance.pk,))  # error: CEL310
 
@@ -132,6 +141,7 @@ class DispatchInSignalOrSave(ProjectRule):
                     from django.db.models.signals import m2m_changed, post_delete, post_save
                     from django.dispatch import receiver
 
+                    from shop.decorators import on_backend
                     from shop.models import Order
                     from shop.tasks import send_receipt
                     from django.db import transaction
@@ -149,6 +159,7 @@ class DispatchInSignalOrSave(ProjectRule):
                         transaction.on_commit(functools.partial(send_receipt.s(instance.pk).apply_async, countdown=5))  # error: CEL310
 
 
+                    @on_backend("geo")  # a project decorator, no transaction
                     def order_deleted(sender, instance, **kwargs):
                         transaction.on_commit(functools.partial(send_receipt.apply_async, (instance.pk,)))  # error: CEL310
 
@@ -251,6 +262,8 @@ class DispatchInSignalOrSave(ProjectRule):
                 where = self._where(index, facts, hook, connected)
                 if where is None or not index.dispatches(hook.kind, hook.target):
                     continue
+                if index.in_transaction(False, hook.candidates):
+                    continue  # CEL301 reports it
                 fix = next((f.fix for f in facts.hook_fixes if f.span == hook.span), None)
                 yield Finding(
                     facts.path, hook.span or NO_SPAN, {"call": hook.text, "where": where}, fix=fix
