@@ -303,6 +303,13 @@ def test_names_are_namespace_aware() -> None:
     assert suggest("CELERY_TASK_ACK_LATE", "CELERY") == "CELERY_TASK_ACKS_LATE"
 
 
+def test_suggestion_finds_the_same_words_in_another_order() -> None:
+    # seen on real code: spelling distance proposed CELERY_TASK_SEND_SENT_EVENT
+    assert suggest("CELERY_TASK_SEND_EVENTS", "CELERY") == "CELERY_WORKER_SEND_TASK_EVENTS"
+    assert suggest("CELERY_SEND_TASK_EVENTS", "CELERY") == "CELERY_WORKER_SEND_TASK_EVENTS"
+    assert suggest("task_send_events", None) == "worker_send_task_events"
+
+
 @pytest.mark.parametrize(
     ("name", "kind"),
     [

@@ -184,3 +184,41 @@ def test_possible_task_names(tmp_path: Path) -> None:
     index = index_project(tmp_path)
     assert {"pkg.export", "pkg.tasks.Import", "pkg.tasks.vendor_task"} <= index.possible_task_names
     assert not index.task_names_complete
+
+
+def test_a_script_that_python_cannot_import_gives_no_generated_name(tmp_path: Path) -> None:
+    # seen on real code: ``scripts/sync-data.py`` and ``my-tools/`` are run, not imported
+    write_files(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/sync-data.py": _dedent(
+                """
+                from celery import shared_task
+
+
+                @shared_task
+                def sync():
+                    return 1
+
+
+                @shared_task(name="proj.sync_named")
+                def sync_named():
+                    return 1
+                """
+            ),
+            "proj/tasks.py": _dedent(
+                """
+                from celery import shared_task
+
+
+                @shared_task
+                def ok():
+                    return 1
+                """
+            ),
+        },
+    )
+    index = index_project(tmp_path)
+    names = {t.fact.function: t.name for t in index.tasks}
+    assert names == {"sync": None, "sync_named": "proj.sync_named", "ok": "proj.tasks.ok"}

@@ -23,7 +23,7 @@ from celerylint.facts.model import (
     RetryFact,
     SettingFact,
 )
-from celerylint.semantics.config_env import OTHER, guard_kind
+from celerylint.semantics.config_env import OTHER, guard_kind, selects_environment
 from celerylint.semantics.config_names import is_config_name
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
 from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
@@ -112,8 +112,11 @@ class ConfigCollector:
         if not self._guards:
             return None
         for guard in reversed(self._guards):
-            if guard != OTHER:
+            if selects_environment(guard):
                 return guard
+        for guard in reversed(self._guards):
+            if guard != OTHER:
+                return guard  # a broker condition (``if HAS_CELERY:``)
         return OTHER
 
     @property

@@ -141,6 +141,7 @@ class FactCollector:
                 elif arg.keyword is not None:
                     options.append(OptionFact(arg.keyword.value, self._value(arg.value), None))
                     option_nodes.append(self._want(arg))
+        reads, escapes = _first_parameter_uses(node)
         fact = TaskFact(
             function=scope.qualname,
             decorator=task.ref,
@@ -154,6 +155,8 @@ class FactCollector:
             span=None,
             decorator_span=None,
             is_async=node.asynchronous is not None,
+            self_reads=reads,
+            self_escapes=escapes,
         )
         self._tasks.append((fact, self._want(node.name), self._want(task.node), option_nodes))
 
@@ -294,3 +297,31 @@ class FactCollector:
             "call_sites": tuple(place(f, n) for f, n in self._call_sites),
             "defines": self.ctx.scope.defines,
         }
+
+
+class _FirstParameterUses(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reads: set[str] = set()
+        self.escapes = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if isinstance(node.value, cst.Name) and node.value.value == self.name:
+            self.reads.add(node.attr.value)
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.escapes = True
+
+
+def _first_parameter_uses(node: cst.FunctionDef) -> tuple[tuple[str, ...], bool]:
+    """What the body does with the first parameter (``self`` of a bound task): the
+    attributes it reads, and whether it passes the object on (``helper(self)``)."""
+    params = [*node.params.posonly_params, *node.params.params]
+    if not params:
+        return (), False
+    found = _FirstParameterUses(params[0].name.value)
+    node.body.visit(found)
+    return tuple(sorted(found.reads)), found.escapes

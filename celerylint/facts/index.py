@@ -32,6 +32,7 @@ from celerylint.semantics.tasks import (
     SHARED_TASK_REFS,
     TASK_BASE_CLASSES,
     generated_task_name,
+    importable,
     is_app_task_class_ref,
     is_app_task_ref,
 )
@@ -77,6 +78,10 @@ class OptionOrigin:
     span: Span | None
     kind: str  # "decorator" | "alias" | "wrapper" | "class" | "dict"
     holder: str  # qualified name of the task, alias, wrapper, class or dict
+
+
+#: ``Task`` methods that send a message; a base class defining one controls dispatch
+_DISPATCH_METHODS = frozenset({"apply_async", "delay"})
 
 
 @dataclass(frozen=True)
@@ -432,6 +437,8 @@ class ProjectIndex:
             name = None  # computed: unknown
         elif "name" not in options and not complete:
             name = None  # a ``**spread`` we cannot see may set it
+        elif not importable(facts.module):
+            name = None  # a script's tasks are named after ``__main__`` or however it is run
         else:
             name = generated_task_name(facts.module, fact.function)  # ``name=None`` too
         return Task(
@@ -551,7 +558,7 @@ class ProjectIndex:
                 explicit = next((o.value for o in fact.options if o.name == "name"), None)
                 if isinstance(explicit, str) and explicit:
                     names.add(explicit)
-                else:
+                elif importable(facts.module):
                     names.add(generated_task_name(facts.module, fact.function))
         for qualname in self.task_classes:
             module, _, cls_name = qualname.rpartition(".")
@@ -713,6 +720,12 @@ class ProjectIndex:
         ``app.Task = X``)."""
         return self._custom_app_task_cls
 
+    def overrides_dispatch(self, task: Task) -> bool:
+        """The task's ``base=`` class (or one of its project bases) defines its own
+        ``apply_async``/``delay``: sending is the class's business (often deferred with
+        ``transaction.on_commit``), so what a call site does is not known."""
+        return task.base is not None and bool(task.base.members & _DISPATCH_METHODS)
+
     @cached_property
     def _custom_app_task_cls(self) -> bool:
         """An app made with ``Celery(task_cls=...)``, or whose Task class is replaced
@@ -863,7 +876,10 @@ class ProjectIndex:
                 if key in found:
                     continue
                 short = site.receiver.rsplit(".", 1)[-1]
-                if site.method in {"delay", "apply_async"} and self.task_at(site.receiver):
+                task = (
+                    self.task_at(site.receiver) if site.method in {"delay", "apply_async"} else None
+                )
+                if task is not None and not self.overrides_dispatch(task):
                     found[key] = f"{short}.{site.method}"
                 elif site.method == "send_task" and self.is_app(site.receiver):
                     found[key] = f"{short}.send_task"
@@ -871,9 +887,11 @@ class ProjectIndex:
 
     def dispatches(self, kind: str, target: str) -> bool:
         """Does a dispatch-shaped call (``facts/transactions.task_dispatch``) send a task:
-        ``.delay()`` of a confirmed task, ``send_task`` of an app, a called canvas?"""
+        ``.delay()`` of a confirmed task whose class does not define its own dispatch,
+        ``send_task`` of an app, a called canvas?"""
         if kind == "task":
-            return self.task_at(target) is not None
+            task = self.task_at(target)
+            return task is not None and not self.overrides_dispatch(task)
         if kind == "send_task":
             resolved = self.resolve(target)
             return self.is_app(resolved) or resolved == "celery.current_app"

@@ -73,6 +73,11 @@ class TaskFact:
     span: Span | None  # the function name
     decorator_span: Span | None
     is_async: bool = False  # ``async def``
+    #: ``<first parameter>.<name>`` the body reads (a bound task's ``self.retry_backoff``)
+    self_reads: tuple[str, ...] = ()
+    #: the first parameter is used other than by attribute (``helper(self)``): a helper
+    #: may read any option from it
+    self_escapes: bool = False
 
 
 @dataclass(frozen=True, slots=True)

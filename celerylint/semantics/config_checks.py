@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from celerylint.semantics.config_env import OTHER, truthy
+from celerylint.semantics.config_env import selects_environment, truthy
 from celerylint.semantics.config_model import ConfigValue, ProjectConfig, SourceKind
 from celerylint.semantics.config_names import NEW_TO_OLD, OLD_TO_NEW, SETTING_KEYS
 from celerylint.semantics.values import Value
@@ -62,7 +62,7 @@ def truth(value: ConfigValue) -> Truth | None:
     """Is the setting on? None when unknown. Alternatives make the answer uncertain."""
     direct = truthy(value.value)
     if direct is not None:
-        return Truth(direct, value.guard != OTHER)
+        return Truth(direct, value.guard is None or selects_environment(value.guard))
     branches = [truthy(v) for v in value.alternatives]
     if value.alternatives and any(b is True for b in branches):
         return Truth(True, False)

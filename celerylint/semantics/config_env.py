@@ -97,6 +97,10 @@ def name_kind(name: str) -> Kind | None:
 
 #: guard strings stored on facts: a ``Kind`` value, ``"!" + value`` when negated, or "other"
 OTHER = "other"
+#: a test of whether Celery has a broker at all (``if HAS_CELERY:``, ``if BROKER_URL:``,
+#: ``if config.has_option("celery", "broker"):``); "!broker" is its ``else`` branch
+BROKER = "broker"
+NO_BROKER = "!" + BROKER
 _SYS_TEST_WORDS = frozenset({"test", "pytest", "py.test", "tests", "testing"})
 
 
@@ -175,15 +179,32 @@ def guard_kind(test: cst.BaseExpression, resolve: Resolve) -> str:
         return OTHER
     if isinstance(test, cst.Name | cst.Attribute):
         name = test.value if isinstance(test, cst.Name) else test.attr.value
-        return _kind_of_words(name) or OTHER
+        return _kind_of_words(name) or (BROKER if _names_broker(name) else OTHER)
     if isinstance(test, cst.Call):
         # ``env.bool("TESTING")``, ``os.environ.get("DEBUG")``
         for arg in test.args[:1]:
             if isinstance(arg.value, cst.SimpleString):
                 value = string_value(arg.value)
                 if isinstance(value, str):
-                    return _kind_of_words(value) or OTHER
+                    kind = _kind_of_words(value)
+                    if kind is not None:
+                        return kind
+        texts = _strings(test)
+        if any(_names_broker(text) for text in texts if len(text) < 40):
+            return BROKER  # ``config.has_option("celery", "broker")``
     return OTHER
+
+
+def selects_environment(guard: str | None) -> bool:
+    """The guard limits a value to an environment (test, development, production or the
+    negation of one), rather than to an unknown or a broker condition."""
+    return guard is not None and guard not in (OTHER, BROKER, NO_BROKER)
+
+
+def _names_broker(text: str) -> bool:
+    """``HAS_CELERY``, ``CELERY_BROKER_URL``, ``USE_CELERY``: a name that says whether
+    Celery (its broker) is configured."""
+    return any(w in {"celery", "broker"} for w in words(text))
 
 
 def guard_classification(guard: str | None) -> Kind | None:
@@ -192,7 +213,7 @@ def guard_classification(guard: str | None) -> Kind | None:
     ``if DEBUG:``/``if TESTING:`` limit a value to development/test; ``if not TESTING:``
     leaves it as effective as the module; ``if PRODUCTION:`` makes it production.
     """
-    if guard is None or guard == OTHER or guard.startswith("!"):
+    if guard is None or guard in (OTHER, BROKER) or guard.startswith("!"):
         if guard == "!production":
             return Kind.DEVELOPMENT
         return None

@@ -134,13 +134,28 @@ def is_extra_read(name: str, namespace: str | None) -> bool:
     return False
 
 
+def _same_words(name: str, candidates: list[str]) -> list[str]:
+    """The one candidate with the same words in another order, or with one word more
+    (``CELERY_TASK_SEND_EVENTS`` -> ``CELERY_WORKER_SEND_TASK_EVENTS``), which spelling
+    distance ranks poorly."""
+    mine = frozenset(name.lower().split("_"))
+    found = [
+        c
+        for c in candidates
+        if (theirs := frozenset(c.lower().split("_"))) >= mine and len(theirs - mine) <= 1
+    ]
+    return found if len(found) == 1 else []
+
+
 def suggest(name: str, namespace: str | None, valid: frozenset[str] | None = None) -> str | None:
     """The close valid spelling of a misspelt ``name`` (``difflib``), if exactly clear."""
     keys = valid if valid is not None else SETTING_KEYS
     candidates = [spelling(k, namespace) for k in keys]
     if namespace is None and name.isupper():
         candidates = [*candidates, *(k.upper() for k in keys)]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+    close = _same_words(name, candidates) or difflib.get_close_matches(
+        name, candidates, n=1, cutoff=0.8
+    )
     if not close:
         return None
     found = close[0]

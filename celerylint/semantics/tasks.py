@@ -77,6 +77,13 @@ def generated_task_name(module: str, function: str) -> str:
     return ".".join(part for part in (module, function.rsplit(".", 1)[-1]) if part)
 
 
+def importable(module: str) -> bool:
+    """Python can import the module by this name: every part is an identifier. A file in
+    ``my-scripts/`` or named ``sync-data.py`` is run as a script, never imported, so Celery
+    never gives its tasks a generated name the index could predict."""
+    return all(part.isidentifier() for part in module.split(".")) if module else True
+
+
 def is_app_task_ref(ref: str) -> bool:
     return ref.endswith(".task") and ref.count(".") >= 1
 

@@ -244,6 +244,41 @@ class DispatchInsideTransaction(ProjectRule):
             }
         ),
         Valid(
+            files={
+                "mail/__init__.py": "",
+                "mail/base.py": """
+                    from celery import Task
+                    from django.db import transaction
+
+
+                    class AfterCommitTask(Task):
+                        def apply_async(self, *args, **kwargs):
+                            transaction.on_commit(lambda: super(AfterCommitTask, self).apply_async(*args, **kwargs))
+                """,
+                "mail/tasks.py": """
+                    from celery import shared_task
+
+                    from mail.base import AfterCommitTask
+
+
+                    @shared_task(base=AfterCommitTask)
+                    def deliver(outbox_id):
+                        return outbox_id
+                """,
+                "mail/jobs.py": """
+                    from django.db import transaction
+
+                    from mail.tasks import deliver
+
+
+                    def requeue_stuck(ids):
+                        with transaction.atomic():
+                            for pk in ids:
+                                deliver.apply_async(args=(pk,))  # the base class defers it to the commit
+                """,
+            }
+        ),
+        Valid(
             """
             import contextlib
             import threading

@@ -92,6 +92,34 @@ class _BeforeRetry(cst.CSTVisitor):
         return False
 
 
+class _Contains(cst.CSTVisitor):
+    def __init__(self, target: cst.CSTNode) -> None:
+        self.target = target
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is self.target:
+            self.found = True
+        return not self.found
+
+
+def _final_effect(
+    function: cst.FunctionDef, effects: list[tuple[cst.CSTNode, str]]
+) -> cst.CSTNode | None:
+    """The last effect, when it is in the last statement of the task body (``send_mail(...)``
+    or ``return send_mail(...)`` at the end): nothing after it can fail and re-run it."""
+    body = function.body
+    if not effects or not isinstance(body, cst.IndentedBlock) or not body.body:
+        return None
+    last = body.body[-1]
+    if not isinstance(last, cst.SimpleStatementLine) or len(last.body) != 1:
+        return None
+    node = effects[-1][0]
+    found = _Contains(node)
+    last.visit(found)
+    return node if found.found else None
+
+
 def _mentions_idempotency(node: cst.Call) -> bool:
     """An ``idempotency_key=`` argument or an ``Idempotency-Key`` header in the call."""
     for arg in node.args:
@@ -192,7 +220,7 @@ class AcksLateNonIdempotent(FileRule):
                         Order.objects.create(source=order_id)  # error: CEL303
                         Stats.objects.update(orders=F("orders") + 1)  # error@33: CEL303
                         requests.post("https://hooks.example.com", json={"id": order_id}, timeout=5)  # error: CEL303
-                        send_mail("New order", str(order_id), "shop@example.com", ["ops@example.com"])  # error: CEL303
+                        send_mail("New order", str(order_id), "shop@example.com", ["ops@example.com"])  # last: re-run only if it failed
                 """,
             }
         ),
@@ -224,6 +252,20 @@ class AcksLateNonIdempotent(FileRule):
                     requests.post("https://hooks.example.com", json={"id": order_id}, timeout=5)
                 except requests.RequestException as exc:
                     raise self.retry(exc=exc)
+            """
+        ),
+        Valid(
+            """
+            import smtplib
+
+            from celery import shared_task
+            from django.core.mail import send_mail
+
+
+            @shared_task(bind=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+            def send_email(self, *args, **kwargs):
+                # autoretry re-runs it only when sending raised: nothing was sent twice
+                send_mail(*args, **kwargs)
             """
         ),
         Valid(
@@ -318,9 +360,13 @@ class AcksLateNonIdempotent(FileRule):
             walker = _BeforeRetry({id(n) for n, _ in found.effects}, task.self_name)
             node.body.visit(walker)
             exposed = walker.exposed
+        final = _final_effect(node, found.effects)
         # the same finding under either condition; phase 2 keeps it once if both hold
         for effect_node, effect in found.effects:
-            conditions = [task.condition(any_truthy=("acks_late", "autoretry_for"))]
+            # an autoretry re-runs the task only when it raised: an effect that ends the task
+            # either happened (and the task succeeded) or failed, so only acks_late repeats it
+            options = ("acks_late",) if effect_node is final else ("acks_late", "autoretry_for")
+            conditions = [task.condition(any_truthy=options)]
             if id(effect_node) in exposed:
                 conditions.append(task.bound_condition())
             for condition in conditions:

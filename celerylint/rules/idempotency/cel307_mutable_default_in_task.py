@@ -9,6 +9,30 @@ from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.names import function_parameters
 from celerylint.semantics.task_scope import task_body
 
+#: methods that change a list, dict, set, deque or Counter in place
+_MUTATORS = frozenset(
+    {
+        "append",
+        "appendleft",
+        "add",
+        "clear",
+        "discard",
+        "extend",
+        "extendleft",
+        "insert",
+        "pop",
+        "popitem",
+        "popleft",
+        "remove",
+        "reverse",
+        "rotate",
+        "setdefault",
+        "sort",
+        "subtract",
+        "update",
+    }
+)
+
 _MUTABLE_CALLS = frozenset(
     {
         "builtins.list",
@@ -23,12 +47,64 @@ _MUTABLE_CALLS = frozenset(
 )
 
 
+class _Mutations(cst.CSTVisitor):
+    """Names a function body changes in place (``x.append()``, ``x[k] = v``, ``x += y``,
+    ``del x[k]``) and names it binds afresh (``x = ...``), nested functions included."""
+
+    def __init__(self) -> None:
+        self.mutated: set[str] = set()
+        self.rebound: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.attr.value in _MUTATORS
+        ):
+            self.mutated.add(func.value.value)
+
+    def _target(self, target: cst.BaseExpression, *, item_only: bool = False) -> None:
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self.mutated.add(target.value.value)
+        elif isinstance(target, cst.Name) and not item_only:
+            self.rebound.add(target.value)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
+                self._target(element.value, item_only=item_only)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.mutated.add(node.target.value)  # ``tags += [...]`` extends the list itself
+        else:
+            self._target(node.target, item_only=True)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._target(node.target, item_only=True)
+
+
+def _mutated_in_place(node: cst.FunctionDef) -> frozenset[str]:
+    """Parameters the body changes in place and never rebinds (after ``tags = list(tags)``
+    the body works on a copy)."""
+    found = _Mutations()
+    node.body.visit(found)
+    return frozenset(found.mutated - found.rebound)
+
+
 class MutableDefaultInTask(FileRule):
     """
     ## What it does
-    Reports task parameters whose default is a mutable object: `[]`, `{}`, a set literal, or
-    `list()`, `dict()`, `set()`, `collections.defaultdict()`... (on a task function, or on
-    `run` of a `celery.Task` subclass).
+    Reports task parameters whose default is a mutable object (`[]`, `{}`, a set literal, or
+    `list()`, `dict()`, `set()`, `collections.defaultdict()`...) that the task changes in
+    place (`tags.append(...)`, `extra[key] = ...`, `tags += [...]`, `del extra[key]`), on a
+    task function or on `run` of a `celery.Task` subclass. A default the task only reads,
+    copies or passes on is not reported: nothing leaks through it.
 
     ## Why is this bad?
     Python evaluates a default once, when the function is defined, and a worker process
@@ -76,6 +152,9 @@ class MutableDefaultInTask(FileRule):
             @shared_task
             def tag_order(order_id, tags=[], extra={}, seen=set(), *, counts=defaultdict(int)):  # error@30: CEL307  # error@40: CEL307  # error@49: CEL307  # error@66: CEL307
                 tags.append("seen")
+                extra["seen"] = True
+                seen.add(order_id)
+                counts[order_id] += 1
                 return tags
             """,
             fixed="""
@@ -95,6 +174,9 @@ class MutableDefaultInTask(FileRule):
                 if counts is None:
                     counts = defaultdict(int)
                 tags.append("seen")
+                extra["seen"] = True
+                seen.add(order_id)
+                counts[order_id] += 1
                 return tags
             """,
         ),
@@ -105,8 +187,37 @@ class MutableDefaultInTask(FileRule):
 
             class TagTask(Task):
                 def run(self, order_id, tags={"new"}):  # error@34: CEL307
+                    tags.add("seen")
                     return tags
             """
+        ),
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task
+            def merge_totals(batch, totals={}, names=[]):  # error@32: CEL307  # error@42: CEL307
+                for key, value in batch:
+                    totals[key] = totals.get(key, 0) + value
+                names += [key for key, _ in batch]
+                return totals, names
+            """,
+            fixed="""
+            from celery import shared_task
+
+
+            @shared_task
+            def merge_totals(batch, totals=None, names=None):  # error@32: CEL307  # error@42: CEL307
+                if totals is None:
+                    totals = {}
+                if names is None:
+                    names = []
+                for key, value in batch:
+                    totals[key] = totals.get(key, 0) + value
+                names += [key for key, _ in batch]
+                return totals, names
+            """,
         ),
         Valid(
             """
@@ -120,7 +231,26 @@ class MutableDefaultInTask(FileRule):
 
 
             def helper(items=[]):  # not a task
+                items.append(1)
                 return items
+            """
+        ),
+        Valid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True)
+            def cancel_event(self, event_id, subject={}, message={}, recipients=[]):
+                subject = Translated(subject)  # read only, then rebound: nothing leaks
+                recipients = list(recipients)
+                recipients.append("ops@example.com")  # the copy, not the default
+                notify(event_id, subject, Translated(message), recipients)
+
+
+            @shared_task
+            def record(arg_dict={}):
+                return arg_dict.get("task_id"), arg_dict["msg"]
             """
         ),
     )
@@ -135,6 +265,10 @@ class MutableDefaultInTask(FileRule):
             for p in function_parameters(node.params)
             if p.default is not None and self._mutable(p.default)
         ]
+        if not mutable:
+            return
+        changed = _mutated_in_place(node)
+        mutable = [p for p in mutable if p.name.value in changed]
         fix = self._fresh_defaults(node, mutable)
         for param in mutable:
             assert param.default is not None

@@ -18,6 +18,47 @@ def _mutable_literal(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.List | cst.Dict | cst.Set)
 
 
+def _constant(node: cst.BaseExpression) -> str | None:
+    """The source of a literal constant (``True``, ``None``, ``3``, ``"bulk"``), else None."""
+    if isinstance(node, cst.Name) and node.value in {"True", "False", "None"}:
+        return node.value
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = _constant(node.expression)
+        return f"-{inner}" if inner is not None else None
+    if isinstance(node, cst.Integer | cst.Float | cst.SimpleString):
+        return node.value
+    return None
+
+
+class _Writes(cst.CSTVisitor):
+    """Every write to ``<self>.<attr>`` in a scope: the constant written, or None for
+    anything else (a computed value, ``+=``)."""
+
+    def __init__(self, self_name: str, attr: str) -> None:
+        self.self_name = self_name
+        self.attr = attr
+        self.values: set[str | None] = set()
+
+    def _is_target(self, target: cst.BaseExpression) -> bool:
+        return (
+            isinstance(target, cst.Attribute)
+            and target.attr.value == self.attr
+            and is_name(target.value, self.self_name)
+        )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(self._is_target(t.target) for t in node.targets):
+            self.values.add(_constant(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and self._is_target(node.target):
+            self.values.add(_constant(node.value))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if self._is_target(node.target):
+            self.values.add(None)
+
+
 class TaskInstanceState(FileRule):
     """
     ## What it does
@@ -121,6 +162,38 @@ class TaskInstanceState(FileRule):
                     self.rows = rows  # not a task
             """
         ),
+        Valid(
+            """
+            from celery import Task, shared_task
+
+
+            class TrackedTask(Task):
+                bulk = False
+
+                def on_failure(self, exc, task_id, args, kwargs, einfo):
+                    mark_failed(task_id, bulk=self.bulk)
+
+
+            @shared_task(bind=True, base=TrackedTask)
+            def import_batch(self, batch_id):
+                self.bulk = True  # the same constant on every run: a flag, not state
+                return load(batch_id)
+            """
+        ),
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True)
+            def import_batch(self, batch_id, bulk):
+                if bulk:
+                    self.mode = "bulk"  # error: CEL308
+                else:
+                    self.mode = "single"  # error: CEL308
+                return load(batch_id, self.mode)
+            """
+        ),
     )
 
     def _body(self) -> TaskBody | None:
@@ -176,8 +249,28 @@ class TaskInstanceState(FileRule):
                             names.update(bind_target_names(target.target))
         return names
 
+    def _same_constant_every_run(self, target: cst.Attribute, value: cst.BaseExpression) -> bool:
+        """``self.bulk = True`` where every write of ``bulk`` in this task writes that same
+        constant: each message sets the same value, so nothing carries over between them
+        (a flag the base class's handlers read, written where a decorator option would do)."""
+        body = self._body()
+        if body is None or body.self_name is None or _constant(value) is None:
+            return False
+        scope: cst.CSTNode | None = enclosing_class(self.ctx) if body.is_class else None
+        if scope is None and self.ctx.function is not None:
+            scope = self.ctx.function.node
+        if scope is None:
+            return False
+        writes = _Writes(body.self_name, target.attr.value)
+        scope.visit(writes)
+        return len(writes.values) == 1 and None not in writes.values
+
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
+            if isinstance(target.target, cst.Attribute) and self._same_constant_every_run(
+                target.target, node.value
+            ):
+                continue
             self._check_target(target.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:

@@ -33,10 +33,81 @@ def targets(index: ProjectIndex) -> frozenset[str]:
     return frozenset(m for m in index.task_modules - index.app_modules if not is_models_module(m))
 
 
+#: third-party model bases that do not end in ``Model`` (Django's user models)
+_MODEL_BASE_PREFIXES = ("django.db.models.", "django.contrib.")
+
+
+def _external_model_base(ref: str) -> bool:
+    """A base class outside the project that makes an ORM model: Django's
+    ``models.Model`` and its abstract users, or any ``...Model`` (``db.Model`` of
+    Flask-SQLAlchemy, ``PolymorphicModel``, ``TimeStampedModel``, Flask-AppBuilder's)."""
+    last = ref.rsplit(".", 1)[-1]
+    if last.endswith("Model"):
+        return True
+    return ref.startswith(_MODEL_BASE_PREFIXES) and ".models." in ref + "."
+
+
+def model_packages(index: ProjectIndex) -> frozenset[str]:
+    """The ``<app>.models`` modules and packages that define ORM models: a module-level
+    class in them (or in a module of the package) derives from a model base, directly or
+    through project classes. A module merely named ``models`` (a command that exports
+    "models", a document schema of another framework) is not the models layer."""
+    classes = {
+        f"{facts.module}.{cls.name}": cls.bases
+        for facts in index.modules.values()
+        for cls in facts.classes
+    }
+    memo: dict[str, bool] = {}
+
+    def is_model(qualname: str, depth: int = 0) -> bool:
+        if qualname in memo:
+            return memo[qualname]
+        memo[qualname] = False  # a cycle of bases is not a model
+        found = False
+        for base in classes.get(qualname, ()):
+            resolved = index.resolve(base)
+            if resolved in classes:
+                found = depth < 20 and is_model(resolved, depth + 1)
+            else:
+                found = _external_model_base(resolved)
+            if found:
+                break
+        memo[qualname] = found
+        return found
+
+    packages: set[str] = set()
+    for qualname in classes:
+        module = qualname.rsplit(".", 1)[0]
+        if is_models_module(module) and is_model(qualname):
+            packages.add(_models_root(module))
+    return frozenset(packages)
+
+
+def _uses_django(index: ProjectIndex) -> bool:
+    """A Django project: Django imports every app's ``models`` module at start-up, so a
+    module named ``models`` is the models layer whatever it holds. Elsewhere (Flask, Eve,
+    plain Python) the name alone says nothing: only modules that define ORM models count."""
+    return any(
+        fact.target == "django" or fact.target.startswith("django.")
+        for facts in index.modules.values()
+        for fact in facts.imports
+    )  # not ``INSTALLED_APPS``: other frameworks (Superdesk's Eve apps) use that name too
+
+
+def _models_root(module: str) -> str:
+    """``shop.models`` for ``shop.models`` and for ``shop.models.order``."""
+    parts = module.split(".")
+    return module if parts[-1] == "models" else ".".join(parts[:-1])
+
+
 def models_imports(index: ProjectIndex) -> Iterator[tuple[ModuleFacts, ImportFact]]:
     """Load-time import statements of every models module (one fact per statement)."""
+    django = _uses_django(index)
+    layers = frozenset() if django else model_packages(index)
     for facts in index.by_path.values():
         if not is_models_module(facts.module):
+            continue
+        if not django and _models_root(facts.module) not in layers:
             continue
         seen: set[object] = set()
         for fact in facts.imports:

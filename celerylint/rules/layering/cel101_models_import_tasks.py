@@ -128,6 +128,8 @@ class ModelsImportTasks(ProjectRule):
                         return order_id
                 """,
                 "shop/models.py": """
+                    from django.db import models
+
                     import shop.tasks  # error: CEL101
                     from . import tasks  # error: CEL101
                     from .tasks import reindex  # error: CEL101
@@ -177,6 +179,8 @@ class ModelsImportTasks(ProjectRule):
                 """,
                 "proj/catalog/__init__.py": "",
                 "proj/catalog/models.py": """
+                    from django.db import models
+
                     from proj.search import reindex  # error: CEL101
                 """,
             }

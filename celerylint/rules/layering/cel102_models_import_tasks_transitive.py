@@ -146,6 +146,8 @@ class ModelsImportTasksTransitive(ProjectRule):
                 "shop/helpers.py": "import shop.tasks",
                 "shop/search.py": "import reports.tasks",
                 "shop/models.py": """
+                    from django.db import models
+
                     import shop.helpers  # error: CEL102
                     import shop.search
                 """,
@@ -160,6 +162,52 @@ class ModelsImportTasksTransitive(ProjectRule):
                 """,
             },
             options={"transitive": "off"},
+        ),
+        Valid(
+            files={
+                "api/__init__.py": "",
+                "api/worker.py": """
+                    from celery import Celery
+
+                    celery_app = Celery("api")
+                """,
+                "api/sql_lab.py": """
+                    from api.worker import celery_app
+
+
+                    @celery_app.task
+                    def run_query(query_id):
+                        return query_id
+                """,
+                "api/daos.py": """
+                    from api.sql_lab import run_query
+                """,
+                "api/settings.py": """
+                    INSTALLED_APPS = ["api.documents"]  # the framework's own plugin list
+                """,
+                "api/commands/__init__.py": "",
+                "api/commands/export/__init__.py": "",
+                "api/commands/export/models.py": """
+                    from api.daos import run_query  # exports charts ("models"): no ORM here
+
+
+                    class ExportModelsCommand:
+                        pass
+                """,
+                "api/documents/__init__.py": "",
+                "api/documents/models/__init__.py": "",
+                "api/documents/models/item.py": """
+                    import api.daos
+
+
+                    class BaseModel:  # a document schema, not an ORM model
+                        pass
+
+
+                    class ItemModel(BaseModel):
+                        pass
+                """,
+            }
         ),
         Valid(
             files={
@@ -179,6 +227,8 @@ class ModelsImportTasksTransitive(ProjectRule):
                         charge.delay(invoice_id)
                 """,
                 "billing/models.py": """
+                    from django.db import models
+
                     from billing.services import charge_later
 
 
@@ -203,10 +253,16 @@ class ModelsImportTasksTransitive(ProjectRule):
                 "shop/models/__init__.py": "from .order import Order",
                 "shop/models/order.py": """
                     from shop.services import receipts  # error: CEL102
+                    from shop.sql import db
 
 
-                    class Order:
+                    class Order(db.Model):  # a Flask-SQLAlchemy model: no Django needed
                         pass
+                """,
+                "shop/sql.py": """
+                    from flask_sqlalchemy import SQLAlchemy
+
+                    db = SQLAlchemy()
                 """,
                 "shop/services/__init__.py": "",
                 "shop/services/receipts.py": "from shop.tasks import send_receipt",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
@@ -8,19 +10,32 @@ from celerylint.semantics.task_scope import is_name, task_body
 from celerylint.semantics.values import evaluate
 
 
+@dataclass(frozen=True)
+class RetryNotRaisedOptions:
+    style: bool = field(
+        default=False,
+        metadata={
+            "doc": "also report a bare `self.retry()` with the default `throw=True` (it raises "
+            "anyway, so this is a style check)"
+        },
+    )
+
+
 class RetryNotRaised(FileRule):
     """
     ## What it does
-    Reports `self.retry(...)` written as a statement on its own instead of
-    `raise self.retry(...)`, in a bound task (any name for the bound parameter) or a method
-    of a `celery.Task` subclass. With `throw=False` the finding is a warning.
+    Reports `self.retry(..., throw=False)` written as a statement on its own, in a bound
+    task (any name for the bound parameter) or a method of a `celery.Task` subclass: the
+    task carries on after queueing its retry. With the `style` option it also reports a bare
+    `self.retry(...)` with the default `throw=True`, as an info-level style finding.
 
     ## Why is this bad?
     `Task.retry()` raises the `Retry` exception itself (with the default `throw=True`), so
     the bare call works but reads as if execution continued; `raise self.retry(...)` is the
-    documented form (Tasks guide → *Retrying*). With `throw=False` execution *does* continue:
-    the retry is queued and the rest of the task runs too, so the task ends as SUCCESS or
-    FAILURE while another attempt is already on its way.
+    documented form (Tasks guide → *Retrying*). That is only style, so it is reported only
+    with `style = true`. With `throw=False` execution *does* continue: the retry is queued
+    and the rest of the task runs too, so the task ends as SUCCESS or FAILURE while another
+    attempt is already on its way.
 
     ## Example
     ```python
@@ -51,6 +66,7 @@ class RetryNotRaised(FileRule):
     message = "`{call}()` is not raised; write `raise {call}(...)` so it reads as the exit it is"
     severity = Severity.INFO
     fix_safety = FixSafety.SAFE
+    options_class = RetryNotRaisedOptions
     examples = (
         Invalid(
             """
@@ -63,6 +79,7 @@ class RetryNotRaised(FileRule):
                     self.retry(countdown=30)  # error: CEL202
                 return push(user_id)
             """,
+            options={"style": True},
             fixed="""
             from celery import shared_task
 
@@ -106,7 +123,8 @@ class RetryNotRaised(FileRule):
                     if not ready(user_id):
                         self.retry(countdown=30)  # error: CEL202
                     return push(user_id)
-            """
+            """,
+            options={"style": True},
         ),
         Valid(
             """
@@ -118,6 +136,19 @@ class RetryNotRaised(FileRule):
                 if not ready(user_id):
                     raise self.retry(countdown=30)
                 return push(user_id)
+            """
+        ),
+        Valid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(bind=True, max_retries=5)
+            def add_to_cart(self, cart_id):
+                try:
+                    commit(cart_id)
+                except LockTimeout:
+                    self.retry()  # throw=True raises Retry here: style only, off by default
             """
         ),
         Valid(
@@ -189,5 +220,5 @@ class RetryNotRaised(FileRule):
                 condition=body.bound_condition(),
                 fix=fix,
             )
-        else:
+        elif throw is True and self.options.style:
             self.report(call, call=text, condition=body.bound_condition(), fix=fix)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex, truthy
+from celerylint.facts.index import ProjectIndex, Task, truthy
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import origin_span
 from celerylint.semantics import celery_data
@@ -14,6 +14,15 @@ AUTORETRY_ONLY = tuple(
     for o in celery_data.TASK_AUTORETRY_OPTIONS
     if o not in {"autoretry_for", "override_max_retries"}
 )
+
+
+def _read_by_the_project(task: Task, option: str) -> bool:
+    """The task reads the option itself (``countdown=self.retry_backoff * 2``), hands the
+    task object to a helper that may (``backoff(self)``), or its base class reads it."""
+    bound = truthy(task.option("bind")) is not False
+    if bound and (option in task.fact.self_reads or task.fact.self_escapes):
+        return True
+    return task.base is not None and option in task.base.reads
 
 
 class RetryOptionsWithoutAutoretry(ProjectRule):
@@ -152,6 +161,43 @@ class RetryOptionsWithoutAutoretry(ProjectRule):
                 return push(user_id)
             """
         ),
+        Valid(
+            """
+            from celery import Task, shared_task
+
+            from proj.backoff import countdown_for
+
+
+            @shared_task(bind=True, retry_backoff=5, retry_backoff_max=600)
+            def sync_user(self, user_id):
+                try:
+                    return push(user_id)
+                except TimeoutError as exc:
+                    delay = min(self.retry_backoff * 2**self.request.retries, self.retry_backoff_max)
+                    raise self.retry(exc=exc, countdown=delay)
+
+
+            @shared_task(bind=True, retry_jitter=False)
+            def pull(self, feed_id):
+                try:
+                    return fetch(feed_id)
+                except TimeoutError as exc:
+                    raise self.retry(exc=exc, countdown=countdown_for(self))  # the helper reads it
+
+
+            class ManualBackoff(Task):
+                def retry_later(self, exc):
+                    return self.retry(exc=exc, **self.retry_kwargs)
+
+
+            @shared_task(bind=True, base=ManualBackoff, retry_kwargs={"max_retries": 4})
+            def export(self, job_id):
+                try:
+                    return run(job_id)
+                except TimeoutError as exc:
+                    raise self.retry_later(exc)
+            """
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterator[Finding]:
@@ -160,7 +206,7 @@ class RetryOptionsWithoutAutoretry(ProjectRule):
             if truthy(task.option("autoretry_for")) is not False:
                 continue
             for option in AUTORETRY_ONLY:
-                if option not in task.options:
+                if option not in task.options or _read_by_the_project(task, option):
                     continue
                 path, span = origin_span(task, option)
                 if (path, span, option) in seen:

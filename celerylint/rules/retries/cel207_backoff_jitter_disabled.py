@@ -13,7 +13,9 @@ class BackoffJitterDisabled(ProjectRule):
     ## What it does
     Reports `retry_jitter=False` on a task that retries with `retry_backoff` (through
     `autoretry_for`). Only an explicit `False` counts: jitter is on by default, so
-    `retry_backoff` without `retry_jitter` is fine.
+    `retry_backoff` without `retry_jitter` is fine. Off by default: on real projects
+    `retry_jitter=False` is nearly always a deliberate, project-wide choice (predictable
+    retry times), so enable it where synchronised retries are a known risk.
 
     ## Why is this bad?
     Without jitter every task that failed at the same moment retries at the same moments
@@ -41,6 +43,7 @@ class BackoffJitterDisabled(ProjectRule):
     name = "backoff-jitter-disabled"
     message = "`retry_jitter=False` on `{task}` makes every backed-off retry fire at the same moments; keep the default jitter"
     severity = Severity.INFO
+    default_enabled = False
     examples = (
         Invalid(
             """

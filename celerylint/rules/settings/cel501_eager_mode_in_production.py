@@ -7,6 +7,7 @@ from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.config_checks import truth, where
+from celerylint.semantics.config_env import NO_BROKER
 
 
 class EagerModeInProduction(ProjectRule):
@@ -185,6 +186,25 @@ class EagerModeInProduction(ProjectRule):
                 }
             )
         ),
+        Valid(
+            files=django_project(
+                {
+                    "production.py": """
+                        from configparser import ConfigParser
+
+                        config = ConfigParser()
+                        config.read("/etc/shop.cfg")
+                        HAS_CELERY = config.has_option("celery", "broker")
+                        if HAS_CELERY:
+                            CELERY_BROKER_URL = config.get("celery", "broker")
+                        else:
+                            CELERY_TASK_ALWAYS_EAGER = True  # no broker at all: run tasks inline
+                        if not config.has_option("celery", "broker"):
+                            CELERY_TASK_EAGER_PROPAGATES = True
+                    """,
+                }
+            )
+        ),
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -192,6 +212,8 @@ class EagerModeInProduction(ProjectRule):
         for value in config.values("task_always_eager"):
             if not value.reaches_production or value.span is None:
                 continue
+            if value.guard == NO_BROKER:
+                continue  # ``else:`` of ``if HAS_CELERY:``: eager stands in for a missing broker
             on = truth(value)
             if on is None or not on.value:
                 continue

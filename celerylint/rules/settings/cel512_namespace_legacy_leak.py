@@ -26,6 +26,8 @@ class NamespaceLegacyLeak(ProjectRule):
     The namespace does not shield these names: Celery looks a setting up as
     `CELERY_<NAME>`, then as its old name. A setting meant for another library (django-
     storages' `S3_*`, a `BROKER_URL` for another service) silently configures Celery too.
+    A setting that *is* meant for Celery works only through the old-name fallback, which
+    Celery deprecates for removal in 6.0 (`Settings.maybe_warn_deprecated_settings`).
 
     ## Example
     ```python
@@ -46,7 +48,8 @@ class NamespaceLegacyLeak(ProjectRule):
     name = "namespace-legacy-leak"
     message = (
         "`{name}` has no `{prefix}` prefix, but Celery still reads it as the old name of "
-        "`{setting}`{effect}; rename it if it is not meant for Celery, else use `{new}`"
+        "`{setting}`{effect}; if it is meant for Celery, use `{new}` (old names are "
+        "deprecated for removal in Celery 6), else rename it"
     )
     severity = Severity.INFO
     examples = (
