@@ -32,6 +32,10 @@ class AtomicRequestsNotInDatabases(ProjectRule):
     DATABASES = {"default": env.db()}
     DATABASES["default"]["ATOMIC_REQUESTS"] = True
     ```
+
+    ## Fix safety
+    There is no fix: turning on atomic requests changes every view's behaviour (and which
+    databases should get it is the project's choice).
     """
 
     code = "CEL312"

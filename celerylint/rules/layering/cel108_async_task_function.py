@@ -41,6 +41,10 @@ class AsyncTaskFunction(ProjectRule):
     def refresh_feed(feed_id):
         asyncio.run(_refresh_feed(feed_id))  # or async_to_sync(_refresh_feed)(feed_id)
     ```
+
+    ## Fix safety
+    There is no fix: how the coroutine should run (`asyncio.run`, `async_to_sync`, an
+    event loop the worker keeps) is for a human to decide.
     """
 
     code = "CEL108"
