@@ -72,6 +72,9 @@ class TaskCondition:
     one listed option has a known, truthy value (``acks_late`` or ``autoretry_for``).
     ``lacks_params`` asks that the task declares none of the named parameters (a call
     passing ``countdown=`` to ``delay`` is wrong unless the task takes ``countdown``).
+    ``or_setting`` lets ``any_truthy`` also hold when the production configuration of the
+    task's app sets that setting to a known truthy value (``soft_time_limit`` or the
+    global ``task_soft_time_limit``) and the task does not set the options itself.
     ``ProjectIndex.condition_holds`` decides.
     """
 
@@ -81,6 +84,7 @@ class TaskCondition:
     task_ref: str = ""
     any_truthy: tuple[str, ...] = ()
     lacks_params: tuple[str, ...] = ()
+    or_setting: str = ""
 
 
 @dataclass(frozen=True, slots=True)

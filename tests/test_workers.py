@@ -10,6 +10,7 @@ from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.routing import WorkerCommand
 from celerylint.semantics.workers import (
     copies,
+    custom_pool_in_commands,
     find_app,
     is_production_file,
     parse_celery_commands,
@@ -293,3 +294,22 @@ def test_find_app_follows_celery_lookup(tmp_path: Path) -> None:
     assert find_app(index, "other.worker") == "other.worker.broker"  # the one app it holds
     assert find_app(index, "elsewhere") is None  # two apps: no guess
     assert find_app(index, "$APP") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "custom"),
+    [
+        ("worker: celery -A proj worker -P celery_aio_pool.pool:AsyncIOPool", True),
+        ("worker: celery -A proj worker --pool=custom -l info", True),
+        ("worker: celery -A proj worker -P $POOL", True),
+        ("worker: CELERY_CUSTOM_WORKER_POOL=x.Pool celery -A proj worker", True),
+        ("worker: celery -A proj worker -P gevent -c 100", False),
+        ("worker: celery -A proj worker --pool threads", False),
+        ('command: ["celery", "-A", "proj", "worker", "-P", "solo"]', False),
+        ('command: ["celery", "-A", "proj", "worker", "-P", "aio_pool.Pool"]', True),
+        ("worker: celery -A proj worker -l info", False),
+    ],
+)
+def test_custom_pool_in_commands(tmp_path: Path, line: str, custom: bool) -> None:
+    (tmp_path / "Procfile").write_text(line + "\n")
+    assert custom_pool_in_commands(ProjectFiles(tmp_path)) is custom

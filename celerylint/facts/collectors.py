@@ -14,9 +14,11 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
+from celerylint.facts.atomic_requests import AtomicRequestsCollector
 from celerylint.facts.calling import CallingCollector
 from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
+from celerylint.facts.django_hooks import DjangoHookCollector
 from celerylint.facts.extract import FactCollector
 from celerylint.facts.import_moves import ImportMoveCollector
 from celerylint.facts.module_end import ModuleEndCollector
@@ -44,6 +46,8 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     CallingCollector,
     ImportMoveCollector,
     OnCommitFixCollector,
+    DjangoHookCollector,
+    AtomicRequestsCollector,
     SettingNameCollector,
     TaskReturnCollector,
     ModuleEndCollector,

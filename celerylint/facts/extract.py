@@ -158,6 +158,7 @@ class FactCollector:
             module_level=len(self.ctx.functions) == 1 and not self.ctx.classes,
             span=None,
             decorator_span=None,
+            is_async=node.asynchronous is not None,
             self_reads=reads,
             self_escapes=escapes,
         )

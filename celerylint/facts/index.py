@@ -683,9 +683,27 @@ class ProjectIndex:
                 return False
             if {p.name for p in holder.fact.params} & set(condition.lacks_params):
                 return False
-        return not condition.any_truthy or any(
+        if not condition.any_truthy or any(
             truthy(holder.option(option)) for option in condition.any_truthy
+        ):
+            return True
+        return bool(condition.or_setting) and self._setting_truthy(
+            holder, condition.or_setting, condition.any_truthy
         )
+
+    def _setting_truthy(
+        self, holder: Task | TaskClass | _Decorator, setting: str, options: tuple[str, ...]
+    ) -> bool:
+        """The production configuration sets ``setting`` to a known truthy value for the
+        task's app, and the task leaves ``options`` unset (so the setting applies)."""
+        if not isinstance(holder, Task) or any(o in holder.options for o in options):
+            return False
+        if not holder.options_complete or not holder.base_known:
+            return False
+        if holder.base is not None and any(o in holder.base.options for o in options):
+            return False
+        values = self.config.values_for(setting, self.task_app(holder))
+        return bool(values) and all(truthy(c) for v in values for c in v.candidates)
 
     def extra_option_names(self, task: Task) -> frozenset[str] | None:
         """Names a task's custom base class defines or reads (so a decorator keyword of
@@ -695,6 +713,12 @@ class ProjectIndex:
         if task.base is None:
             return frozenset()
         return task.base.members | task.base.reads
+
+    @property
+    def replaces_app_task_class(self) -> bool:
+        """Some app's tasks get a Task class the index cannot see (``Celery(task_cls=...)``,
+        ``app.Task = X``)."""
+        return self._custom_app_task_cls
 
     def overrides_dispatch(self, task: Task) -> bool:
         """The task's ``base=`` class (or one of its project bases) defines its own
@@ -861,21 +885,24 @@ class ProjectIndex:
                     found[key] = f"{short}.send_task"
         return found
 
+    def dispatches(self, kind: str, target: str) -> bool:
+        """Does a dispatch-shaped call (``facts/transactions.task_dispatch``) send a task:
+        ``.delay()`` of a confirmed task whose class does not define its own dispatch,
+        ``send_task`` of an app, a called canvas?"""
+        if kind == "task":
+            task = self.task_at(target)
+            return task is not None and not self.overrides_dispatch(task)
+        if kind == "send_task":
+            resolved = self.resolve(target)
+            return self.is_app(resolved) or resolved == "celery.current_app"
+        return kind == "canvas"
+
     def dispatch_of(self, call: TxCallFact) -> tuple[str, str] | None:
         """(the call as written, the dispatch it leads to) when a call inside a transaction
         dispatches a task: the same text twice for a direct dispatch, the helper's own
         dispatch (``charge_invoice.delay``) for a project helper; None otherwise."""
-        if call.kind == "task":
-            task = self.task_at(call.target)
-            if task is None or self.overrides_dispatch(task):
-                return None
-            return call.text, call.text
-        if call.kind == "send_task":
-            resolved = self.resolve(call.target)
-            is_app = self.is_app(resolved) or resolved == "celery.current_app"
-            return (call.text, call.text) if is_app else None
-        if call.kind == "canvas":
-            return call.text, call.text
+        if call.kind in ("task", "send_task", "canvas"):
+            return (call.text, call.text) if self.dispatches(call.kind, call.target) else None
         helper = self.dispatching_functions.get(self.resolve(call.target))
         return (call.text, helper) if helper is not None else None
 

@@ -68,6 +68,7 @@ class TaskFact:
     module_level: bool
     span: Span | None  # the function name
     decorator_span: Span | None
+    is_async: bool = False  # ``async def``
     #: ``<first parameter>.<name>`` the body reads (a bound task's ``self.retry_backoff``)
     self_reads: tuple[str, ...] = ()
     #: the first parameter is used other than by attribute (``helper(self)``): a helper
@@ -458,6 +459,61 @@ class ImportMoveFact:
 
 
 @dataclass(frozen=True, slots=True)
+class HookDispatchFact:
+    """A task dispatched (not deferred to ``on_commit``) in code Django runs while a model
+    is saved or deleted (``facts/django_hooks.py``; CEL310 decides in phase 2).
+
+    ``hook``: the model signal of an ``@receiver(...)`` function (``post_save`` ...),
+    ``save``/``delete`` for a method of a class (``owner``/``owner_bases``: it must derive
+    from a Django model), or "" for a module-level function taking ``sender``/``instance``
+    that a ``<signal>.connect(...)`` may connect (``SignalConnectFact``), or "view" for a
+    function that may serve requests (CEL311, under ``ATOMIC_REQUESTS``).
+    """
+
+    target: str  # the task / app / canvas reference (``facts/transactions.task_dispatch``)
+    kind: str  # "task" | "send_task" | "canvas"
+    text: str  # the callee as written
+    function: str  # the enclosing function's qualname
+    hook: str
+    owner_bases: tuple[str, ...] = ()
+    span: Span | None = None
+    #: ``hook`` "view": why the function may be a view (``semantics/handlers.py``), and
+    #: whether it (or its class) is marked ``transaction.non_atomic_requests``
+    handler: HandlerHint | None = None
+    non_atomic: bool = False
+    #: project context managers / decorators around it that may open ``atomic`` (then
+    #: CEL301 reports it when the index confirms one)
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SignalConnectFact:
+    """``post_save.connect(receiver, ...)`` on one of Django's model signals."""
+
+    signal: str  # ``post_save``, ``m2m_changed`` ...
+    receiver: str  # the resolved reference of the connected function
+
+
+@dataclass(frozen=True, slots=True)
+class DatabasesWriteFact:
+    """A module-level write of Django's ``ATOMIC_REQUESTS`` (``facts/atomic_requests.py``).
+
+    ``op``: ``assign`` (``DATABASES = {...}``: every alias is replaced), ``alias``
+    (``DATABASES["x"] = {...}``), ``item`` (``DATABASES["x"]["ATOMIC_REQUESTS"] = v``,
+    ``DATABASES["x"].update(...)``) or ``top-level`` (``ATOMIC_REQUESTS = v``, which Django
+    ignores). ``atomic``: (alias, value) pairs; the value is None when a literal entry
+    lacks the key, UNKNOWN when the entry is not a literal.
+    """
+
+    op: str
+    alias: str | None
+    atomic: tuple[tuple[str, Value], ...]
+    guard: str | None = None
+    conditional: bool = False
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFacts:
     path: str
     module: str
@@ -515,6 +571,11 @@ class ModuleFacts:
     setting_names: tuple[SettingNameFact, ...] = ()
     setting_name_reads: tuple[str, ...] = ()
     end: ModuleEndFact | None = None  # package modules only (facts/module_end.py)
+    # task dispatches in model signal receivers and save()/delete() (facts/django_hooks.py)
+    hook_dispatches: tuple[HookDispatchFact, ...] = ()
+    signal_connects: tuple[SignalConnectFact, ...] = ()
+    hook_fixes: tuple[FixFact, ...] = ()
+    databases_writes: tuple[DatabasesWriteFact, ...] = ()  # facts/atomic_requests.py
 
 
 fast_pickling(globals())

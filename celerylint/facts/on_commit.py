@@ -64,61 +64,11 @@ class OnCommitFixCollector:
         scope = transaction_scope(ctx)
         if not (scope.atomic or scope.candidates) or _uses_other_database(ctx):
             return
-        fix = self._deferred(call)
+        fix = deferred_dispatch(self.ctx, call)
         if fix is not None:
             ctx.want_fix(fix)
             ctx.want_position(call)
             self._found.append((call, fix))
-
-    def _binding(self, ref: str) -> str | None:
-        """A module-level name bound to ``ref`` that means the same here."""
-        resolver = self.ctx.resolver
-        for local, target in resolver.frames[0].bindings.items():
-            if target == ref and resolver.lookup(local) == ref:
-                return local
-        return None
-
-    def _deferred(self, call: cst.Call) -> NodeFix | None:
-        lookup = self.ctx.resolver.lookup
-        imports: list[cst.SimpleStatementLine] = []
-        transaction = self._binding(_TRANSACTION)
-        if transaction is None:
-            if lookup("transaction") is not None:
-                return None  # the name means something else here
-            transaction = "transaction"
-            imports.append(import_line("django.db", [("transaction", None)]))
-        partial: cst.BaseExpression
-        name = self._binding("functools.partial")
-        if name is not None:
-            partial = cst.Name(name)
-        else:
-            functools = self._binding("functools")
-            if functools is None:
-                if lookup("functools") is not None:
-                    return None
-                functools = "functools"
-                imports.append(
-                    cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name("functools"))])])
-                )
-            partial = cst.Attribute(cst.Name(functools), cst.Name("partial"))
-        arguments = [cst.Arg(call.func), *call.args]
-        deferred = cst.Call(
-            partial, [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in arguments]
-        )
-        on_commit = cst.Attribute(cst.Name(transaction), cst.Name("on_commit"))
-        replacements: dict[cst.CSTNode, Replacement] = {
-            call: cst.Call(on_commit, [cst.Arg(deferred)])
-        }
-        if imports:
-            added = add_module_import(self.ctx.module_node, imports)
-            if added is None:
-                return None
-            replacements.update(added)
-        return NodeFix(
-            "Send the task when the transaction commits (`transaction.on_commit`)",
-            FixSafety.UNSAFE,
-            tuple(replacements.items()),
-        )
 
     def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]:
         found = []
@@ -132,3 +82,56 @@ class OnCommitFixCollector:
 def _decorated(ctx: FileContext) -> bool:
     fn = ctx.function
     return fn is not None and isinstance(fn.node, cst.FunctionDef) and bool(fn.node.decorators)
+
+
+def _binding(ctx: FileContext, ref: str) -> str | None:
+    """A module-level name bound to ``ref`` that means the same here."""
+    resolver = ctx.resolver
+    for local, target in resolver.frames[0].bindings.items():
+        if target == ref and resolver.lookup(local) == ref:
+            return local
+    return None
+
+
+def deferred_dispatch(ctx: FileContext, call: cst.Call) -> NodeFix | None:
+    """The fix that sends ``call`` (a statement's dispatch) once the transaction commits:
+    ``transaction.on_commit(functools.partial(<callee>, <args>))``; None when the names
+    it needs mean something else here."""
+    lookup = ctx.resolver.lookup
+    imports: list[cst.SimpleStatementLine] = []
+    transaction = _binding(ctx, _TRANSACTION)
+    if transaction is None:
+        if lookup("transaction") is not None:
+            return None  # the name means something else here
+        transaction = "transaction"
+        imports.append(import_line("django.db", [("transaction", None)]))
+    partial: cst.BaseExpression
+    name = _binding(ctx, "functools.partial")
+    if name is not None:
+        partial = cst.Name(name)
+    else:
+        functools = _binding(ctx, "functools")
+        if functools is None:
+            if lookup("functools") is not None:
+                return None
+            functools = "functools"
+            imports.append(
+                cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name("functools"))])])
+            )
+        partial = cst.Attribute(cst.Name(functools), cst.Name("partial"))
+    arguments = [cst.Arg(call.func), *call.args]
+    deferred = cst.Call(
+        partial, [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in arguments]
+    )
+    on_commit = cst.Attribute(cst.Name(transaction), cst.Name("on_commit"))
+    replacements: dict[cst.CSTNode, Replacement] = {call: cst.Call(on_commit, [cst.Arg(deferred)])}
+    if imports:
+        added = add_module_import(ctx.module_node, imports)
+        if added is None:
+            return None
+        replacements.update(added)
+    return NodeFix(
+        "Send the task when the transaction commits (`transaction.on_commit`)",
+        FixSafety.UNSAFE,
+        tuple(replacements.items()),
+    )

@@ -154,59 +154,27 @@ class TransactionCollector:
 
     def _dispatch(self, node: cst.Call) -> tuple[str, str, str] | None:
         """(target, kind, text) when ``node`` may dispatch a task or call a project helper."""
-        resolve = self.ctx.resolve
         func = node.func
+        if isinstance(func, cst.Call) or (
+            isinstance(func, cst.Attribute) and func.attr.value in _DISPATCH_OR_SEND
+        ):
+            return task_dispatch(node, self.ctx)
         if isinstance(func, cst.Attribute):
-            method = func.attr.value
-            receiver = func.value
-            if method in DISPATCH_METHODS:
-                if isinstance(receiver, cst.Name | cst.Attribute):
-                    ref = resolve(receiver)
-                    return (ref, "task", _text(func)) if ref else None
-                return self._canvas(receiver, func)
-            if method == "send_task":
-                ref = resolve(receiver)
-                return (ref, "send_task", _text(func)) if ref else None
             # ``services.charge_later()``: a function of an imported module, not a method
+            receiver = func.value
             if not isinstance(receiver, cst.Name):
                 return None
             head = self.ctx.resolver.lookup(receiver.value)
             if head is None or head.startswith(f"{self.ctx.module}."):
                 return None
-            ref = resolve(func)
+            ref = self.ctx.resolve(func)
             if ref is not None and may_be_project_ref(ref):
                 return ref, "call", _text(func)
             return None
         if isinstance(func, cst.Name):
-            ref = resolve(func)
+            ref = self.ctx.resolve(func)
             if ref is not None and may_be_project_ref(ref):
                 return ref, "call", _text(func)
-            return None
-        if isinstance(func, cst.Call):  # ``group(...)()``, ``chain(...)()``
-            ref = resolve(func.func)
-            if ref in CANVAS_REFS:
-                return ref, "canvas", _text(func.func) + "(...)"
-        return None
-
-    def _canvas(
-        self, receiver: cst.BaseExpression, func: cst.Attribute
-    ) -> tuple[str, str, str] | None:
-        """``t.s(...).delay()``, ``chain(...).apply_async()``, ``(a.s() | b.s()).delay()``."""
-        resolve = self.ctx.resolve
-        while isinstance(receiver, cst.BinaryOperation) and isinstance(
-            receiver.operator, cst.BitOr
-        ):
-            receiver = receiver.left
-        if not isinstance(receiver, cst.Call):
-            return None
-        inner = receiver.func
-        text = f"{_text(inner)}(...).{func.attr.value}"
-        if isinstance(inner, cst.Attribute) and inner.attr.value in SIGNATURE_METHODS:
-            ref = resolve(inner.value)
-            return (ref, "task", text) if ref else None
-        ref = resolve(inner)
-        if ref in CANVAS_REFS:
-            return ref, "canvas", text
         return None
 
     # -- result -------------------------------------------------------------------------------
@@ -220,3 +188,51 @@ class TransactionCollector:
             "tx_calls": tuple(dataclasses.replace(f, span=at(n)) for f, n in self._calls),
             "locks": tuple(dataclasses.replace(f, span=at(n)) for f, n in self._locks),
         }
+
+
+_DISPATCH_OR_SEND = DISPATCH_METHODS | {"send_task"}
+
+
+def task_dispatch(node: cst.Call, ctx: FileContext) -> tuple[str, str, str] | None:
+    """(target, kind, text) when ``node`` may dispatch a task right now: ``t.delay()``,
+    ``t.apply_async()``, ``t.s(...).delay()``, ``chain(...)()``, ``app.send_task()``
+    (kind "task", "canvas" or "send_task"; the index confirms the target)."""
+    resolve = ctx.resolve
+    func = node.func
+    if isinstance(func, cst.Attribute):
+        method = func.attr.value
+        receiver = func.value
+        if method in DISPATCH_METHODS:
+            if isinstance(receiver, cst.Name | cst.Attribute):
+                ref = resolve(receiver)
+                return (ref, "task", _text(func)) if ref else None
+            return _canvas(ctx, receiver, func)
+        if method == "send_task":
+            ref = resolve(receiver)
+            return (ref, "send_task", _text(func)) if ref else None
+        return None
+    if isinstance(func, cst.Call):  # ``group(...)()``, ``chain(...)()``
+        ref = resolve(func.func)
+        if ref in CANVAS_REFS:
+            return ref, "canvas", _text(func.func) + "(...)"
+    return None
+
+
+def _canvas(
+    ctx: FileContext, receiver: cst.BaseExpression, func: cst.Attribute
+) -> tuple[str, str, str] | None:
+    """``t.s(...).delay()``, ``chain(...).apply_async()``, ``(a.s() | b.s()).delay()``."""
+    resolve = ctx.resolve
+    while isinstance(receiver, cst.BinaryOperation) and isinstance(receiver.operator, cst.BitOr):
+        receiver = receiver.left
+    if not isinstance(receiver, cst.Call):
+        return None
+    inner = receiver.func
+    text = f"{_text(inner)}(...).{func.attr.value}"
+    if isinstance(inner, cst.Attribute) and inner.attr.value in SIGNATURE_METHODS:
+        ref = resolve(inner.value)
+        return (ref, "task", text) if ref else None
+    ref = resolve(inner)
+    if ref in CANVAS_REFS:
+        return ref, "canvas", text
+    return None

@@ -154,6 +154,20 @@ def is_request_handler(hint: HandlerHint | None, index: ProjectIndex) -> bool:
     return hint.owner is not None and is_view_class(index, hint.owner_bases)
 
 
+def is_django_view(hint: HandlerHint | None, index: ProjectIndex) -> bool:
+    """A Django (or DRF) view: what Django's request handling runs, and wraps in a
+    transaction under ``ATOMIC_REQUESTS`` (Flask and FastAPI routes are not)."""
+    if hint is None:
+        return False
+    if hint.view_function:
+        return True
+    for decorator in hint.decorators:
+        resolved = index.resolve(decorator)
+        if resolved in VIEW_DECORATORS or resolved.startswith(VIEW_DECORATOR_PREFIXES):
+            return True
+    return hint.owner is not None and is_view_class(index, hint.owner_bases)
+
+
 def handler_modules(index: ProjectIndex) -> set[str]:
     """Modules a request-handler decision needs to see in full: where the base classes of
     views (and their own bases) and the route objects of functions that wait for task
@@ -170,6 +184,9 @@ def handler_modules(index: ProjectIndex) -> set[str]:
                 if module is not None and rest:
                     found.add(module)
             classes.extend(hint.owner_bases)
+        for hook in facts.hook_dispatches:
+            if hook.handler is not None:
+                classes.extend(hook.handler.owner_bases)  # CEL311: is it a view class?
     seen: set[str] = set()
     while classes:
         resolved = index.resolve(classes.pop())

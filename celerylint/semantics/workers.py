@@ -604,3 +604,40 @@ def pool_name(value: str | None) -> str | None:
 def ignored_by(pool: str, option: str) -> bool:
     """Does ``pool`` ignore worker ``option`` (a ``HONOURED_BY`` key)?"""
     return pool not in HONOURED_BY[option]
+
+
+# -- the execution pool ---------------------------------------------------------------------
+
+#: pools that ship with Celery (``celery.concurrency.ALIASES``); none awaits a coroutine
+BUILTIN_POOLS = frozenset({"prefork", "processes", "eventlet", "gevent", "solo", "threads"})
+_POOL_OPTIONS = ("-P", "--pool")
+
+
+def _builtin_pool(value: str) -> bool:
+    return _unquote(value).strip().lower() in BUILTIN_POOLS
+
+
+def custom_pool_in_commands(files: ProjectFiles) -> bool:
+    """Does a deployment file start a worker with a pool that is not one of Celery's own
+    (``-P celery_aio_pool.pool:AsyncIOPool``, ``--pool=custom``, ``-P $POOL``), or name
+    ``CELERY_CUSTOM_WORKER_POOL``? Such a pool may run coroutines."""
+    for _, text in files.deployment_texts():
+        if "CELERY_CUSTOM_WORKER_POOL" in text:
+            return True
+        if "celery" not in text or "worker" not in text:
+            continue
+        for _, command in logical_lines(text):
+            for args in _commands_in(_tokens(command)):
+                if "worker" in args and any(not _builtin_pool(p) for p in _pools(args)):
+                    return True
+    return False
+
+
+def _pools(args: list[str]) -> Iterator[str]:
+    """The values of ``-P``/``--pool`` in one command's arguments."""
+    for i, arg in enumerate(args):
+        name, eq, attached = arg.partition("=")
+        if name in _POOL_OPTIONS:
+            yield attached if eq else (args[i + 1] if i + 1 < len(args) else "")
+        elif arg.startswith("-P") and len(arg) > 2:
+            yield arg[2:].lstrip("=")

@@ -8,3 +8,5 @@ INSTALLED_APPS = [
     "shop",
     "backoffice.exports",
 ]
+# Staff views run in a transaction: tasks they send must wait for the commit.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True  # noqa: F405

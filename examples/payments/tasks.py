@@ -144,3 +144,14 @@ def book_payment(payment_id):
 @shared_task(bind=True, max_retry=5)  # error@25: CEL509
 def expire_stale_payments(self):
     return Payment.objects.filter(status=Payment.PENDING).count()
+
+
+# A broad handler in the loop swallows `SoftTimeLimitExceeded` (the global soft limit is
+# 240 s): the loop goes on until the hard limit kills the worker process.
+@shared_task
+def refresh_exchange_rates(currencies):
+    for currency in currencies:
+        try:
+            gateway.refresh_rate(currency)
+        except Exception:  # error: CEL208
+            log.exception("cannot refresh %s", currency)

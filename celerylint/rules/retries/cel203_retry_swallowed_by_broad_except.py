@@ -5,10 +5,10 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity, TaskCondition
-from celerylint.engine.edits import NodeFix, Replacement
-from celerylint.engine.fixkit import add_module_import, import_line
+from celerylint.engine.edits import NodeFix
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics import celery_data
+from celerylint.semantics.except_handlers import handler_refs, handler_text, let_through, reraises
 from celerylint.semantics.task_scope import is_name, task_body
 
 #: what each of Celery's control-flow exceptions is caught by (itself and its bases)
@@ -16,30 +16,6 @@ _CAUGHT_BY: dict[str, frozenset[str]] = {
     exc: frozenset((exc, *bases)) for exc, bases in celery_data.TASK_CONTROL_EXCEPTIONS.items()
 }
 _RETRY = "celery.exceptions.Retry"
-_BARE_EXCEPT = "builtins.BaseException"
-
-
-def _reraises(handler: cst.ExceptHandler) -> bool:
-    """Does the handler re-raise what it caught (``raise`` or ``raise exc``) somewhere?"""
-    name = handler.name.name if handler.name is not None else None
-    bound = name.value if isinstance(name, cst.Name) else None
-
-    class Finder(cst.CSTVisitor):
-        found = False
-
-        def visit_Raise(self, node: cst.Raise) -> None:
-            if node.exc is None or (bound is not None and is_name(node.exc, bound)):
-                self.found = True
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-    finder = Finder()
-    handler.body.visit(finder)
-    return finder.found
 
 
 def _raises(
@@ -68,10 +44,6 @@ def _raises(
             while orelse is not None:
                 yield from _raises(orelse.body.body, inner)
                 orelse = orelse.orelse if isinstance(orelse, cst.If) else None
-
-
-def _handler_types(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
-    return [e.value for e in expr.elements] if isinstance(expr, cst.Tuple) else [expr]
 
 
 class RetrySwallowedByBroadExcept(FileRule):
@@ -307,36 +279,12 @@ class RetrySwallowedByBroadExcept(FileRule):
 
     def _let_through(self, node: cst.Try, exc: str) -> NodeFix | None:
         """``except <exc>: raise`` before the first handler that would catch ``exc``."""
-        caught_by = _CAUGHT_BY[exc]
-        handler = next(
-            (
-                h
-                for h in node.handlers
-                if h.type is None
-                or any(self.ctx.resolve(t) in caught_by for t in _handler_types(h.type))
-            ),
-            None,
-        )
-        if handler is None:
+        replacements = let_through(self.ctx, node, exc, _CAUGHT_BY[exc])
+        if replacements is None:
             return None
-        module, _, name = exc.rpartition(".")
-        replacements: dict[cst.CSTNode, Replacement] = {}
-        local = next((k for k, v in self.ctx.resolver.frames[0].bindings.items() if v == exc), None)
-        if local is None:
-            if name in self.ctx.resolver.frames[0].bindings:
-                return None  # the name is taken by something else
-            added = add_module_import(self.ctx.module_node, import_line(module, [(name, None)]))
-            if added is None:
-                return None
-            replacements.update(added)
-            local = name
-        let_through = cst.ExceptHandler(
-            body=cst.IndentedBlock([cst.SimpleStatementLine([cst.Raise()])]),
-            type=cst.Name(local),
-            leading_lines=handler.leading_lines,
-        )
-        replacements[handler] = cst.FlattenSentinel(
-            [let_through, handler.with_changes(leading_lines=())]
+        local = next(
+            (k for k, v in self.ctx.resolver.frames[0].bindings.items() if v == exc),
+            exc.rsplit(".", 1)[-1],
         )
         return self.fix(replacements, f"Add `except {local}: raise` before the broad handler")
 
@@ -362,23 +310,14 @@ class RetrySwallowedByBroadExcept(FileRule):
         handled on purpose), "unknown", or "swallowed:<handler>" for a broad handler."""
         caught_by = _CAUGHT_BY[exc]
         for handler in node.handlers:
-            if handler.type is None:
-                refs: list[str | None] = [_BARE_EXCEPT]
-                text = "except:"
-            else:
-                types = (
-                    [e.value for e in handler.type.elements]
-                    if isinstance(handler.type, cst.Tuple)
-                    else [handler.type]
-                )
-                refs = [self.ctx.resolve(t) for t in types]
-                text = "except " + cst.Module([]).code_for_node(handler.type)
+            refs = handler_refs(handler, self.ctx)
+            text = handler_text(handler)
             if None in refs:
                 return "unknown"
             matched = [r for r in refs if r in caught_by]
             if not matched:
                 continue
-            if _reraises(handler):
+            if reraises(handler):
                 return "caught"
             if exc in matched:  # ``except Retry: pass`` is deliberate
                 return "caught"

@@ -7,8 +7,9 @@ from celerylint.engine.edits import line_insertion
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
-from celerylint.semantics.config_model import ConfigValue, ProjectConfig, literal_strings
-from celerylint.semantics.values import UNKNOWN, ListValue, Value
+from celerylint.semantics.config_model import ConfigValue
+from celerylint.semantics.django import installed_apps
+from celerylint.semantics.values import UNKNOWN, ListValue
 
 #: setting -> (values that need a Django app, the app)
 _NEEDS = {
@@ -45,28 +46,6 @@ def _install(value: ConfigValue, apps: list[ConfigValue], app: str) -> Fix | Non
         return None  # assigned again below: the addition would be lost
     safety = FixSafety.SAFE if here else FixSafety.UNSAFE
     return Fix(f"Add `{app}` to `INSTALLED_APPS`", safety, (line_insertion(span, line),))
-
-
-def _apps(config: ProjectConfig, values: list[ConfigValue]) -> set[str] | None:
-    """The INSTALLED_APPS strings, or None when any part is unknown."""
-    found: set[str] = set()
-    for value in values:
-        parts: tuple[Value, ...] = (value.value,)
-        if value.value is UNKNOWN:
-            if not value.alternatives or value.guard is not None:
-                return None
-            parts = value.alternatives  # ``DJANGO_APPS + THIRD_PARTY_APPS + [...]``
-        for part in parts:
-            if isinstance(part, ListValue | tuple):
-                items = part.items if isinstance(part, ListValue) else part
-                if not all(isinstance(item, str) for item in items):
-                    return None
-                found.update(literal_strings(part))
-            elif isinstance(part, str) and value.op == "append":
-                found.add(part)
-            else:
-                return None
-    return found
 
 
 class DjangoExtensionNotInstalled(ProjectRule):
@@ -183,7 +162,7 @@ class DjangoExtensionNotInstalled(ProjectRule):
                         continue
                     if value.span is None or (value.path, value.span.line) in reported:
                         continue
-                    installed = _apps(config, effective.get("INSTALLED_APPS", []))
+                    installed = installed_apps(effective.get("INSTALLED_APPS", []))
                     if installed is None or not effective.get("INSTALLED_APPS"):
                         continue
                     if any(a == app or a.startswith(app + ".") for a in installed):
