@@ -188,6 +188,33 @@ class TaskNotDiscoverable(ProjectRule):
                 "proj/celery.py": """
                     from celery import Celery
 
+                    app = Celery("proj")
+                    app.config_from_object("django.conf:settings", namespace="CELERY")
+                    app.autodiscover_tasks()
+                """,
+                "proj/settings.py": """
+                    INSTALLED_APPS = ["reports"]
+                    CELERY_IMPORTS = ["reports.jobs.cron"]
+                """,
+                "reports/__init__.py": "",
+                # ``reports/jobs/`` has no ``__init__.py``: a namespace portion (PEP 420)
+                # inside a package, imported as ``reports.jobs.cron``
+                "reports/jobs/cron.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def purge_old_reports():
+                        return None
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "proj/__init__.py": "from .celery import app as celery_app",
+                "proj/celery.py": """
+                    from celery import Celery
+
                     app = Celery("proj", include=["reports.exports"])
                     app.config_from_object("django.conf:settings", namespace="CELERY")
                     app.autodiscover_tasks(lambda: ["reports", "shop"])
