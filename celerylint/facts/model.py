@@ -248,6 +248,9 @@ class TxCallFact:
     atomic: bool  # certainly inside ``transaction.atomic``
     candidates: tuple[str, ...]  # context managers / decorators that may wrap ``atomic``
     span: Span | None = None
+    #: ``with <x>.begin():`` blocks around the call that may be SQLAlchemy transactions:
+    #: (path of the ``begin`` attribute, its text) (``semantics/transactions.py``)
+    sqlalchemy: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
