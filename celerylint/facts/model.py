@@ -375,6 +375,9 @@ class SignatureFact:
     function: str | None = None
     span: Span | None = None
     method_span: Span | None = None
+    #: the signature's own ``ignore_result`` option: "", "true", "false" or "unknown"
+    #: (``semantics/canvas.py``, ``Sig.ignore_result``)
+    ignore_result: str = ""
 
 
 @dataclass(frozen=True, slots=True)
