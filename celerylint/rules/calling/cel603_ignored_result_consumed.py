@@ -144,8 +144,8 @@ class IgnoredResultConsumed(ProjectRule):
 
 
             @shared_task
-            def fetch(url):
-                return url
+            def fetch(url, **flags):
+                return url, flags
 
 
             @shared_task(ignore_result=True)
@@ -158,6 +158,7 @@ class IgnoredResultConsumed(ProjectRule):
                 chord(crawl.s(u).set(**options) for u in urls)(summarize.s())
                 chord(fetch.s(u).set(queue="io") for u in urls)(summarize.s())
                 (group(fetch.s(u) for u in urls) | summarize.s().set(ignore_result=True))()
+                # ``s``/``si`` pass the task's own keyword arguments, not options
                 chord(fetch.si(u, ignore_result=True) for u in urls)(summarize.s())
             """
         ),
