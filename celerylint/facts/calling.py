@@ -233,6 +233,7 @@ class CallingCollector:
                 args_form=arguments.args_form if arguments is not None else "",
                 chord=first_chord + placed.chord if placed.chord >= 0 else -1,
                 function=function,
+                ignore_result=sig.ignore_result,
             )
             self.ctx.want_position(sig.node)
             if sig.method is not None:

@@ -36,6 +36,7 @@ from celerylint.semantics.tasks import (
     is_app_task_class_ref,
     is_app_task_ref,
 )
+from celerylint.semantics.transactions import sqlalchemy_begins
 from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
 
 if TYPE_CHECKING:
@@ -861,6 +862,27 @@ class ProjectIndex:
 
     def in_transaction(self, atomic: bool, candidates: Iterable[str]) -> bool:
         return atomic or any(self.is_atomic_wrapper(c) for c in candidates)
+
+    def sqlalchemy_transaction(self, call: TxCallFact) -> str | None:
+        """The text of the first ``with <x>.begin():`` around ``call`` that opens a
+        SQLAlchemy transaction (``db.session.begin``), or None."""
+        for path, text in call.sqlalchemy:
+            if sqlalchemy_begins(path, self._assigned_value, self._class_bases):
+                return text
+        return None
+
+    def _assigned_value(self, ref: str) -> Value | None:
+        found = self.assignment(ref)
+        return found.value if found is not None else None
+
+    def _class_bases(self, ref: str) -> tuple[str, ...] | None:
+        module, rest = self.split_module(self.resolve(ref))
+        if module is None or not rest:
+            return None
+        for cls in self.modules[module].classes:
+            if cls.name == rest:
+                return tuple(self.resolve(base) for base in cls.bases)
+        return None
 
     @cached_property
     def dispatching_functions(self) -> dict[str, str]:

@@ -249,6 +249,9 @@ class TxCallFact:
     atomic: bool  # certainly inside ``transaction.atomic``
     candidates: tuple[str, ...]  # context managers / decorators that may wrap ``atomic``
     span: Span | None = None
+    #: ``with <x>.begin():`` blocks around the call that may be SQLAlchemy transactions:
+    #: (path of the ``begin`` attribute, its text) (``semantics/transactions.py``)
+    sqlalchemy: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +376,9 @@ class SignatureFact:
     function: str | None = None
     span: Span | None = None
     method_span: Span | None = None
+    #: the signature's own ``ignore_result`` option: "", "true", "false" or "unknown"
+    #: (``semantics/canvas.py``, ``Sig.ignore_result``)
+    ignore_result: str = ""
 
 
 @dataclass(frozen=True, slots=True)

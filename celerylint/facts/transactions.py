@@ -1,6 +1,7 @@
 """Facts about database transactions (``semantics/transactions.py`` decides what is atomic):
 which module-level functions enter ``transaction.atomic`` (project wrappers), calls that
-may dispatch a task while a transaction is (maybe) open, and ``select_for_update()``
+may dispatch a task while a transaction is (maybe) open (Django's, or a SQLAlchemy
+``with <x>.begin():`` block), and ``select_for_update()``
 queries with the transaction state around them.
 """
 
@@ -121,7 +122,7 @@ class TransactionCollector:
         if found is None:
             return
         scope = self._transaction()
-        if not scope.atomic and not scope.candidates:
+        if not scope.atomic and not scope.candidates and not scope.sqlalchemy:
             return
         target, kind, text = found
         fn = ctx.function
@@ -132,6 +133,7 @@ class TransactionCollector:
             fn.qualname if fn is not None else None,
             scope.atomic,
             scope.candidates,
+            sqlalchemy=scope.sqlalchemy,
         )
         ctx.want_position(node)
         self._calls.append((fact, node))

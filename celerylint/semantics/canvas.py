@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from celerylint.semantics.calls import TaskArguments, immutable_flag, task_arguments
-from celerylint.semantics.values import string_value
+from celerylint.semantics.values import DictValue, evaluate, string_value
 
 Resolve = Callable[[cst.BaseExpression], "str | None"]
 
@@ -54,6 +54,35 @@ class Sig:
     task_name: str | None  # for ``signature("name")``
     immutable: bool | None
     arguments: TaskArguments | None
+    #: the signature's own ``ignore_result`` option (``t.s().set(ignore_result=True)``,
+    #: ``t.signature(args, ignore_result=True)``): "" when not given, "true", "false", or
+    #: "unknown" (not a literal, or ``**options`` that may hold it)
+    ignore_result: str = ""
+
+
+def ignore_result_option(call: cst.Call, resolve: Resolve) -> str:
+    """The ``ignore_result`` execution option a call passes (as ``Sig.ignore_result``):
+    ``ignore_result=`` or ``options={"ignore_result": ...}``; "unknown" under ``**kwargs``."""
+    found = ""
+    for arg in call.args:
+        if arg.star == "**":
+            found = found or "unknown"
+        elif arg.keyword is None:
+            continue
+        elif arg.keyword.value == "ignore_result":
+            value = evaluate(arg.value, resolve)
+            return ("true" if value else "false") if isinstance(value, bool) else "unknown"
+        elif arg.keyword.value == "options":
+            options = evaluate(arg.value, resolve)
+            if not isinstance(options, DictValue):
+                found = "unknown"
+                continue
+            value = options.get("ignore_result")
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            if value is not None:
+                found = "unknown"
+    return found
 
 
 @dataclass(eq=False)
@@ -137,6 +166,10 @@ class CanvasReader:
                 if receiver is None:
                     return None
                 self.seen.add(id(node))
+                # ``s``/``si`` take the task's own keyword arguments, ``signature`` options
+                options = (
+                    ignore_result_option(node, self.resolve) if method not in ("s", "si") else ""
+                )
                 return Sig(
                     node,
                     func.attr,
@@ -144,11 +177,16 @@ class CanvasReader:
                     None,
                     immutable_flag(node, method),
                     task_arguments(node, method, self.resolve),
+                    options,
                 )
             if method in SAME_SIGNATURE_METHODS:
                 inner = self.read(func.value)
                 if isinstance(inner, Sig):
                     self.seen.add(id(node))
+                    if method == "set":
+                        inner.ignore_result = (
+                            ignore_result_option(node, self.resolve) or inner.ignore_result
+                        )
                 return inner
         if isinstance(func, cst.Call) and self.resolve(func.func) in CHORD_REFS:
             # ``chord(header)(body)``
@@ -221,6 +259,7 @@ class CanvasReader:
                 name,
                 immutable_flag(node, "signature"),
                 task_arguments(node, "send_task", self.resolve),
+                ignore_result_option(node, self.resolve),
             )
         if len(node.args) == 1:
             inner = self.read(first.value)

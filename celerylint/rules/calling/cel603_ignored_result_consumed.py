@@ -17,9 +17,13 @@ class IgnoredResultConsumed(ProjectRule):
     `ignore_result=True` (on the decorator, on its base class, or through the global
     `task_ignore_result` setting), or a call made with `apply_async(..., ignore_result=True)`,
     whose result is then read with `.get()`, `.join()`, `.wait()`, `.ready()`, `.state`,
-    `.result` and the like, or which is used in a chord header or body (including the
-    implicit chord of `group(...) | callback`). Reads in test modules are left alone:
-    tests usually run tasks eagerly, and eager results are kept.
+    `.result` and the like, or which is used in a chord header (including the implicit chord
+    of `group(...) | callback`). A header signature that sets the option itself counts too
+    (`t.s(x).set(ignore_result=True)`, `t.signature((x,), ignore_result=True)`), and one
+    that sets `ignore_result=False` stores its result whatever the task says. A chord
+    body (the callback) that ignores its result is fine: it still runs, only the chord's
+    own result is not stored. Reads in test modules are left alone: tests usually run tasks
+    eagerly, and eager results are kept.
 
     ## Why is this bad?
     The result backend never hears about such a task: its state stays `PENDING`, an
@@ -104,6 +108,58 @@ class IgnoredResultConsumed(ProjectRule):
             def crawl_all(urls):
                 chord(crawl.s(u) for u in urls)(summarize.s())  # error@11: CEL603
                 (group(crawl.s(u) for u in urls) | summarize.s()).delay()  # error@12: CEL603
+            """
+        ),
+        Invalid(
+            """
+            from celery import chord, group, shared_task
+
+
+            @shared_task
+            def crawl(url):
+                return url
+
+
+            @shared_task
+            def summarize(pages):
+                return len(pages)
+
+
+            def crawl_all(urls):
+                chord([crawl.s(u).set(ignore_result=True) for u in urls], summarize.s())()  # error@12: CEL603
+                chord(group(crawl.signature((u,), ignore_result=True) for u in urls))(summarize.s())  # error@17: CEL603
+                (group(crawl.s(u).set(queue="io", ignore_result=True) for u in urls) | summarize.s())()  # error@12: CEL603
+            """
+        ),
+        # near misses: the header stores its results (the signature overrides the task's
+        # ``ignore_result=True``, or says nothing); only the callback ignores its result
+        Valid(
+            """
+            from celery import chord, group, shared_task
+
+
+            @shared_task(ignore_result=True)
+            def crawl(url):
+                return url
+
+
+            @shared_task
+            def fetch(url, **flags):
+                return url, flags
+
+
+            @shared_task(ignore_result=True)
+            def summarize(pages):
+                return len(pages)
+
+
+            def crawl_all(urls, options):
+                chord(crawl.s(u).set(ignore_result=False) for u in urls)(summarize.s())
+                chord(crawl.s(u).set(**options) for u in urls)(summarize.s())
+                chord(fetch.s(u).set(queue="io") for u in urls)(summarize.s())
+                (group(fetch.s(u) for u in urls) | summarize.s().set(ignore_result=True))()
+                # ``s``/``si`` pass the task's own keyword arguments, not options
+                chord(fetch.si(u, ignore_result=True) for u in urls)(summarize.s())
             """
         ),
         Invalid(
@@ -200,7 +256,9 @@ class IgnoredResultConsumed(ProjectRule):
                 )
                 yield Finding(facts.path, read.span, {"what": name, "why": why, "effect": effect})
             for sig in facts.signatures:
-                if sig.role not in ("chord-header", "chord-body") or sig.span is None:
+                # a chord body that ignores its result still runs: only the chord's own
+                # result is lost, which matters only where it is read (above)
+                if sig.role != "chord-header" or sig.span is None:
                     continue
                 if sig.receiver is not None:
                     task = index.task_at(sig.receiver)
@@ -209,17 +267,20 @@ class IgnoredResultConsumed(ProjectRule):
                     task = found[0] if len(found) == 1 else None
                 else:
                     task = None
-                if task is None or not (reason := ignores_result(task, index)):
+                if task is None or sig.ignore_result in ("false", "unknown"):
+                    continue  # the signature's own option decides (or may)
+                if sig.ignore_result == "true":
+                    reason = "`ignore_result=True` on this signature"
+                elif not (reason := ignores_result(task, index)):
                     continue
-                effect = (
-                    "so the chord never sees the header finish and its body never runs"
-                    if sig.role == "chord-header"
-                    else "so the chord's result is never stored"
-                )
                 yield Finding(
                     facts.path,
                     sig.span,
-                    {"what": _task_name(task), "why": reason, "effect": effect},
+                    {
+                        "what": _task_name(task),
+                        "why": reason,
+                        "effect": "so the chord never sees the header finish and its body never runs",
+                    },
                 )
 
 

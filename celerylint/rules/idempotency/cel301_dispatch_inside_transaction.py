@@ -6,6 +6,8 @@ from celerylint.diagnostics import NO_SPAN, FixSafety, Severity
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
+DJANGO_ADVICE = "use `transaction.on_commit()`"
+
 
 class DispatchInsideTransaction(ProjectRule):
     """
@@ -17,6 +19,14 @@ class DispatchInsideTransaction(ProjectRule):
     wraps `transaction.atomic` (a traced `atomic` context manager, a decorator that opens
     one). A project function that dispatches a task, called inside the block, is reported at
     that call (one level).
+
+    SQLAlchemy transactions count too: `with session.begin():`, `with
+    session.begin_nested():`, `with db.session.begin():` (Flask-SQLAlchemy), `with
+    Session.begin() as session:` on a `sessionmaker`, `with Session(engine) as s,
+    s.begin():`, `with engine.begin() as conn:`. The receiver must be known as a SQLAlchemy
+    object (made by `create_engine()`, `sessionmaker()`, `scoped_session()`, `Session()`,
+    `flask_sqlalchemy.SQLAlchemy()`, or a parameter annotated with `Session`); a `begin()`
+    on anything else is left alone.
 
     Deferred dispatch is fine: `transaction.on_commit(...)` / `connection.on_commit(...)` with
     a lambda, `functools.partial` or a nested function, and `delay_on_commit()`.
@@ -42,6 +52,9 @@ class DispatchInsideTransaction(ProjectRule):
         # or, with Celery >= 5.4 and Django's task class: send_receipt.delay_on_commit(order.pk)
     ```
 
+    With SQLAlchemy, dispatch after the `with` block, or from an `after_commit` event of the
+    session (`sqlalchemy.event.listens_for(session, "after_commit")`).
+
     ## Fix safety
     The fix wraps a dispatch statement whose result is unused in
     `transaction.on_commit(functools.partial(...))`, importing `transaction` and `functools`
@@ -50,12 +63,13 @@ class DispatchInsideTransaction(ProjectRule):
     point), it runs after the outermost `atomic` block commits rather than at once, and the
     call no longer returns an `AsyncResult`. Blocks with `atomic(using=...)`, dispatches
     through helpers and canvases whose result is used are left alone. On Celery 5.4+ with
-    Django's task class, `delay_on_commit()` is the shorter spelling.
+    Django's task class, `delay_on_commit()` is the shorter spelling. SQLAlchemy blocks get
+    no fix (`on_commit` is Django's).
     """
 
     code = "CEL301"
     name = "dispatch-inside-transaction"
-    message = "`{call}()` dispatches a task inside {atomic}{via}: the worker can run it before the commit, or after a rollback; use `transaction.on_commit()`"
+    message = "`{call}()` dispatches a task inside {atomic}{via}: the worker can run it before the commit, or after a rollback; {advice}"
     severity = Severity.WARNING
     fix_safety = FixSafety.UNSAFE
     examples = (
@@ -167,6 +181,149 @@ class DispatchInsideTransaction(ProjectRule):
                             notify_customer(order_id)  # error: CEL301
                             services.notify_customer(order_id)  # error: CEL301
                             chain(send_receipt.s(order_id), send_receipt.si(order_id))()  # error: CEL301
+                """,
+            }
+        ),
+        # SQLAlchemy: a session's, a sessionmaker's, an engine's or a connection's
+        # ``begin()`` (Flask-SQLAlchemy's ``db.session`` included); no ``on_commit`` fix
+        Invalid(
+            files={
+                "shop/__init__.py": "",
+                "shop/extensions.py": """
+                    from flask_sqlalchemy import SQLAlchemy
+
+                    db = SQLAlchemy()
+                """,
+                "shop/database.py": """
+                    from sqlalchemy import create_engine
+                    from sqlalchemy.orm import scoped_session, sessionmaker
+
+                    engine = create_engine("postgresql://db/shop")
+                    SessionLocal = sessionmaker(bind=engine)
+                    Session = scoped_session(SessionLocal)
+                """,
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+                "shop/orders.py": """
+                    from sqlalchemy.orm import Session as OrmSession
+
+                    from shop.database import Session, SessionLocal, engine
+                    from shop.extensions import db
+                    from shop.models import Order
+                    from shop.tasks import send_receipt
+
+
+                    def checkout(total):
+                        with db.session.begin():
+                            order = Order(total=total)
+                            db.session.add(order)
+                            send_receipt.delay(order.id)  # error@9: CEL301
+
+
+                    def refund(session: OrmSession, order_id):
+                        with session.begin():
+                            send_receipt.apply_async((order_id,))  # error@9: CEL301
+
+
+                    def resend(order_id):
+                        with OrmSession(engine) as s, s.begin():
+                            send_receipt.delay(order_id)  # error@9: CEL301
+                        with SessionLocal.begin() as session:
+                            session.get(Order, order_id)
+                            send_receipt.delay(order_id)  # error@9: CEL301
+                        nested = SessionLocal()
+                        with nested.begin_nested():
+                            send_receipt.s(order_id).delay()  # error@9: CEL301
+                        with Session.begin_nested():
+                            send_receipt.delay(order_id)  # error@9: CEL301
+                        with engine.begin() as conn:
+                            conn.execute(Order.__table__.select())
+                            send_receipt.delay(order_id)  # error@9: CEL301
+                """,
+            }
+        ),
+        # SQLAlchemy near misses: dispatch after the block or from an ``after_commit``
+        # listener; a ``begin()`` on something that is not a SQLAlchemy session or engine
+        # (a parameter without a type, another library's object, a name bound twice)
+        Valid(
+            files={
+                "shop/__init__.py": "",
+                "shop/extensions.py": """
+                    from flask_sqlalchemy import SQLAlchemy
+
+                    db = SQLAlchemy()
+                """,
+                "shop/database.py": """
+                    from sqlalchemy import create_engine
+                    from sqlalchemy.orm import scoped_session, sessionmaker
+
+                    engine = create_engine("postgresql://db/shop")
+                    SessionLocal = sessionmaker(bind=engine)
+                    Session = scoped_session(SessionLocal)
+                """,
+                "shop/tasks.py": """
+                    from celery import shared_task
+
+
+                    @shared_task
+                    def send_receipt(order_id):
+                        return order_id
+                """,
+                "shop/orders.py": """
+                    import threading
+
+                    from sqlalchemy import event
+
+                    from shop.database import SessionLocal
+                    from shop.extensions import db
+                    from shop.tasks import send_receipt
+
+                    ledger = threading.Lock()
+
+
+                    def checkout(order):
+                        with db.session.begin():
+                            db.session.add(order)
+
+                            @event.listens_for(db.session, "after_commit", once=True)
+                            def _notify(session):
+                                send_receipt.delay(order.id)
+
+                        send_receipt.delay(order.id)  # after the block: committed
+
+
+                    def sync(store, client, order_id, fresh):
+                        with store.begin():  # a parameter: unknown
+                            send_receipt.delay(order_id)
+                        with client.session.begin_nested():
+                            send_receipt.delay(order_id)
+                        session = SessionLocal() if fresh else store
+                        with session.begin():  # maybe not a session
+                            send_receipt.delay(order_id)
+                        with SessionLocal.begin_nested():  # a sessionmaker has no begin_nested()
+                            send_receipt.delay(order_id)
+                """,
+                "shop/ledger.py": """
+                    from shop.tasks import send_receipt
+
+
+                    class Ledger:
+                        def begin(self):
+                            return self
+
+
+                    book = Ledger()
+
+
+                    def post(order_id):
+                        with book.begin():  # a project object, not SQLAlchemy
+                            send_receipt.delay(order_id)
                 """,
             }
         ),
@@ -305,22 +462,34 @@ class DispatchInsideTransaction(ProjectRule):
     def check(self, index: ProjectIndex) -> Iterator[Finding]:
         for facts in index.by_path.values():
             for call in facts.tx_calls:
-                if not index.in_transaction(call.atomic, call.candidates):
+                django = index.in_transaction(call.atomic, call.candidates)
+                begin = None if django else index.sqlalchemy_transaction(call)
+                if not django and begin is None:
                     continue
                 found = index.dispatch_of(call)
                 if found is None:
                     continue
                 text, dispatch = found
-                if call.atomic:
+                if begin is not None:
+                    atomic = f"`{begin}()` (a SQLAlchemy transaction)"
+                    advice = "dispatch after the block, or from an `after_commit` session event"
+                elif call.atomic:
                     atomic = "`transaction.atomic()`"
+                    advice = DJANGO_ADVICE
                 else:
                     wrapper = next(c for c in call.candidates if index.is_atomic_wrapper(c))
                     atomic = f"`{wrapper.rsplit('.', 1)[-1]}()` (it opens `transaction.atomic()`)"
+                    advice = DJANGO_ADVICE
                 via = f" (it calls `{dispatch}()`)" if dispatch != text else ""
-                fix = next((f.fix for f in facts.commit_fixes if f.span == call.span), None)
+                # ``transaction.on_commit`` is Django's: no fix for a SQLAlchemy block
+                fix = (
+                    next((f.fix for f in facts.commit_fixes if f.span == call.span), None)
+                    if django and call.kind != "call"
+                    else None
+                )
                 yield Finding(
                     facts.path,
                     call.span or NO_SPAN,
-                    {"call": text, "atomic": atomic, "via": via},
-                    fix=fix if call.kind != "call" else None,
+                    {"call": text, "atomic": atomic, "via": via, "advice": advice},
+                    fix=fix,
                 )

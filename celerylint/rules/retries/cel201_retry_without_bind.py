@@ -26,11 +26,17 @@ class RetryWithoutBind(FileRule):
     Only `self` counts: a first parameter with another name is an ordinary argument unless
     the task is bound (with `bind=True`, any name is fine, `task.retry()` included).
 
+    Also reports `self.retry()`, `self.request` or `self.update_state()` in a task function
+    that has no `self` at all: no parameter of that name, no assignment to it, no `self` of
+    an enclosing function (a task defined in a method) and no module-level `self`.
+
     ## Why is this bad?
     Without `bind=True` Celery calls the function with the caller's arguments only, so
     `sync.delay(42)` binds `self=42` and the real first argument goes missing: the task
     fails with `TypeError`, or `self.retry()` is called on an `int`. With `bind=True` and no
     parameter to receive it, every call fails with `TypeError` (Tasks guide → *Bound tasks*).
+    A `self.retry()` with no `self` in scope raises `NameError` the first time the task
+    needs a retry: usually in production, on the error path that tests rarely take.
 
     ## Example
     ```python
@@ -140,6 +146,78 @@ class RetryWithoutBind(FileRule):
                 "proj/celery.py": "from celery import Celery\n\napp = Celery('proj')\n",
             },
         ),
+        Invalid(
+            """
+            from celery import shared_task
+
+
+            @shared_task(max_retries=5)
+            def sync_user(user_id):
+                try:
+                    return push(user_id)
+                except TimeoutError as exc:
+                    raise self.retry(exc=exc)  # error@15: CEL201
+
+
+            @shared_task(bind=True)
+            def report(task, month):
+                self.update_state(state="PROGRESS")  # error@5: CEL201
+                return month
+            """
+        ),
+        # ``self`` exists: a closure variable of the method that defines the task, a class
+        # based task, a name the task assigns
+        Valid(
+            """
+            from celery import Task, shared_task
+
+
+            class Sync:
+                def __init__(self, app):
+                    self.app = app
+
+                def register(self):
+                    @self.app.task
+                    def sync_user(user_id):
+                        raise self.retry_later(user_id)
+
+                    @shared_task
+                    def resync(user_id):
+                        raise self.retry()
+
+                    return sync_user, resync
+
+
+            class Report(Task):
+                def run(self, month):
+                    raise self.retry()
+
+
+            @shared_task
+            def poll(job_id):
+                self = load_job(job_id)
+                return self.request
+
+
+            @shared_task
+            def ping(job):
+                return job.retry()
+            """
+        ),
+        Valid(
+            """
+            from celery import shared_task
+
+            from proj.jobs import Job
+
+            self = Job()  # a module-level ``self``: odd, but defined
+
+
+            @shared_task
+            def poll(job_id):
+                return self.request(job_id)
+            """
+        ),
         Valid(
             """
             from celery import shared_task
@@ -230,6 +308,17 @@ class RetryWithoutBind(FileRule):
         if body is None or body.is_class or enclosing_class(self.ctx) is not None:
             return
         first = first_parameter(node)
+        use = self._unbound_self(node)
+        if use is not None:
+            self.report(
+                use,
+                message=(
+                    f"`self.{use.attr.value}` in task `{node.name.value}`, which has no `self`: "
+                    "a `NameError` when it runs; add `bind=True` and take `self` as the "
+                    "first parameter"
+                ),
+                condition=body.condition(),
+            )
         if first is not None and first.name.value == "self":
             self.report(
                 first,
@@ -254,6 +343,21 @@ class RetryWithoutBind(FileRule):
                         condition=body.condition(("bind", True)),
                     )
                 return
+
+    def _unbound_self(self, node: cst.FunctionDef) -> cst.Attribute | None:
+        """The first ``self.retry``/``self.request``/``self.update_state`` in a task
+        function where no ``self`` exists: not a parameter, not bound in the function
+        (every ``self`` in it is ``self.<attr>``), not a closure variable, not a global."""
+        resolver = self.ctx.resolver
+        frames = resolver.frames
+        if resolver.has_star_import or any(
+            "self" in frame.bindings for frame in frames[:-1] if frame.kind != "class"
+        ):
+            return None
+        uses: list[cst.Attribute] = []
+        if not _only_attribute_uses(node.params, uses) or not _only_attribute_uses(node.body, uses):
+            return None
+        return next((use for use in uses if use.attr.value in _TASK_ATTRIBUTES), None)
 
     def _add_bind(self) -> NodeFix | None:
         """``bind=True`` in the task decorator itself (not through an alias or a spread).
@@ -298,6 +402,23 @@ class RetryWithoutBind(FileRule):
         if task is None or _may_pass_self(index, task):
             return fix
         return dataclasses.replace(fix, safety=FixSafety.SAFE)
+
+
+#: what code reaches through the bound task object
+_TASK_ATTRIBUTES = frozenset({"retry", "request", "update_state"})
+
+
+def _only_attribute_uses(node: cst.CSTNode, uses: list[cst.Attribute]) -> bool:
+    """Collect the ``self.<attr>`` under ``node`` in source order; False when ``self``
+    appears any other way (a parameter, an assignment, ``f(self)``, a keyword ``self=``)."""
+    for child in node.children:
+        if isinstance(child, cst.Name) and child.value == "self":
+            if not (isinstance(node, cst.Attribute) and node.value is child):
+                return False
+            uses.append(node)
+        elif not _only_attribute_uses(child, uses):
+            return False
+    return True
 
 
 _SIGNATURES = frozenset({"s", "si", "signature", "subtask", "map", "starmap", "chunks"})
