@@ -28,9 +28,12 @@ class IgnoredResultConsumed(ProjectRule):
     ## Why is this bad?
     The result backend never hears about such a task: its state stays `PENDING`, an
     `AsyncResult(id)` rebuilt from the id blocks forever, and in Celery 5.7 `.get()` on
-    the result of a call with `ignore_result` returns `None` at once. A chord counts its
-    header's stored results before it runs the body, so "tasks used within a chord must
-    not ignore their results" (Canvas guide, *Chords: Important Notes*).
+    the result of a call with `ignore_result` returns `None` at once. "Tasks used within a
+    chord must not ignore their results" (Canvas guide, *Chords: Important Notes*): with a
+    database or other polling backend, `chord_unlock` waits for header results that are
+    never stored, so the body never runs. Only the Redis backend's native join collects
+    the header's return values without storing them (`on_chord_part_return` is called
+    either way), which is an implementation detail to rely on at one's peril.
 
     ## Example
     ```python
@@ -279,7 +282,10 @@ class IgnoredResultConsumed(ProjectRule):
                     {
                         "what": _task_name(task),
                         "why": reason,
-                        "effect": "so the chord never sees the header finish and its body never runs",
+                        "effect": (
+                            "so a chord that waits for stored header results (every backend "
+                            "but Redis) never sees the header finish and never runs its body"
+                        ),
                     },
                 )
 
