@@ -36,6 +36,8 @@ from celerylint.rules import rules_by_code
 from celerylint.rules.base import Example, Rule
 from celerylint.testing import expected_fixed
 
+pytestmark = pytest.mark.slow  # every fixable example in every file shape: `-m "not slow"` skips it
+
 CASES = fix_cases()
 
 

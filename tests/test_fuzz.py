@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import hypothesmith
 import libcst as cst
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,8 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.rules import all_rules
 from celerylint.semantics import celery_data
 from celerylint.testing import run_files
+
+pytestmark = pytest.mark.slow  # generated programs: `-m "not slow"` skips it
 
 ALL_CODES = frozenset(rule.code for rule in all_rules())
 

@@ -20,6 +20,8 @@ from celerylint.engine.runner import RunRequest, enabled_codes, run
 from celerylint.lsp import FIX_ALL_KIND
 from celerylint.rules import all_rules
 
+pytestmark = pytest.mark.slow  # a real language-server session per test: `-m "not slow"` skips it
+
 SERVER = [sys.executable, "-m", "celerylint", "lsp"]
 TIMEOUT = 30.0
 

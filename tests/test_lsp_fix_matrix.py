@@ -42,6 +42,10 @@ from celerylint.rules import rules_by_code
 from celerylint.rules.base import Example, Rule
 from celerylint.testing import expected_fixed
 
+pytestmark = (
+    pytest.mark.slow
+)  # the fix matrix through the language server: `-m "not slow"` skips it
+
 UTF16 = PositionCodec(lsp.PositionEncodingKind.Utf16)
 
 
