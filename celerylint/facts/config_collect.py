@@ -76,6 +76,7 @@ class _Factory:
     calls: dict[str, Value] = dataclasses.field(default_factory=dict)  # ``name = CALL(...)``
     bound: dict[str, int] = dataclasses.field(default_factory=dict)  # bindings per name
     returns: list[str | None] = dataclasses.field(default_factory=list)  # returned names
+    passed: set[str] = dataclasses.field(default_factory=set)  # names given to calls
 
     def bind(self, name: str) -> None:
         self.bound[name] = self.bound.get(name, 0) + 1
@@ -86,7 +87,7 @@ class _Factory:
         local = self.returns[0]
         if self.bound.get(local) != 1 or local not in self.calls:
             return None  # a parameter, a global, or a local bound twice
-        return AppFactoryFact(function, local, self.calls[local])
+        return AppFactoryFact(function, local, self.calls[local], local in self.passed)
 
 
 class ConfigCollector:
@@ -404,6 +405,11 @@ class ConfigCollector:
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         ctx = self.ctx
+        if ctx.functions and "." not in ctx.functions[0].qualname:
+            passed = [a.value.value for a in node.args if isinstance(a.value, cst.Name)]
+            if passed:
+                factory = self._factories.setdefault(ctx.functions[0].qualname, _Factory())
+                factory.passed.update(passed)
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             owner = func.value

@@ -310,6 +310,14 @@ class ProjectIndex:
                 found.add(key)
         return frozenset(found)
 
+    def app_factory(self, app: str) -> AppFactoryFact | None:
+        """The factory function that made ``app`` (``app = make_celery(...)``), or None."""
+        found = self.assignment(app)
+        value = found.value if found is not None else None
+        if not isinstance(value, CallValue):
+            return None
+        return self.app_factories.get(self.resolve(value.func))
+
     def app_call(self, app: str) -> CallValue | None:
         """The ``Celery(...)`` call that made ``app``: its assignment's value, or the call
         inside the factory that made it."""

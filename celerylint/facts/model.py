@@ -193,6 +193,9 @@ class AppFactoryFact:
     function: str  # the function's name (module level)
     local: str  # the returned local name
     call: Value  # the value bound to it (a ``CallValue``)
+    #: the local is given to a call inside the function (``configure(celery)``): it may
+    #: be configured there
+    passed_on: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -326,6 +326,9 @@ class ProjectConfig:
                     facts.module, write.function, write.receiver
                 ):
                     found.append(f"`conf` in `{facts.path}`")
+        factory = self.index.app_factory(app)
+        if factory is not None and factory.passed_on:
+            found.append(f"`{factory.function}`, which passes the app on")
         value = self.index.app_call(app) or UNKNOWN
         if not isinstance(value, CallValue) or value.starred or len(value.args) > 1:
             found.append("the `Celery(...)` call")
