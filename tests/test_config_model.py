@@ -414,3 +414,37 @@ def test_app_factory_that_passes_the_app_on_may_be_configured_there(tmp_path: Pa
         assert any(
             "passes the app on" in text for text in config.configures("proj.worker.celery_app")
         )
+
+
+def test_celery_subclass_methods_configure_its_apps(tmp_path: Path) -> None:
+    source = """
+        from celery import Celery
+
+
+        class FlaskCelery(Celery):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.conf.task_default_queue = "web"
+
+            def init_app(self, app):
+                self.conf["accept_content"] = ["json"]
+                self.conf.update(app.config)
+
+
+        class Other:
+            def init_app(self, app):
+                self.conf["result_expires"] = 5
+
+
+        celery = FlaskCelery("proj")
+    """
+    files = {"proj/__init__.py": "", "proj/ext.py": source}
+    with project(tmp_path, files) as config:
+        assert config.apps == ("proj.ext.celery",)
+        (queue,) = config.values_for("task_default_queue", "proj.ext.celery")
+        assert queue.value == "web"
+        assert queue.kind is Kind.PRODUCTION
+        (accept,) = config.values_for("accept_content", "proj.ext.celery", production=False)
+        assert accept.op == "item"
+        assert accept.kind is Kind.UNKNOWN  # only when ``init_app`` runs
+        assert not config.values("result_expires")

@@ -18,6 +18,7 @@ from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.model import (
     LOCAL_RECEIVER,
+    SELF_RECEIVER,
     AppFactoryFact,
     ConfWriteFact,
     EnvDefaultFact,
@@ -160,8 +161,19 @@ class ConfigCollector:
     def _local_receiver(self, node: cst.BaseExpression) -> str | None:
         """``<local>.celery`` for ``celery`` (in ``celery.conf...``) when it is a local name
         of a module-level function (the resolver knows no qualified name for it)."""
-        if isinstance(node, cst.Name) and self._factory() is not None:
+        if not isinstance(node, cst.Name):
+            return None
+        if self._factory() is not None:
             return LOCAL_RECEIVER + node.value
+        ctx = self.ctx
+        if len(ctx.functions) != 1 or len(ctx.classes) != 1:
+            return None
+        method = ctx.functions[0].node
+        if not isinstance(method, cst.FunctionDef) or method.decorators:
+            return None  # a static or class method, or one wrapped by something
+        params = method.params.params
+        if params and params[0].name.value == node.value:
+            return SELF_RECEIVER  # ``self.conf...`` in a method of a module-level class
         return None
 
     def _receiver(self, node: cst.BaseExpression) -> str | None:

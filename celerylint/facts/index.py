@@ -17,6 +17,7 @@ from celerylint.config import Settings
 from celerylint.diagnostics import Span, TaskCondition
 from celerylint.facts.model import (
     LOCAL_RECEIVER,
+    SELF_RECEIVER,
     AppFactoryFact,
     AssignmentFact,
     ClassFact,
@@ -318,6 +319,37 @@ class ProjectIndex:
             return None
         return self.app_factories.get(self.resolve(value.func))
 
+    def apps_of_class(self, cls: str) -> tuple[str, ...]:
+        """The apps made by the project ``Celery`` subclass ``cls`` or a subclass of it
+        (``self.conf`` in its methods configures each of them); empty for other classes."""
+        if cls in CELERY_APP_CLASSES or cls not in self.app_classes:
+            return ()
+        found = []
+        for app in sorted(self.apps):
+            call = self.app_call(app)
+            made_by = self.resolve(call.func) if call is not None else None
+            if made_by is not None and self._subclass_of(made_by, cls):
+                found.append(app)
+        return tuple(found)
+
+    def _subclass_of(self, qual: str, cls: str) -> bool:
+        seen: set[str] = set()
+        todo = [qual]
+        while todo:
+            current = todo.pop()
+            if current == cls:
+                return True
+            if current in seen:
+                continue
+            seen.add(current)
+            module, name = self.split_module(current)
+            if module is None:
+                continue
+            for info in self.modules[module].classes:
+                if info.name == name:
+                    todo.extend(self.resolve(b) for b in info.bases)
+        return False
+
     def app_call(self, app: str) -> CallValue | None:
         """The ``Celery(...)`` call that made ``app``: its assignment's value, or the call
         inside the factory that made it."""
@@ -351,7 +383,11 @@ class ProjectIndex:
     ) -> tuple[str, ...]:
         """The apps a ``conf`` write on a factory's local (``LOCAL_RECEIVER + name``) in
         ``function`` of ``module`` configures; empty for any other write."""
-        if function is None or not receiver.startswith(LOCAL_RECEIVER):
+        if function is None:
+            return ()
+        if receiver == SELF_RECEIVER:
+            return self.apps_of_class(f"{module}.{function.rpartition('.')[0]}")
+        if not receiver.startswith(LOCAL_RECEIVER):
             return ()
         local = receiver[len(LOCAL_RECEIVER) :]
         return self.factory_apps.get((f"{module}.{function}", local), ())

@@ -178,6 +178,10 @@ class ConfWriteFact:
 #: (``celery.conf.update(...)`` in ``def make_celery(app):``): ``LOCAL_RECEIVER + "celery"``;
 #: phase 2 matches it against the function's ``AppFactoryFact``
 LOCAL_RECEIVER = "<local>."
+#: the receiver of a ``conf`` write on a method's ``self`` (``self.conf["k"] = v`` in
+#: ``def init_app(self, app):`` of a module-level class): phase 2 keeps it when the class
+#: is a ``Celery`` subclass
+SELF_RECEIVER = "<self>"
 
 
 @dataclass(frozen=True, slots=True)

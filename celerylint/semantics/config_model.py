@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import ConfWriteFact, ModuleFacts, SettingFact
+from celerylint.facts.model import SELF_RECEIVER, ConfWriteFact, ModuleFacts, SettingFact
 from celerylint.semantics import celery_data
 from celerylint.semantics.config_env import (
     EnvRead,
@@ -793,9 +793,14 @@ class ProjectConfig:
     def _app_write_values(self, facts: ModuleFacts, write: ConfWriteFact) -> Iterator[ConfigValue]:
         factory_apps = self.index.apps_configured_by(facts.module, write.function, write.receiver)
         if factory_apps:
-            # inside an app factory: configuration of each app it made, when it is made
+            # inside an app factory: configuration of each app it made, when it is made; in
+            # a method of a ``Celery`` subclass (``init_app``): of each app of the class,
+            # when the method runs (at construction for ``__init__``)
+            at_construction = write.receiver != SELF_RECEIVER or (
+                write.function is not None and write.function.endswith(".__init__")
+            )
             for made in factory_apps:
-                yield from self._app_values_of(facts, write, made, in_factory=True)
+                yield from self._app_values_of(facts, write, made, in_factory=at_construction)
             return
         if write.op == "init":
             if not self.index.is_app(write.receiver):
