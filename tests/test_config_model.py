@@ -402,7 +402,7 @@ def test_app_factory_that_passes_the_app_on_may_be_configured_there(tmp_path: Pa
 
         def init_celery_app():
             celery_app = Celery("galaxy")
-            configure(celery_app)
+            configure(settings=celery_app.conf)
             return celery_app
 
 

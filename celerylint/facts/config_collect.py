@@ -66,6 +66,13 @@ def _string_key(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def _base_name(node: cst.BaseExpression) -> str | None:
+    """``celery`` for ``celery``, ``celery.conf``, ``celery.conf.beat_schedule``."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
 #: the ``self.retry(...)`` arguments rules read (CEL506: countdown, eta; CEL204: max_retries)
 _RETRY_KWARGS = frozenset({"countdown", "eta", "max_retries"})
 
@@ -418,7 +425,7 @@ class ConfigCollector:
         func = node.func
         ctx = self.ctx
         if ctx.functions and "." not in ctx.functions[0].qualname:
-            passed = [a.value.value for a in node.args if isinstance(a.value, cst.Name)]
+            passed = [name for a in node.args if (name := _base_name(a.value)) is not None]
             if passed:
                 factory = self._factories.setdefault(ctx.functions[0].qualname, _Factory())
                 factory.passed.update(passed)
