@@ -331,3 +331,120 @@ def test_guard_classification() -> None:
     assert guard_classification("!test") is None
     assert guard_classification("other") is None
     assert guard_classification("!production") is Kind.DEVELOPMENT
+
+
+FACTORY = """
+    from celery import Celery
+
+    from proj.web import flask_app
+
+
+    def make_celery(app):
+        celery = Celery(app.import_name, broker="redis://broker")
+        celery.conf.update(task_default_queue="web", task_routes={"proj.tasks.*": "web"})
+        celery.conf.update({"task_acks_late": True})
+        celery.conf.result_expires = 60
+        celery.conf["accept_content"] = ["json"]
+        return celery
+
+
+    celery = make_celery(flask_app)
+"""
+
+
+def test_app_factory_configures_the_app_it_returns(tmp_path: Path) -> None:
+    files = {"proj/__init__.py": "", "proj/worker.py": FACTORY}
+    with project(tmp_path, files) as config:
+        assert config.apps == ("proj.worker.celery",)
+        for setting, expected in [
+            ("broker_url", "redis://broker"),
+            ("task_default_queue", "web"),
+            ("task_acks_late", True),
+            ("result_expires", 60),
+        ]:
+            (value,) = config.values_for(setting, "proj.worker.celery")
+            assert value.value == expected
+            assert value.kind is Kind.PRODUCTION
+        (accept,) = config.values_for("accept_content", "proj.worker.celery")
+        assert accept.op == "item"
+        assert config.configures("proj.worker.celery")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # returns another object
+        'celery = Celery("proj")\ncelery.conf.task_default_queue = "web"\nreturn app',
+        # several returns
+        'celery = Celery("proj")\ncelery.conf.task_default_queue = "web"\n'
+        "if app:\n    return celery\nreturn None",
+        # the local is bound again
+        'celery = Celery("proj")\ncelery = wrap(celery)\n'
+        'celery.conf.task_default_queue = "web"\nreturn celery',
+        'celery = Celery("proj")\nfor celery in apps:\n    pass\nreturn celery',
+        # a parameter, not a local made here
+        'celery.conf.task_default_queue = "web"\nreturn celery',
+    ],
+)
+def test_app_factory_near_misses_make_no_app(tmp_path: Path, body: str) -> None:
+    indented = "\n".join("    " + line for line in body.splitlines())
+    source = f"from celery import Celery\n\n\ndef make_celery(app, celery=None, apps=()):\n{indented}\n\n\nworker = make_celery(None)\n"
+    files = {"proj/__init__.py": "", "proj/worker.py": source}
+    with project(tmp_path, files) as config:
+        assert config.apps == ()
+        assert not config.values("task_default_queue")
+
+
+def test_app_factory_that_passes_the_app_on_may_be_configured_there(tmp_path: Path) -> None:
+    source = """
+        from celery import Celery
+
+
+        def init_celery_app():
+            celery_app = Celery("galaxy")
+            configure(settings=celery_app.conf)
+            return celery_app
+
+
+        celery_app = init_celery_app()
+    """
+    files = {"proj/__init__.py": "", "proj/worker.py": source}
+    with project(tmp_path, files) as config:
+        assert config.apps == ("proj.worker.celery_app",)
+        assert any(
+            "passes the app on" in text for text in config.configures("proj.worker.celery_app")
+        )
+
+
+def test_celery_subclass_methods_configure_its_apps(tmp_path: Path) -> None:
+    source = """
+        from celery import Celery
+
+
+        class FlaskCelery(Celery):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.conf.task_default_queue = "web"
+
+            def init_app(self, app):
+                self.conf["accept_content"] = ["json"]
+                self.conf.update(app.config)
+
+
+        class Other:
+            def init_app(self, app):
+                self.conf["result_expires"] = 5
+
+
+        celery = FlaskCelery("proj")
+    """
+    files = {"proj/__init__.py": "", "proj/ext.py": source}
+    with project(tmp_path, files) as config:
+        assert config.apps == ("proj.ext.celery",)
+        (queue,) = config.values_for("task_default_queue", "proj.ext.celery")
+        assert queue.value == "web"
+        assert queue.kind is Kind.PRODUCTION
+        (accept,) = config.values_for("accept_content", "proj.ext.celery", production=False)
+        assert accept.op == "item"
+        assert accept.kind is Kind.UNKNOWN  # only when ``init_app`` runs
+        assert not config.values("result_expires")

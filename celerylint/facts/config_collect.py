@@ -17,6 +17,9 @@ import libcst as cst
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.model import (
+    LOCAL_RECEIVER,
+    SELF_RECEIVER,
+    AppFactoryFact,
     ConfWriteFact,
     EnvDefaultFact,
     ResultUseFact,
@@ -26,6 +29,7 @@ from celerylint.facts.model import (
 from celerylint.semantics.calls import eta_delay, keyword
 from celerylint.semantics.config_env import OTHER, guard_kind, selects_environment
 from celerylint.semantics.config_names import is_config_name
+from celerylint.semantics.names import bind_target_names
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
 from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
 
@@ -62,8 +66,36 @@ def _string_key(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def _base_name(node: cst.BaseExpression) -> str | None:
+    """``celery`` for ``celery``, ``celery.conf``, ``celery.conf.beat_schedule``."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
 #: the ``self.retry(...)`` arguments rules read (CEL506: countdown, eta; CEL204: max_retries)
 _RETRY_KWARGS = frozenset({"countdown", "eta", "max_retries"})
+
+
+@dataclasses.dataclass(slots=True)
+class _Factory:
+    """What a module-level function binds and returns (``AppFactoryFact`` candidates)."""
+
+    calls: dict[str, Value] = dataclasses.field(default_factory=dict)  # ``name = CALL(...)``
+    bound: dict[str, int] = dataclasses.field(default_factory=dict)  # bindings per name
+    returns: list[str | None] = dataclasses.field(default_factory=list)  # returned names
+    passed: set[str] = dataclasses.field(default_factory=set)  # names given to calls
+
+    def bind(self, name: str) -> None:
+        self.bound[name] = self.bound.get(name, 0) + 1
+
+    def fact(self, function: str) -> AppFactoryFact | None:
+        if len(self.returns) != 1 or self.returns[0] is None:
+            return None  # several returns, or one that returns something else
+        local = self.returns[0]
+        if self.bound.get(local) != 1 or local not in self.calls:
+            return None  # a parameter, a global, or a local bound twice
+        return AppFactoryFact(function, local, self.calls[local], local in self.passed)
 
 
 class ConfigCollector:
@@ -85,6 +117,8 @@ class ConfigCollector:
         # per function: local names bound to ``task.delay(...)`` results -> the task ref
         self._result_vars: dict[int, dict[str, str]] = {}
         self._stores: set[int] = set()  # ``app.conf.X = v`` targets are writes, not reads
+        # per module-level function: what may make it an app factory (``_Factory``)
+        self._factories: dict[str, _Factory] = {}
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -119,6 +153,71 @@ class ConfigCollector:
             if guard != OTHER:
                 return guard  # a broker condition (``if HAS_CELERY:``)
         return OTHER
+
+    def _factory(self) -> _Factory | None:
+        """The module-level function whose own body this point is in (not a nested
+        function or class), or None."""
+        ctx = self.ctx
+        if len(ctx.functions) != 1 or ctx.classes:
+            return None
+        fn = ctx.functions[0]
+        if not isinstance(fn.node, cst.FunctionDef):
+            return None
+        return self._factories.setdefault(fn.qualname, _Factory())
+
+    def _local_receiver(self, node: cst.BaseExpression) -> str | None:
+        """``<local>.celery`` for ``celery`` (in ``celery.conf...``) when it is a local name
+        of a module-level function (the resolver knows no qualified name for it)."""
+        if not isinstance(node, cst.Name):
+            return None
+        if self._factory() is not None:
+            return LOCAL_RECEIVER + node.value
+        ctx = self.ctx
+        if len(ctx.functions) != 1 or len(ctx.classes) != 1:
+            return None
+        method = ctx.functions[0].node
+        if not isinstance(method, cst.FunctionDef) or method.decorators:
+            return None  # a static or class method, or one wrapped by something
+        params = method.params.params
+        if params and params[0].name.value == node.value:
+            return SELF_RECEIVER  # ``self.conf...`` in a method of a module-level class
+        return None
+
+    def _receiver(self, node: cst.BaseExpression) -> str | None:
+        """Who a ``conf`` belongs to: a qualified name, or a factory's local name."""
+        return self.ctx.resolve(node) or self._local_receiver(node)
+
+    def _taint(self, target: cst.BaseExpression) -> None:
+        """A binding other than ``name = CALL(...)``: the name is no factory's result."""
+        factory = self._factory()
+        if factory is None:
+            return  # nested scopes bind their own names
+        for name in bind_target_names(target):
+            factory.bind(name)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        factory = self._factory()
+        if factory is not None:
+            value = node.value
+            factory.returns.append(value.value if isinstance(value, cst.Name) else None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._taint(node.target)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        factory = self._factory()
+        if factory is not None:
+            for item in node.names:
+                factory.bind(item.name.value)
+                factory.bind(item.name.value)  # a module global: never this function's own
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        # a nested function rebinding the factory's local
+        functions = self.ctx.functions
+        if len(functions) >= 2 and "." not in functions[0].qualname:
+            outer = self._factories.setdefault(functions[0].qualname, _Factory())
+            for item in node.names:
+                outer.bind(item.name.value)
 
     @property
     def _module_body(self) -> bool:
@@ -209,20 +308,44 @@ class ConfigCollector:
         if not self.ctx.functions:
             self._block_depth -= 1
 
-    visit_Try = visit_For = visit_While = visit_With = _enter_block
+    def visit_For(self, node: cst.For) -> None:
+        self._enter_block(node)
+        self._taint(node.target)
+
+    def visit_With(self, node: cst.With) -> None:
+        self._enter_block(node)
+        for item in node.items:
+            if item.asname is not None:
+                self._taint(item.asname.name)
+
+    visit_Try = visit_While = _enter_block
     leave_Try = leave_For = leave_While = leave_With = _leave_block
 
     # -- writes -----------------------------------------------------------------------------
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
+            self._factory_binding(target.target, node.value)
             self._assign_target(target.target, node.value, node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._factory_binding(node.target, node.value)
         if node.value is not None:
             self._assign_target(node.target, node.value, node)
 
+    def _factory_binding(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None
+    ) -> None:
+        factory = self._factory()
+        if factory is None:
+            return
+        if isinstance(target, cst.Name) and isinstance(value, cst.Call):
+            factory.calls[target.value] = self._value(value)
+            self._app_init(target.value, value, LOCAL_RECEIVER + target.value)
+        self._taint(target)
+
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._taint(node.target)
         target = node.target
         if (
             isinstance(target, cst.Name)
@@ -252,7 +375,7 @@ class ConfigCollector:
             if target.attr.value == "Task":
                 self._replaces_app_task = True  # ``app.Task = ContextTask``
             conf = _conf_receiver(target.value)
-            if conf is not None and (receiver := ctx.resolve(conf)):
+            if conf is not None and (receiver := self._receiver(conf)):
                 self._conf_write(receiver, "attr", target.attr.value, value, node)
             return
         if isinstance(target, cst.Subscript) and len(target.slice) == 1:
@@ -263,7 +386,7 @@ class ConfigCollector:
             base = target.value
             conf = _conf_receiver(base)
             if conf is not None:
-                receiver = ctx.resolve(conf)
+                receiver = self._receiver(conf)
                 if receiver and key is not None:
                     self._conf_write(receiver, "item", key, value, node)
                 return
@@ -282,14 +405,16 @@ class ConfigCollector:
             ):
                 self._setting(base.value, value, node, op="item", key=key)
 
-    def _app_init(self, name: str, call: cst.Call) -> None:
-        """``app = Celery("proj", broker=..., **kw)``: the keyword arguments, with spans."""
+    def _app_init(self, name: str, call: cst.Call, receiver: str | None = None) -> None:
+        """``app = Celery("proj", broker=..., **kw)``: the keyword arguments, with spans
+        (``receiver``: a factory's local, ``<local>.celery``)."""
         callee = self.ctx.resolve(call.func)
         if callee is None or (
             callee not in CELERY_APP_CLASSES and "Celery" not in callee.rsplit(".", 1)[-1]
         ):
             return
-        receiver = f"{self.ctx.module}.{name}" if self.ctx.module else name
+        if receiver is None:
+            receiver = f"{self.ctx.module}.{name}" if self.ctx.module else name
         for arg in call.args:
             if arg.keyword is not None:
                 self._conf_write(receiver, "init", arg.keyword.value, arg.value, arg)
@@ -299,13 +424,18 @@ class ConfigCollector:
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         ctx = self.ctx
+        if ctx.functions and "." not in ctx.functions[0].qualname:
+            passed = [name for a in node.args if (name := _base_name(a.value)) is not None]
+            if passed:
+                factory = self._factories.setdefault(ctx.functions[0].qualname, _Factory())
+                factory.passed.update(passed)
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             owner = func.value
             if method in _SETTING_METHODS:
                 conf = _conf_receiver(owner)
                 if conf is not None:
-                    receiver = ctx.resolve(conf)
+                    receiver = self._receiver(conf)
                     if receiver:
                         self._conf_call(receiver, method, node)
                     return
@@ -490,4 +620,9 @@ class ConfigCollector:
             "result_uses": tuple(place(f, n) for f, n in self._results),
             "retries": tuple(place(f, n) for f, n in self._retries),
             "replaces_app_task": self._replaces_app_task,
+            "app_factories": tuple(
+                fact
+                for name, factory in self._factories.items()
+                if (fact := factory.fact(name)) is not None
+            ),
         }

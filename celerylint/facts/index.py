@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 from celerylint.config import Settings
 from celerylint.diagnostics import Span, TaskCondition
 from celerylint.facts.model import (
+    LOCAL_RECEIVER,
+    SELF_RECEIVER,
+    AppFactoryFact,
     AssignmentFact,
     ClassFact,
     ImportFact,
@@ -282,14 +285,112 @@ class ProjectIndex:
         return frozenset(classes)
 
     @cached_property
+    def app_factories(self) -> dict[str, AppFactoryFact]:
+        """Module-level functions that build a Celery app and return it (``def
+        make_celery(app): celery = Celery(...); ...; return celery``), by qualified name."""
+        found: dict[str, AppFactoryFact] = {}
+        for facts in self.modules.values():
+            for fact in facts.app_factories:
+                call = fact.call
+                if isinstance(call, CallValue) and self.resolve(call.func) in self.app_classes:
+                    found[f"{facts.module}.{fact.function}"] = fact
+        return found
+
+    @cached_property
     def apps(self) -> frozenset[str]:
-        """Qualified names of module-level ``X = Celery(...)`` objects."""
+        """Qualified names of module-level ``X = Celery(...)`` objects, and of
+        ``X = make_celery(...)`` where ``make_celery`` is an app factory."""
         found = set()
+        factories = self.app_factories
         for key, assignment in self._assignments.items():
             value = assignment.value
-            if isinstance(value, CallValue) and self.resolve(value.func) in self.app_classes:
+            if not isinstance(value, CallValue):
+                continue
+            callee = self.resolve(value.func)
+            if callee in self.app_classes or callee in factories:
                 found.add(key)
         return frozenset(found)
+
+    def app_factory(self, app: str) -> AppFactoryFact | None:
+        """The factory function that made ``app`` (``app = make_celery(...)``), or None."""
+        found = self.assignment(app)
+        value = found.value if found is not None else None
+        if not isinstance(value, CallValue):
+            return None
+        return self.app_factories.get(self.resolve(value.func))
+
+    def apps_of_class(self, cls: str) -> tuple[str, ...]:
+        """The apps made by the project ``Celery`` subclass ``cls`` or a subclass of it
+        (``self.conf`` in its methods configures each of them); empty for other classes."""
+        if cls in CELERY_APP_CLASSES or cls not in self.app_classes:
+            return ()
+        found = []
+        for app in sorted(self.apps):
+            call = self.app_call(app)
+            made_by = self.resolve(call.func) if call is not None else None
+            if made_by is not None and self._subclass_of(made_by, cls):
+                found.append(app)
+        return tuple(found)
+
+    def _subclass_of(self, qual: str, cls: str) -> bool:
+        seen: set[str] = set()
+        todo = [qual]
+        while todo:
+            current = todo.pop()
+            if current == cls:
+                return True
+            if current in seen:
+                continue
+            seen.add(current)
+            module, name = self.split_module(current)
+            if module is None:
+                continue
+            for info in self.modules[module].classes:
+                if info.name == name:
+                    todo.extend(self.resolve(b) for b in info.bases)
+        return False
+
+    def app_call(self, app: str) -> CallValue | None:
+        """The ``Celery(...)`` call that made ``app``: its assignment's value, or the call
+        inside the factory that made it."""
+        found = self.assignment(app)
+        value = found.value if found is not None else None
+        if not isinstance(value, CallValue):
+            return None
+        factory = self.app_factories.get(self.resolve(value.func))
+        if factory is not None:
+            return factory.call if isinstance(factory.call, CallValue) else None
+        return value
+
+    @cached_property
+    def factory_apps(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(factory's qualified name, its returned local) -> the apps it made: a ``conf``
+        write on that local inside the factory configures each of them."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for app in sorted(self.apps):
+            assignment = self._assignments.get(app)
+            value = assignment.value if assignment is not None else None
+            if not isinstance(value, CallValue):
+                continue
+            qual = self.resolve(value.func)
+            factory = self.app_factories.get(qual)
+            if factory is not None:
+                found.setdefault((qual, factory.local), []).append(app)
+        return {key: tuple(apps) for key, apps in found.items()}
+
+    def apps_configured_by(
+        self, module: str, function: str | None, receiver: str
+    ) -> tuple[str, ...]:
+        """The apps a ``conf`` write on a factory's local (``LOCAL_RECEIVER + name``) in
+        ``function`` of ``module`` configures; empty for any other write."""
+        if function is None:
+            return ()
+        if receiver == SELF_RECEIVER:
+            return self.apps_of_class(f"{module}.{function.rpartition('.')[0]}")
+        if not receiver.startswith(LOCAL_RECEIVER):
+            return ()
+        local = receiver[len(LOCAL_RECEIVER) :]
+        return self.factory_apps.get((f"{module}.{function}", local), ())
 
     def is_app(self, ref: str) -> bool:
         return self.resolve(ref) in self.apps
@@ -735,9 +836,8 @@ class ProjectIndex:
         if any(facts.replaces_app_task for facts in self.by_path.values()):
             return True
         for app in self.apps:
-            found = self._assignments.get(app)
-            value = found.value if found is not None else None
-            if isinstance(value, CallValue) and (
+            value = self.app_call(app)
+            if value is not None and (
                 value.starred or any(k == "task_cls" for k, _ in value.kwargs)
             ):
                 return True

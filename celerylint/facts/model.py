@@ -174,6 +174,34 @@ class ConfWriteFact:
     span: Span | None = None
 
 
+#: the receiver of a ``conf`` write on a local name inside a module-level function
+#: (``celery.conf.update(...)`` in ``def make_celery(app):``): ``LOCAL_RECEIVER + "celery"``;
+#: phase 2 matches it against the function's ``AppFactoryFact``
+LOCAL_RECEIVER = "<local>."
+#: the receiver of a ``conf`` write on a method's ``self`` (``self.conf["k"] = v`` in
+#: ``def init_app(self, app):`` of a module-level class): phase 2 keeps it when the class
+#: is a ``Celery`` subclass
+SELF_RECEIVER = "<self>"
+
+
+@dataclass(frozen=True, slots=True)
+class AppFactoryFact:
+    """A module-level function that builds an object with a call and returns it:
+    ``def make_celery(app): celery = Celery(...); ...; return celery``.
+
+    Recorded only when the function has exactly one ``return``, it returns a plain local
+    name, and that name is bound exactly once in the function (by ``name = CALL(...)``).
+    Phase 2 decides whether ``call`` makes a Celery app (``ProjectIndex.app_factories``).
+    """
+
+    function: str  # the function's name (module level)
+    local: str  # the returned local name
+    call: Value  # the value bound to it (a ``CallValue``)
+    #: the local is given to a call inside the function (``configure(celery)``): it may
+    #: be configured there
+    passed_on: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class EnvDefaultFact:
     """``os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")``,
@@ -551,6 +579,8 @@ class ModuleFacts:
     #: the module installs an app's Task class (``app.Task = X``, ``Task = X`` or
     #: ``task_cls = X`` in a class body): tasks may have a base we do not see
     replaces_app_task: bool = False
+    #: module-level functions returning a local bound to a call (``AppFactoryFact``)
+    app_factories: tuple[AppFactoryFact, ...] = ()
     # imports in function bodies and by-name loading (facts/runtime_imports.py)
     runtime_imports: tuple[RuntimeImportFact, ...] = ()
     # tasks and transactions (facts/celery_tasks.py, facts/transactions.py)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import ConfWriteFact, ModuleFacts, SettingFact
+from celerylint.facts.model import SELF_RECEIVER, ConfWriteFact, ModuleFacts, SettingFact
 from celerylint.semantics import celery_data
 from celerylint.semantics.config_env import (
     EnvRead,
@@ -294,10 +294,10 @@ class ProjectConfig:
                 given = "namespace" in kwargs
                 found.append((app, target, kwargs.get("namespace"), given))
         for app in index.apps:
-            assignment = index.assignment(app)
-            if assignment is None or not isinstance(assignment.value, CallValue):
+            made_by = index.app_call(app)
+            if made_by is None:
                 continue
-            kwargs = dict(assignment.value.kwargs)
+            kwargs = dict(made_by.kwargs)
             if "config_source" in kwargs:
                 given = "namespace" in kwargs
                 found.append((app, kwargs["config_source"], kwargs.get("namespace"), given))
@@ -319,10 +319,17 @@ class ProjectConfig:
             for write in facts.conf_writes:
                 if write.op == "init":
                     continue  # ``Celery(...)`` arguments: read below
-                if self.index.resolve(write.receiver) in (app, *CURRENT_APP_REFS):
+                if self.index.resolve(write.receiver) in (
+                    app,
+                    *CURRENT_APP_REFS,
+                ) or app in self.index.apps_configured_by(
+                    facts.module, write.function, write.receiver
+                ):
                     found.append(f"`conf` in `{facts.path}`")
-        assignment = self.index.assignment(app)
-        value = assignment.value if assignment is not None else UNKNOWN
+        factory = self.index.app_factory(app)
+        if factory is not None and factory.passed_on:
+            found.append(f"`{factory.function}`, which passes the app on")
+        value = self.index.app_call(app) or UNKNOWN
         if not isinstance(value, CallValue) or value.starred or len(value.args) > 1:
             found.append("the `Celery(...)` call")
         elif self.index.resolve(value.func) not in CELERY_APP_CLASSES:
@@ -337,9 +344,9 @@ class ProjectConfig:
         for target_app, _, namespace, given in self._config_calls:
             if target_app == app and given and isinstance(namespace, str):
                 return namespace
-        assignment = self.index.assignment(app)
-        if assignment is not None and isinstance(assignment.value, CallValue):
-            namespace = assignment.value.kwarg("namespace")
+        call = self.index.app_call(app)
+        if call is not None:
+            namespace = call.kwarg("namespace")
             if isinstance(namespace, str):
                 return namespace
         return None
@@ -784,6 +791,17 @@ class ProjectConfig:
         return out
 
     def _app_write_values(self, facts: ModuleFacts, write: ConfWriteFact) -> Iterator[ConfigValue]:
+        factory_apps = self.index.apps_configured_by(facts.module, write.function, write.receiver)
+        if factory_apps:
+            # inside an app factory: configuration of each app it made, when it is made; in
+            # a method of a ``Celery`` subclass (``init_app``): of each app of the class,
+            # when the method runs (at construction for ``__init__``)
+            at_construction = write.receiver != SELF_RECEIVER or (
+                write.function is not None and write.function.endswith(".__init__")
+            )
+            for made in factory_apps:
+                yield from self._app_values_of(facts, write, made, in_factory=at_construction)
+            return
         if write.op == "init":
             if not self.index.is_app(write.receiver):
                 return
@@ -792,11 +810,16 @@ class ProjectConfig:
             app = self._app_of(write.receiver)
         if app is None:
             return
+        yield from self._app_values_of(facts, write, app)
+
+    def _app_values_of(
+        self, facts: ModuleFacts, write: ConfWriteFact, app: str, in_factory: bool = False
+    ) -> Iterator[ConfigValue]:
         namespace = self.app_namespace(app) if app in self.index.apps else None
         source = ConfigSource(SourceKind.APP, app, namespace, True, (app,))
-        if is_test_module(facts.module):
+        if is_test_module(facts.module) or (in_factory and is_test_module(app.rpartition(".")[0])):
             base_kind = Kind.TEST
-        elif write.function is not None:
+        elif write.function is not None and not in_factory:
             base_kind = Kind.UNKNOWN
         else:
             base_kind = Kind.PRODUCTION

@@ -165,6 +165,43 @@ class RetryWithoutBind(FileRule):
                 return month
             """
         ),
+        # an app built by a factory function (the Flask pattern) is an app all the same
+        Invalid(
+            """
+            from celery import Celery
+
+            from proj.web import flask_app
+
+
+            def make_celery(app):
+                celery = Celery(app.import_name, broker=app.config["BROKER_URL"])
+                celery.conf.update(app.config)
+
+                class ContextTask(celery.Task):
+                    def __call__(self, *args, **kwargs):
+                        with app.app_context():
+                            return self.run(*args, **kwargs)
+
+                celery.Task = ContextTask
+                return celery
+
+
+            celery = make_celery(flask_app)
+
+
+            @celery.task(max_retries=3)
+            def send_digest(user_id):
+                try:
+                    return mail(user_id)
+                except TimeoutError as exc:
+                    raise self.retry(exc=exc)  # error@15: CEL201
+            """,
+            path="proj/worker.py",
+            files={
+                "proj/__init__.py": "",
+                "proj/web.py": "from flask import Flask\n\nflask_app = Flask(__name__)\n",
+            },
+        ),
         # ``self`` exists: a closure variable of the method that defines the task, a class
         # based task, a name the task assigns
         Valid(
@@ -299,6 +336,67 @@ class RetryWithoutBind(FileRule):
                 @logged
                 def render(self, fmt):
                     return fmt
+            """
+        ),
+        # near misses of an app factory: what ``make_celery`` returns is not the app it
+        # built (another object, one of several returns, a local bound again): ``celery``
+        # is not known to be an app, so ``@celery.task`` may be anything
+        Valid(
+            """
+            from celery import Celery
+
+
+            def make_celery(app):
+                celery = Celery(app.import_name)
+                celery.conf.update(app.config)
+                return app
+
+
+            celery = make_celery(object())
+
+
+            @celery.task
+            def send_digest(user_id):
+                raise self.retry()
+            """
+        ),
+        Valid(
+            """
+            from celery import Celery
+
+
+            def make_celery(app, testing=False):
+                celery = Celery(app.import_name)
+                if testing:
+                    return Stub()
+                return celery
+
+
+            celery = make_celery(object())
+
+
+            @celery.task
+            def send_digest(user_id):
+                raise self.retry()
+            """
+        ),
+        Valid(
+            """
+            from celery import Celery
+
+
+            def make_celery(app):
+                celery = Celery(app.import_name)
+                celery = wrap(celery)
+                return celery
+
+
+            celery = make_celery(object())
+
+
+            @celery.task
+            def send_digest(user_id):
+                raise self.retry()
             """
         ),
     )

@@ -133,6 +133,69 @@ class DeadRoute(ProjectRule):
                 """,
             }
         ),
+        # routes written inside an app factory configure the app it returns
+        Invalid(
+            files={
+                **_TASKS,
+                "proj/celery.py": """
+                    from celery import Celery
+
+
+                    def make_celery(config):
+                        celery = Celery("proj", broker=config["BROKER_URL"])
+                        celery.conf.update(
+                            task_routes={
+                                "images.tasks.*": "images",
+                                "feeds.tasks.import_feeds": "feeds",  # error@13: CEL402
+                            },
+                        )
+                        celery.conf.task_default_queue = "celery"
+                        return celery
+
+
+                    celery = make_celery({"BROKER_URL": "redis://"})
+                """,
+            }
+        ),
+        # near misses: a factory that returns something else configures no known app, and
+        # a factory's routes that match its tasks are fine
+        Valid(
+            files={
+                **_TASKS,
+                "proj/celery.py": """
+                    from celery import Celery
+
+
+                    def make_celery(config):
+                        celery = Celery("proj")
+                        celery.conf.update(task_routes={"feeds.tasks.import_feeds": "feeds"})
+                        return config
+
+
+                    celery = make_celery({})
+                """,
+            }
+        ),
+        Valid(
+            files={
+                **_TASKS,
+                "proj/celery.py": """
+                    from celery import Celery
+
+
+                    def make_celery(config):
+                        celery = Celery("proj")
+                        celery.conf["task_routes"] = {
+                            "images.tasks.*": "images",
+                            "feeds.tasks.import_feed": "feeds",
+                        }
+                        return celery
+
+
+                    celery = make_celery({})
+                """,
+            }
+        ),
         Valid(
             files={
                 **_TASKS,
