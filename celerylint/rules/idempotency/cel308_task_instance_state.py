@@ -6,6 +6,7 @@ from celerylint.diagnostics import Severity
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.names import bind_target_names
 from celerylint.semantics.task_scope import TaskBody, enclosing_class, is_name, task_body
+from celerylint.semantics.values import UNKNOWN, Resolver, Value, evaluate
 
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "add", "update", "setdefault", "pop", "remove", "clear"}
@@ -18,26 +19,21 @@ def _mutable_literal(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.List | cst.Dict | cst.Set)
 
 
-def _constant(node: cst.BaseExpression) -> str | None:
-    """The source of a literal constant (``True``, ``None``, ``3``, ``"bulk"``), else None."""
-    if isinstance(node, cst.Name) and node.value in {"True", "False", "None"}:
-        return node.value
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        inner = _constant(node.expression)
-        return f"-{inner}" if inner is not None else None
-    if isinstance(node, cst.Integer | cst.Float | cst.SimpleString):
-        return node.value
-    return None
+def _constant(node: cst.BaseExpression, resolve: Resolver) -> Value:
+    """The literal constant written (``True``, ``None``, ``3``, ``"bulk"``), else UNKNOWN."""
+    value = evaluate(node, resolve)
+    return value if value is None or isinstance(value, bool | int | float | str) else UNKNOWN
 
 
 class _Writes(cst.CSTVisitor):
-    """Every write to ``<self>.<attr>`` in a scope: the constant written, or None for
+    """Every write to ``<self>.<attr>`` in a scope: the constant written, or UNKNOWN for
     anything else (a computed value, ``+=``)."""
 
-    def __init__(self, self_name: str, attr: str) -> None:
+    def __init__(self, self_name: str, attr: str, resolve: Resolver) -> None:
         self.self_name = self_name
         self.attr = attr
-        self.values: set[str | None] = set()
+        self._resolve = resolve
+        self.values: set[Value] = set()
 
     def _is_target(self, target: cst.BaseExpression) -> bool:
         return (
@@ -48,15 +44,15 @@ class _Writes(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if any(self._is_target(t.target) for t in node.targets):
-            self.values.add(_constant(node.value))
+            self.values.add(_constant(node.value, self._resolve))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None and self._is_target(node.target):
-            self.values.add(_constant(node.value))
+            self.values.add(_constant(node.value, self._resolve))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if self._is_target(node.target):
-            self.values.add(None)
+            self.values.add(UNKNOWN)
 
 
 class TaskInstanceState(FileRule):
@@ -254,16 +250,16 @@ class TaskInstanceState(FileRule):
         constant: each message sets the same value, so nothing carries over between them
         (a flag the base class's handlers read, written where a decorator option would do)."""
         body = self._body()
-        if body is None or body.self_name is None or _constant(value) is None:
+        if body is None or body.self_name is None or _constant(value, self.ctx.resolve) is UNKNOWN:
             return False
         scope: cst.CSTNode | None = enclosing_class(self.ctx) if body.is_class else None
         if scope is None and self.ctx.function is not None:
             scope = self.ctx.function.node
         if scope is None:
             return False
-        writes = _Writes(body.self_name, target.attr.value)
+        writes = _Writes(body.self_name, target.attr.value, self.ctx.resolve)
         scope.visit(writes)
-        return len(writes.values) == 1 and None not in writes.values
+        return len(writes.values) == 1 and UNKNOWN not in writes.values
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
