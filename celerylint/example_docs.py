@@ -41,11 +41,16 @@ def _fence(path: str, text: str) -> list[str]:
 
 
 def without_markers(text: str) -> str:
-    """``text`` with its ``# error:`` markers removed (for fixed code, where they are stale)."""
-    return "\n".join(
-        _MARKER.split(line, maxsplit=1)[0].rstrip() if _MARKER.search(line) else line
-        for line in text.split("\n")
-    )
+    """``text`` with its ``# error:`` markers removed (for fixed code, where they are stale);
+    a line that holds only a marker goes too."""
+    kept = []
+    for line in text.split("\n"):
+        if _MARKER.search(line):
+            line = _MARKER.split(line, maxsplit=1)[0].rstrip()
+            if not line:
+                continue
+        kept.append(line)
+    return "\n".join(kept).lstrip("\n")
 
 
 def render_files(files: Mapping[str, str], *, named: bool, markers: bool = True) -> list[str]:

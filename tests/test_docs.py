@@ -137,6 +137,7 @@ def test_markers_become_readable_comments() -> None:
         == "w()  # CEL516 reported here (2 findings)"
     )
     assert without_markers("a()  # keep  # error: CEL101\nb()\n") == "a()  # keep\nb()\n"
+    assert without_markers("# error: CEL103\n\nimport app\n") == "import app\n"
 
 
 def test_without_section_ignores_headings_in_code() -> None:
