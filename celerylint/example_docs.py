@@ -94,14 +94,6 @@ def _fixed_files(example: Example) -> dict[str, str]:
     return Example(files=fixed).sources()
 
 
-def _fix_command(rule: type[Rule]) -> str:
-    return (
-        "celerylint --fix"
-        if rule.fix_safety is FixSafety.SAFE
-        else "celerylint --fix --unsafe-fixes"
-    )
-
-
 def _fix_lines(rule: type[Rule], first: Example) -> list[str]:
     fixable = [e for e in rule.examples if isinstance(e, Invalid) and e.fixed is not None]
     if rule.fix_safety is FixSafety.NONE or not fixable:
@@ -112,7 +104,8 @@ def _fix_lines(rule: type[Rule], first: Example) -> list[str]:
         lines += ["The fix, shown on another tested example:", "", *_example_files(rule, example)]
     fixed = _fixed_files(example)
     named = len(example.sources()) > 1 or example.path != _DEFAULT_PATH
-    lines += [f"`{_fix_command(rule)}` makes it:", ""]
+    # the tests apply unsafe fixes too; a safe rule may still make some fixes unsafe
+    lines += ["`celerylint --fix --unsafe-fixes` makes it:", ""]
     return lines + render_files(fixed, named=named, markers=False)
 
 

@@ -122,8 +122,9 @@ def test_rule_pages_show_the_tested_examples(rule: type[Rule]) -> None:
         for text in expected_fixed(fixable[0]).values():
             if text.strip():
                 assert f"\n{without_markers(text).rstrip()}\n```" in example
-        command = "--fix --unsafe-fixes" if rule.fix_safety is FixSafety.UNSAFE else "--fix`"
-        assert command in example
+        # what the tests check (``fix_files`` with unsafe fixes); a safe rule can still make
+        # some fixes unsafe (CEL513, CEL608), so the page does not promise plain ``--fix``
+        assert "`celerylint --fix --unsafe-fixes` makes it:" in example
 
 
 def test_markers_become_readable_comments() -> None:
