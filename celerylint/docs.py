@@ -1,5 +1,7 @@
 """Rule documentation generated from rule metadata: ``celerylint rule CODE``,
-``docs/rules.md`` and ``docs/rules/<CODE>.md``. Never hand-maintain a second copy.
+``docs/rules.md`` and ``docs/rules/<CODE>.md``. Never hand-maintain a second copy: a
+page's *Example* section is rendered from the rule's tested examples
+(:mod:`celerylint.example_docs`), not from its docstring.
 
 ``python -m celerylint.docs`` rewrites the files; ``--check`` fails on drift.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from celerylint.example_docs import docs_with_examples
 from celerylint.rules import all_rules
 from celerylint.rules.base import Rule
 
@@ -24,7 +27,7 @@ def rule_page(rule: type[Rule]) -> str:
     lines.append(
         f"Severity: **{rule.severity.value}** · {default} · {scope} · {_FIX_TEXT[rule.fix_safety.value]}"
     )
-    lines += ["", f"Message: `{rule.message}`", "", rule.docs(), ""]
+    lines += ["", f"Message: `{rule.message}`", "", docs_with_examples(rule), ""]
     if rule.options_class is not None:
         import dataclasses
 

@@ -1,6 +1,7 @@
 """Rule documentation is generated from rule metadata and must not drift: the checked-in
 ``docs/rules.md`` and ``docs/rules/*.md`` equal what ``python -m celerylint.docs`` writes,
-every rule documents the five sections, and ``celerylint rule CODE`` prints the same page."""
+every page has the five sections, its *Example* is the rule's tested examples (first
+invalid, its fix, first valid), and ``celerylint rule CODE`` prints the same page."""
 
 from __future__ import annotations
 
@@ -12,13 +13,18 @@ from pathlib import Path
 import pytest
 from conftest import Invoke
 
+from celerylint.diagnostics import FixSafety
 from celerylint.docs import expected_files, rule_page, rules_table
+from celerylint.example_docs import readable_markers, without_markers, without_section
 from celerylint.rules import all_rules
-from celerylint.rules.base import Rule
+from celerylint.rules.base import Example, Invalid, Rule
+from celerylint.testing import expected_fixed
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+#: the prose a rule's docstring must write; *Example* comes from its tested examples
+PROSE = tuple(s for s in SECTIONS if s != "Example")
 RULES = all_rules()
 
 
@@ -59,14 +65,88 @@ def test_the_rules_table_lists_every_rule_once() -> None:
     assert all(code == page for code, page in codes)
 
 
+def _sections(text: str) -> list[str]:
+    """Level-2 headings outside code fences."""
+    headings, in_fence = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and line.startswith("## "):
+            headings.append(line[3:].strip())
+    return headings
+
+
+def _body(text: str, section: str) -> str:
+    return text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0].strip()
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
-def test_rule_docs_have_the_five_sections_in_order(rule: type[Rule]) -> None:
+def test_rule_docs_write_the_prose_sections_in_order(rule: type[Rule]) -> None:
     docs = rule.docs()
-    headings = re.findall(r"^## (.+)$", docs, re.M)
-    assert [h for h in headings if h in SECTIONS] == list(SECTIONS), headings
-    for section in SECTIONS:
-        body = docs.split(f"## {section}", 1)[1].split("\n## ", 1)[0].strip()
-        assert body, f"{rule.code}: the section `{section}` is empty"
+    headings = [h for h in _sections(docs) if h in PROSE]
+    assert headings == list(PROSE), headings
+    for section in PROSE:
+        assert _body("\n" + docs, section), f"{rule.code}: the section `{section}` is empty"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_rule_pages_have_the_five_sections_in_order(rule: type[Rule]) -> None:
+    page = rule_page(rule)
+    assert [h for h in _sections(page) if h in SECTIONS] == list(SECTIONS)
+    assert _sections(page).count("Example") == 1, "the docstring's own Example is dropped"
+
+
+def _shown(example: Example) -> list[str]:
+    return [
+        readable_markers(text).rstrip("\n") for text in example.sources().values() if text.strip()
+    ]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_rule_pages_show_the_tested_examples(rule: type[Rule]) -> None:
+    """What users read is what the tests run: the first invalid and first valid examples,
+    file by file, and the fix the tests check, in the page's *Example* section."""
+    example = _body(rule_page(rule), "Example")
+    first_invalid = next(e for e in rule.examples if isinstance(e, Invalid))
+    first_valid = next(e for e in rule.examples if not isinstance(e, Invalid))
+    for text in [*_shown(first_invalid), *_shown(first_valid)]:
+        assert f"\n{text}\n```" in example
+    assert example.index(_shown(first_invalid)[0]) < example.index(_shown(first_valid)[-1])
+    if len(first_invalid.sources()) > 1:
+        for path in first_invalid.sources():
+            assert f"`{path}`" in example
+    assert "# error" not in example, "markers are shown as readable comments"
+    assert re.search(rf"# (CEL\d{{3}}, )*{rule.code}(, CEL\d{{3}})* reported here", example)
+    fixable = [e for e in rule.examples if isinstance(e, Invalid) and e.fixed is not None]
+    if rule.fix_safety is not FixSafety.NONE:
+        for text in expected_fixed(fixable[0]).values():
+            if text.strip():
+                assert f"\n{without_markers(text).rstrip()}\n```" in example
+        # what the tests check (``fix_files`` with unsafe fixes); a safe rule can still make
+        # some fixes unsafe (CEL513, CEL608), so the page does not promise plain ``--fix``
+        assert "`celerylint --fix --unsafe-fixes` makes it:" in example
+
+
+def test_markers_become_readable_comments() -> None:
+    assert readable_markers("x = f()  # error: CEL101") == "x = f()  # CEL101 reported here"
+    assert (
+        readable_markers("y(1)  # error@3: CEL101,CEL102") == "y(1)  # CEL101, CEL102 reported here"
+    )
+    assert readable_markers("z()  # a note") == "z()  # a note"
+    assert (
+        readable_markers("w()  # error: CEL516, CEL516")
+        == "w()  # CEL516 reported here (2 findings)"
+    )
+    assert without_markers("a()  # keep  # error: CEL101\nb()\n") == "a()  # keep\nb()\n"
+    assert without_markers("# error: CEL103\n\nimport app\n") == "import app\n"
+
+
+def test_without_section_ignores_headings_in_code() -> None:
+    docs = "## A\none\n## Example\n```python\n## not a heading\n```\n## B\ntwo"
+    assert without_section(docs, "Example") == "## A\none\n## B\ntwo\n"
+    assert (
+        without_section("## A\n```\n## Example\n```", "Example") == "## A\n```\n## Example\n```\n"
+    )
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
