@@ -17,6 +17,7 @@ from typing import Any
 
 from celerylint import __version__
 from celerylint.diagnostics import Diagnostic, Severity, Span
+from celerylint.example_docs import docs_with_examples
 from celerylint.reporters.common import rule_url
 from celerylint.reporters.fingerprint import fingerprints
 from celerylint.rules import all_rules
@@ -50,7 +51,7 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": summary},
         "fullDescription": {"text": f"{summary}\n\n{why}" if why else summary},
-        "help": {"text": f"{summary}\n\n{rule_url(rule.code)}", "markdown": rule.docs()},
+        "help": {"text": f"{summary}\n\n{rule_url(rule.code)}", "markdown": docs_with_examples(rule)},
         "helpUri": rule_url(rule.code),
         "defaultConfiguration": {
             "level": LEVELS[rule.severity],
