@@ -51,7 +51,10 @@ def rule_descriptor(rule: type[Rule]) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": summary},
         "fullDescription": {"text": f"{summary}\n\n{why}" if why else summary},
-        "help": {"text": f"{summary}\n\n{rule_url(rule.code)}", "markdown": docs_with_examples(rule)},
+        "help": {
+            "text": f"{summary}\n\n{rule_url(rule.code)}",
+            "markdown": docs_with_examples(rule),
+        },
         "helpUri": rule_url(rule.code),
         "defaultConfiguration": {
             "level": LEVELS[rule.severity],
