@@ -85,7 +85,7 @@ class _Bindings(cst.CSTVisitor):
             self.counts[item.name.value] += 2
 
     def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-        bound = node.asname.name if node.asname is not None else node.name
+        bound: cst.BaseExpression = node.asname.name if node.asname is not None else node.name
         while isinstance(bound, cst.Attribute):
             bound = bound.value
         if isinstance(bound, cst.Name):
@@ -96,6 +96,4 @@ def single_bindings(function: cst.FunctionDef | cst.Lambda) -> dict[str, cst.Bas
     """The names ``function`` binds exactly once by ``name = value``, with their values."""
     visitor = _Bindings(function)
     function.visit(visitor)
-    return {
-        name: value for name, value in visitor.values.items() if visitor.counts[name] == 1
-    }
+    return {name: value for name, value in visitor.values.items() if visitor.counts[name] == 1}
