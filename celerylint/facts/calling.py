@@ -26,6 +26,7 @@ from celerylint.facts.model import (
 )
 from celerylint.semantics.canvas import CanvasReader, Chain, Chord, Group, Placement, Sig
 from celerylint.semantics.handlers import handler_hint
+from celerylint.semantics.local_values import single_bindings
 from celerylint.semantics.result_values import describe
 from celerylint.semantics.results import (
     ATTRIBUTE_READS,
@@ -51,15 +52,28 @@ class CallingCollector:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.flow = ResultFlow(ctx)
-        self.canvas = CanvasReader(ctx.resolve)
+        self.canvas = CanvasReader(ctx.resolve, self._local)
+        self._locals: dict[int, dict[str, cst.BaseExpression]] = {}
         self._reads: list[tuple[ResultReadFact, cst.CSTNode]] = []
-        self._signatures: list[tuple[SignatureFact, cst.CSTNode, cst.CSTNode | None]] = []
+        self._signatures: list[
+            tuple[SignatureFact, cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None]
+        ] = []
         self._chords: list[tuple[ChordFact, cst.CSTNode]] = []
         self._hints: dict[int, HandlerHint | None] = {}
         #: results rebuilt from an id (CEL611), with the enclosing function's node id
         self._by_id: list[tuple[ResultByIdFact, cst.CSTNode, int]] = []
         self._by_id_seen: set[int] = set()
         self._dispatching: set[int] = set()  # functions that send a task
+
+    def _local(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The value the current function certainly gave ``name`` (bound once)."""
+        fn = self.ctx.function
+        if fn is None:
+            return None
+        key = id(fn.node)
+        if key not in self._locals:
+            self._locals[key] = single_bindings(fn.node)
+        return self._locals[key].get(name.value)
 
     # -- dataflow --------------------------------------------------------------------------
 
@@ -91,6 +105,7 @@ class CallingCollector:
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.flow.leave_function(node)
         self._hints.pop(id(node), None)
+        self._locals.pop(id(node), None)
 
     def leave_Lambda(self, node: cst.Lambda) -> None:
         self.flow.leave_function(node)
@@ -238,7 +253,9 @@ class CallingCollector:
             self.ctx.want_position(sig.node)
             if sig.method is not None:
                 self.ctx.want_position(sig.method)
-            self._signatures.append((fact, sig.node, sig.method))
+            if sig.via is not None:
+                self.ctx.want_position(sig.via)
+            self._signatures.append((fact, sig.node, sig.method, sig.via))
 
     # -- result ----------------------------------------------------------------------------
 
@@ -249,8 +266,8 @@ class CallingCollector:
         return {
             "result_reads": tuple(dataclasses.replace(f, span=at(n)) for f, n in self._reads),
             "signatures": tuple(
-                dataclasses.replace(f, span=at(n), method_span=at(m))
-                for f, n, m in self._signatures
+                dataclasses.replace(f, span=at(n), method_span=at(m), via_span=at(v))
+                for f, n, m, v in self._signatures
             ),
             "chords": tuple(dataclasses.replace(f, span=at(n)) for f, n in self._chords),
             "results_by_id": tuple(

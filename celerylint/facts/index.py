@@ -28,6 +28,7 @@ from celerylint.facts.model import (
     TaskFactoryFact,
     TxCallFact,
 )
+from celerylint.facts.star_names import star_binding
 from celerylint.semantics import celery_data
 from celerylint.semantics.tasks import (
     CELERY_APP_CLASSES,
@@ -252,6 +253,8 @@ class ProjectIndex:
             if head in self.modules[module].defines:
                 return ref
             target = self._bindings.get(key)
+            if target is None:
+                target = star_binding(self.modules, self._bindings, module, head)
             if target is None:
                 return ref
             ref = f"{target}.{tail}" if tail else target

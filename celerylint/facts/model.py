@@ -407,6 +407,9 @@ class SignatureFact:
     #: the signature's own ``ignore_result`` option: "", "true", "false" or "unknown"
     #: (``semantics/canvas.py``, ``Sig.ignore_result``)
     ignore_result: str = ""
+    #: the local name through which the canvas uses it (``chord(header)`` after
+    #: ``header = [t.s(1)]``); None when the signature is written in the canvas
+    via_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,8 @@ from celerylint.semantics.calls import TaskArguments, immutable_flag, task_argum
 from celerylint.semantics.values import DictValue, evaluate, string_value
 
 Resolve = Callable[[cst.BaseExpression], "str | None"]
+#: the value a local name certainly holds (``semantics/local_values.py``), or None
+Local = Callable[[cst.Name], "cst.BaseExpression | None"]
 
 CHAIN_REFS = frozenset({"celery.chain", "celery.canvas.chain", "celery.canvas._chain"})
 GROUP_REFS = frozenset({"celery.group", "celery.canvas.group"})
@@ -58,6 +60,9 @@ class Sig:
     #: ``t.signature(args, ignore_result=True)``): "" when not given, "true", "false", or
     #: "unknown" (not a literal, or ``**options`` that may hold it)
     ignore_result: str = ""
+    #: the local name through which the canvas uses this signature (``chord(header)``
+    #: after ``header = [t.s(1)]``), None when it is written in the canvas itself
+    via: cst.Name | None = None
 
 
 def ignore_result_option(call: cst.Call, resolve: Resolve) -> str:
@@ -112,12 +117,29 @@ class CanvasReader:
     """Parses canvas expressions; remembers the nodes it has read so that the caller,
     visiting every node, handles each canvas once at its outermost expression."""
 
-    def __init__(self, resolve: Resolve) -> None:
+    def __init__(self, resolve: Resolve, local: Local | None = None) -> None:
         self.resolve = resolve
+        self.local = local
         self.seen: set[int] = set()
+        self._via: cst.Name | None = None  # the local name being followed
+
+    def _follow(self, node: cst.BaseExpression) -> tuple[cst.BaseExpression, cst.Name | None]:
+        """``node``, or the value of the local name it is (bound once), with that name."""
+        if isinstance(node, cst.Name) and self.local is not None and self._via is None:
+            value = self.local(node)
+            if value is not None:
+                return value, node
+        return node, self._via
 
     def read(self, node: cst.BaseExpression) -> Element:
         """The canvas ``node`` builds, or None when it is not (visibly) one."""
+        value, via = self._follow(node)
+        if via is not self._via:
+            outer, self._via = self._via, via
+            try:
+                return self.read(value)
+            finally:
+                self._via = outer
         if isinstance(node, cst.Call):
             return self._call(node)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
@@ -147,7 +169,13 @@ class CanvasReader:
         """Elements given as ``f(a, b)``, ``f([a, b])`` or ``f(x for x in y)``."""
         positional = [a for a in args if a.keyword is None]
         if len(positional) == 1 and not positional[0].star:
-            value = positional[0].value
+            value, via = self._follow(positional[0].value)
+            if via is not self._via:
+                outer, self._via = self._via, via
+                try:
+                    return self._members([cst.Arg(value)])
+                finally:
+                    self._via = outer
             if isinstance(value, cst.List | cst.Tuple):
                 return [
                     None if isinstance(el, cst.StarredElement) else self.read(el.value)
@@ -178,6 +206,7 @@ class CanvasReader:
                     immutable_flag(node, method),
                     task_arguments(node, method, self.resolve),
                     options,
+                    self._via,
                 )
             if method in SAME_SIGNATURE_METHODS:
                 inner = self.read(func.value)
@@ -260,6 +289,7 @@ class CanvasReader:
                 immutable_flag(node, "signature"),
                 task_arguments(node, "send_task", self.resolve),
                 ignore_result_option(node, self.resolve),
+                self._via,
             )
         if len(node.args) == 1:
             inner = self.read(first.value)

@@ -115,8 +115,10 @@ class NameResolver:
             binding = frame.bindings.get(name)
             if binding is not None:
                 return binding or None
-        if name in BUILTIN_NAMES and not self.has_star_import:
-            return f"builtins.{name}"
+        if name in BUILTIN_NAMES:
+            # under ``from x import *`` the star import may shadow it: phase 2 decides
+            # (``facts/star_names.py``); here it stays this module's name
+            return f"{self.module}.{name}" if self.has_star_import else f"builtins.{name}"
         return None
 
     def resolve(self, node: cst.BaseExpression) -> str | None:

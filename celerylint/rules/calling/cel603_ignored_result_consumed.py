@@ -165,6 +165,98 @@ class IgnoredResultConsumed(ProjectRule):
                 chord(fetch.si(u, ignore_result=True) for u in urls)(summarize.s())
             """
         ),
+        # the header built first and held in a local name: reported where the chord uses it
+        Invalid(
+            files={
+                "proj/__init__.py": "",
+                "proj/worker.py": """
+                    from celery import Celery
+
+
+                    def make_celery(name):
+                        app = Celery(name)
+                        app.conf.update(result_backend="db+sqlite:///results.db")
+                        return app
+
+
+                    celery = make_celery("proj")
+                """,
+                "proj/tasks.py": """
+                    from proj.worker import celery
+
+
+                    @celery.task(ignore_result=True)
+                    def render(page):
+                        return page
+
+
+                    @celery.task
+                    def publish(pages):
+                        return len(pages)
+                """,
+                "proj/views.py": """
+                    from celery import chord, group
+
+                    from proj.tasks import publish, render
+
+
+                    def send(page):
+                        header = [render.s(page), render.s(page + 1)]
+                        chord(header)(publish.s())  # error@11: CEL603
+
+
+                    def send_both(page):
+                        header = group(render.s(p) for p in (page, page + 1))
+                        chord(header, publish.s()).apply_async(countdown=5)  # error@11: CEL603
+
+
+                    def send_later(page):
+                        header = [render.s(page)]
+                        chord(header).apply_async(args=(), kwargs={}, body=publish.s())  # error@11: CEL603
+                        steps = group(render.s(page), render.s(page + 1))
+                        (steps | publish.s()).delay()  # error@6: CEL603
+                """,
+            }
+        ),
+        # near misses: a header name bound more than once (which value reaches the chord is
+        # not certain), a header whose tasks store their results
+        Valid(
+            """
+            from celery import chord, shared_task
+
+
+            @shared_task(ignore_result=True)
+            def render(page):
+                return page
+
+
+            @shared_task
+            def render_stored(page):
+                return page
+
+
+            @shared_task
+            def publish(pages):
+                return len(pages)
+
+
+            def send(page, fast):
+                header = [render_stored.s(page)]
+                if fast:
+                    header = [render.s(page)]
+                chord(header)(publish.s())
+
+
+            def send_stored(page):
+                header = [render_stored.s(page), render_stored.s(page + 1)]
+                chord(header)(publish.s())
+
+
+            def send_overridden(page):
+                header = [render.s(page).set(ignore_result=False)]
+                chord(header)(publish.s())
+            """
+        ),
         Invalid(
             files={
                 "proj/__init__.py": "",
@@ -258,6 +350,7 @@ class IgnoredResultConsumed(ProjectRule):
                     else f"so `.{read.read}` never sees it finish"
                 )
                 yield Finding(facts.path, read.span, {"what": name, "why": why, "effect": effect})
+            reported: set[tuple[object, str]] = set()
             for sig in facts.signatures:
                 # a chord body that ignores its result still runs: only the chord's own
                 # result is lost, which matters only where it is read (above)
@@ -276,9 +369,14 @@ class IgnoredResultConsumed(ProjectRule):
                     reason = "`ignore_result=True` on this signature"
                 elif not (reason := ignores_result(task, index)):
                     continue
+                # a header held in a local name is reported where the chord uses it, once
+                span = sig.via_span or sig.span
+                if (span, task.fact.function) in reported:
+                    continue
+                reported.add((span, task.fact.function))
                 yield Finding(
                     facts.path,
-                    sig.span,
+                    span,
                     {
                         "what": _task_name(task),
                         "why": reason,

@@ -46,6 +46,49 @@ class UnboundedRetries(ProjectRule):
     message = "`max_retries=None` in {holder} retries forever; set a bound so poison messages end up failed"
     severity = Severity.WARNING
     examples = (
+        # an app imported from a project module, in every import form
+        Invalid(
+            files={
+                "proj/__init__.py": "",
+                "proj/celery.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                """,
+                "proj/a.py": """
+                    from proj.celery import app
+
+
+                    @app.task(max_retries=None)  # error@11: CEL204
+                    def a1():
+                        pass
+                """,
+                "proj/b.py": """
+                    import proj.celery
+
+
+                    @proj.celery.app.task(max_retries=None)  # error@23: CEL204
+                    def b1():
+                        pass
+                """,
+                "proj/c.py": """
+                    from proj import celery as c
+
+
+                    @c.app.task(max_retries=None)  # error@13: CEL204
+                    def c1():
+                        pass
+                """,
+                "proj/d.py": """
+                    import proj.celery as pc
+
+
+                    @pc.app.task(bind=True, max_retries=None)  # error@25: CEL204
+                    def d1(self):
+                        pass
+                """,
+            }
+        ),
         Invalid(
             """
             from celery import shared_task

@@ -46,6 +46,47 @@ class AutoretryTooBroad(ProjectRule):
     message = "`autoretry_for` in {holder} includes `{exception}`, so bugs are retried like outages; list the transient errors instead"
     severity = Severity.WARNING
     examples = (
+        # a star import does not hide the builtins unless the star-imported project module
+        # binds the name (a library's star import is taken not to: ``facts/star_names.py``)
+        Invalid(
+            files={
+                "proj/__init__.py": "",
+                "proj/helpers.py": """
+                    TIMEOUT = 10
+                """,
+                "proj/tasks.py": """
+                    from celery import shared_task
+                    from proj.helpers import *
+                    from requests import *
+
+
+                    @shared_task(autoretry_for=(Exception,), max_retries=3)  # error@14: CEL205
+                    def fetch(url):
+                        return get(url, timeout=TIMEOUT)
+                """,
+            }
+        ),
+        Valid(
+            files={
+                "proj/__init__.py": "",
+                "proj/errors.py": """
+                    class Exception(BaseException):
+                        pass
+                """,
+                "proj/base.py": """
+                    from proj.errors import *
+                """,
+                "proj/tasks.py": """
+                    from celery import shared_task
+                    from proj.base import *
+
+
+                    @shared_task(autoretry_for=(Exception,), max_retries=3)
+                    def fetch(url):
+                        return url
+                """,
+            }
+        ),
         Invalid(
             """
             from celery import shared_task
