@@ -405,3 +405,14 @@ def _value_kind(
     if isinstance(value, CallValue):
         return _apply(_kind(_TOKEN.findall(value.func), assigned, bases, depth + 1), ["()"])
     return None
+
+
+def receiver_path(expr: cst.BaseExpression, ctx: FileContext) -> str | None:
+    """The path (``proj.db.SessionLocal()``) of an expression, as for ``begin()``."""
+    return _path(expr, ctx, 0, frozenset())
+
+
+def sqlalchemy_kind(path: str, assigned: AssignedValue, bases: ClassBases) -> str | None:
+    """What the SQLAlchemy object a path names is (``session``, ``scoped``, ``flask_db``,
+    ``engine`` ...), or None when it is not known as one."""
+    return _kind(_TOKEN.findall(path), assigned, bases, 0)
