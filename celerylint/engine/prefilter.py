@@ -197,6 +197,8 @@ def _task_references(index: ProjectIndex) -> set[str]:
         refs.update(facts.sqlalchemy_refs)
         for hook in facts.hook_dispatches:
             refs.update(hook.owner_bases)  # is the class a model (CEL310)?
+        if is_models_module(facts.module):  # a SQLAlchemy declarative base (CEL101/CEL102)?
+            refs.update(base for cls in facts.classes for base in cls.bases)
     modules: set[str] = set()
     for ref in refs:
         module, _ = index.split_module(index.resolve(ref))

@@ -35,6 +35,23 @@ from celerylint.semantics.transactions import (
 if TYPE_CHECKING:
     from celerylint.engine.context import FileContext
 
+#: SQLAlchemy's declarative bases: a class deriving from one of them (or from what one of
+#: the factories returns) is an ORM model (the models layer of CEL101/CEL102)
+DECLARATIVE_BASES = frozenset(
+    {
+        "sqlalchemy.orm.DeclarativeBase",
+        "sqlalchemy.orm.DeclarativeBaseNoMeta",
+        "sqlalchemy.orm.decl_api.DeclarativeBase",
+        "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
+    }
+)
+DECLARATIVE_FACTORIES = frozenset(
+    {
+        "sqlalchemy.orm.declarative_base",
+        "sqlalchemy.orm.decl_api.declarative_base",
+        "sqlalchemy.ext.declarative.declarative_base",
+    }
+)
 SELECT_REFS = frozenset({"sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.future.select"})
 _FLASK_SHORTCUTS = frozenset({"get_or_404", "first_or_404", "one_or_404"})
 _SESSION_KINDS = ("session", "scoped")
