@@ -89,6 +89,8 @@ class OrmObjectAsTaskArgument(FileRule):
                         expand_abbreviations.delay(article)  # error@32: CEL302
                         expand_abbreviations.delay(get_object_or_404(Article, pk=1))  # error@32: CEL302
                         expand_abbreviations.apply_async(args=(request.user,))  # error@44: CEL302
+                        expand_abbreviations.apply_async(kwargs={"article_id": article})  # error@60: CEL302
+                        expand_abbreviations.delay(request.user)  # error@32: CEL302
                         for draft in Article.objects.filter(draft=True):
                             expand_abbreviations.s(draft).delay()  # error@32: CEL302
                         expand_abbreviations.delay(article_id=Article.objects.all())  # error@43: CEL302
