@@ -75,6 +75,7 @@ class TaskCondition:
     ``or_setting`` lets ``any_truthy`` also hold when the production configuration of the
     task's app sets that setting to a known truthy value (``soft_time_limit`` or the
     global ``task_soft_time_limit``) and the task does not set the options itself.
+    ``orm_path``/``orm_kinds`` ask that a SQLAlchemy query's receiver is known as one.
     ``ProjectIndex.condition_holds`` decides.
     """
 
@@ -85,6 +86,10 @@ class TaskCondition:
     any_truthy: tuple[str, ...] = ()
     lacks_params: tuple[str, ...] = ()
     or_setting: str = ""
+    #: the finding also needs ``orm_path`` to name a SQLAlchemy object of one of
+    #: ``orm_kinds`` (``semantics/sqlalchemy_orm.py``: an ORM query's receiver)
+    orm_path: str = ""
+    orm_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

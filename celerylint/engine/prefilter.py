@@ -11,7 +11,7 @@ on the fixture projects, the rule examples and the example project):
 | fact collector: call sites, results, canvas | `.delay`, `apply_async`, `send_task`, `signature`, `AsyncResult`, `.s(`/`.si(`, `chord`/`group`/`chain` come from celery imports or task objects |
 | CEL0xx | CEL000: every file is read and decoded; only analysed files are parsed, so a syntax error is reported for files that can matter to Celery. CEL001: `noqa` comments, read in light files too |
 | CEL1xx | imports of models modules (always analysed), package `__init__` modules, tasks, `AppConfig.ready()` imports (`apps` modules), loading by name (`import_module`, `import_string`, ...) |
-| CEL2xx, CEL3xx, CEL509 | task bodies and options (task files), `transaction.atomic` blocks around dispatches (`.delay`/`apply_async`), `select_for_update`, model signals connected with `<signal>.connect(...)`; and, by promotion, the modules analysed code refers to for options and transactions: literal `**OPTIONS` dicts, `base=` classes, context managers and decorators that may wrap `transaction.atomic`, the base classes of classes whose `save()`/`delete()` dispatch, the modules defining what a SQLAlchemy `with <x>.begin():` around a dispatch is called on (`_task_references`) |
+| CEL2xx, CEL3xx, CEL509 | task bodies and options (task files), `transaction.atomic` blocks around dispatches (`.delay`/`apply_async`), `select_for_update`, model signals connected with `<signal>.connect(...)`; and, by promotion, the modules analysed code refers to for options and transactions: literal `**OPTIONS` dicts, `base=` classes, context managers and decorators that may wrap `transaction.atomic`, the base classes of classes whose `save()`/`delete()` dispatch, the modules defining what a SQLAlchemy `with <x>.begin():` around a dispatch is called on, and what SQLAlchemy queries (`db.get_or_404()`, `session.get()`, `Model.query`) and `db.Model` bases name (`_task_references`) |
 | CEL4xx, CEL511 | settings (above), `send_task`/`signature` strings, `crontab` |
 | CEL5xx, CEL7xx, CEL804, CEL807 | settings (above) |
 | CEL6xx | task calls and results (above), `kombu` JSON customisations (`register_type`) and `__json__` methods; for CEL602, the modules defining the view base classes and Flask/FastAPI app objects of functions that wait for results (promoted) |
@@ -193,8 +193,12 @@ def _task_references(index: ProjectIndex) -> set[str]:
             refs.update(path.split("(", 1)[0] for path, _ in call.sqlalchemy)
         for lock in facts.locks:
             refs.update(lock.candidates)
+        # what SQLAlchemy queries are called on, ``db`` of ``db.Model`` (CEL302)
+        refs.update(facts.sqlalchemy_refs)
         for hook in facts.hook_dispatches:
             refs.update(hook.owner_bases)  # is the class a model (CEL310)?
+        if is_models_module(facts.module):  # a SQLAlchemy declarative base (CEL101/CEL102)?
+            refs.update(base for cls in facts.classes for base in cls.bases)
     modules: set[str] = set()
     for ref in refs:
         module, _ = index.split_module(index.resolve(ref))

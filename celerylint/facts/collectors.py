@@ -26,6 +26,7 @@ from celerylint.facts.on_commit import OnCommitFixCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
 from celerylint.facts.setting_names import SettingNameCollector
+from celerylint.facts.sqlalchemy_collect import SqlalchemyRefCollector
 from celerylint.facts.task_returns import TaskReturnCollector
 from celerylint.facts.transactions import TransactionCollector
 
@@ -43,6 +44,7 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     RuntimeImportCollector,
     TaskFactoryCollector,
     TransactionCollector,
+    SqlalchemyRefCollector,
     CallingCollector,
     ImportMoveCollector,
     OnCommitFixCollector,

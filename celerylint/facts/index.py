@@ -30,6 +30,7 @@ from celerylint.facts.model import (
 )
 from celerylint.facts.star_names import star_binding
 from celerylint.semantics import celery_data
+from celerylint.semantics.sqlalchemy_orm import holds as orm_holds
 from celerylint.semantics.tasks import (
     CELERY_APP_CLASSES,
     LEGACY_TASK_REFS,
@@ -778,6 +779,10 @@ class ProjectIndex:
         else:
             holder = self.task_for(path, condition.function)
         if holder is None:
+            return False
+        if condition.orm_kinds and not orm_holds(
+            condition.orm_path, condition.orm_kinds, self._assigned_value, self._class_bases
+        ):
             return False
         for option, expected in condition.options:
             value = holder.option(option)

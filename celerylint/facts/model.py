@@ -592,6 +592,8 @@ class ModuleFacts:
     atomic_functions: tuple[str, ...] = ()  # module-level functions that enter ``atomic``
     tx_calls: tuple[TxCallFact, ...] = ()
     locks: tuple[LockFact, ...] = ()
+    #: project objects SQLAlchemy queries are called on (facts/sqlalchemy_collect.py)
+    sqlalchemy_refs: tuple[str, ...] = ()
     # task results, canvases (facts/calling.py)
     result_reads: tuple[ResultReadFact, ...] = ()
     signatures: tuple[SignatureFact, ...] = ()

@@ -19,6 +19,8 @@ from celerylint.facts.model import LockFact, TxCallFact
 from celerylint.semantics.tasks import may_be_project_ref
 from celerylint.semantics.transactions import (
     TransactionScope,
+    bare_begin,
+    commit_receiver,
     enters_atomic,
     evaluated_lock,
     select_for_update_chain,
@@ -26,6 +28,20 @@ from celerylint.semantics.transactions import (
 )
 
 SpanOf = Callable[[cst.CSTNode], Span]
+
+
+@dataclasses.dataclass(slots=True)
+class _OpenBegin:
+    """A bare ``<x>.begin()`` statement not yet followed by ``<x>.commit()`` in its block;
+    the dispatches seen since wait for that commit."""
+
+    function: int  # id of the function node
+    suite: int  # id of the block holding the statement
+    path: str
+    text: str
+    receivers: tuple[str, ...]
+    pending: list[tuple[TxCallFact, cst.CSTNode]] = dataclasses.field(default_factory=list)
+
 
 #: ``chain(...)()``, ``group(...).delay()``: canvas objects that dispatch when called
 CANVAS_REFS = frozenset(
@@ -61,6 +77,8 @@ class TransactionCollector:
         self._locks: list[tuple[LockFact, cst.CSTNode | None]] = []
         self._scope_key: tuple[int, int, int] | None = None
         self._scope = TransactionScope(False, ())
+        self._suites: list[int] = []
+        self._open: list[_OpenBegin] = []
 
     def _transaction(self) -> TransactionScope:
         ctx = self.ctx
@@ -116,27 +134,84 @@ class TransactionCollector:
                 self._note_atomic(node)
             if evaluated_lock(node):
                 self._lock(node)
-        if not self._maybe_in_transaction():
+        opened = self._opened_here()
+        if not self._maybe_in_transaction() and not opened:
             return
         found = self._dispatch(node)
         if found is None:
             return
         scope = self._transaction()
-        if not scope.atomic and not scope.candidates and not scope.sqlalchemy:
-            return
-        target, kind, text = found
         fn = ctx.function
-        fact = TxCallFact(
-            target,
-            kind,
-            text,
-            fn.qualname if fn is not None else None,
-            scope.atomic,
-            scope.candidates,
-            sqlalchemy=scope.sqlalchemy,
-        )
-        ctx.want_position(node)
-        self._calls.append((fact, node))
+        target, kind, text = found
+        qualname = fn.qualname if fn is not None else None
+        if scope.atomic or scope.candidates or scope.sqlalchemy:
+            fact = TxCallFact(
+                target,
+                kind,
+                text,
+                qualname,
+                scope.atomic,
+                scope.candidates,
+                sqlalchemy=scope.sqlalchemy,
+            )
+            ctx.want_position(node)
+            self._calls.append((fact, node))
+        elif opened:  # kept only if the ``commit()`` of the ``begin()`` follows
+            last = opened[-1]
+            fact = TxCallFact(
+                target, kind, text, qualname, False, (), sqlalchemy=((last.path, last.text),)
+            )
+            ctx.want_position(node)
+            last.pending.append((fact, node))
+
+    # -- bare ``<x>.begin()`` ... ``<x>.commit()`` -------------------------------------------
+
+    def _opened_here(self) -> list[_OpenBegin]:
+        fn = self.ctx.function
+        if fn is None or not self._open:
+            return []
+        return [o for o in self._open if o.function == id(fn.node)]
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._suites.append(id(node))
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave_suite(original_node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._suites.append(id(node))
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave_suite(original_node)
+
+    def _leave_suite(self, node: cst.CSTNode) -> None:
+        if self._suites and self._suites[-1] == id(node):
+            self._suites.pop()
+        # a ``begin()`` whose block ends without its ``commit()``: its dispatches are dropped
+        self._open = [o for o in self._open if o.suite != id(node)]
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        fn = self.ctx.function
+        if fn is None or not self._suites:
+            return
+        for stmt in node.body:
+            committed = commit_receiver(stmt)
+            if committed is not None:
+                self._commit(committed)
+                continue
+            begin = bare_begin(stmt, self.ctx)
+            if begin is not None:
+                path, text, receivers = begin
+                self._open.append(_OpenBegin(id(fn.node), self._suites[-1], path, text, receivers))
+
+    def _commit(self, receiver: str) -> None:
+        """``<x>.commit()``: the dispatches since ``<x>.begin()`` in this block ran inside it."""
+        suite = self._suites[-1]
+        for found in reversed(self._open):
+            if found.suite == suite and receiver in found.receivers:
+                self._calls.extend(found.pending)
+                self._open.remove(found)
+                return
 
     def visit_For(self, node: cst.For) -> None:
         it = node.iter

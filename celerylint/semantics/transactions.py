@@ -405,3 +405,58 @@ def _value_kind(
     if isinstance(value, CallValue):
         return _apply(_kind(_TOKEN.findall(value.func), assigned, bases, depth + 1), ["()"])
     return None
+
+
+def receiver_path(expr: cst.BaseExpression, ctx: FileContext) -> str | None:
+    """The path (``proj.db.SessionLocal()``) of an expression, as for ``begin()``."""
+    return _path(expr, ctx, 0, frozenset())
+
+
+def sqlalchemy_kind(path: str, assigned: AssignedValue, bases: ClassBases) -> str | None:
+    """What the SQLAlchemy object a path names is (``session``, ``scoped``, ``flask_db``,
+    ``engine`` ...), or None when it is not known as one."""
+    return _kind(_TOKEN.findall(path), assigned, bases, 0)
+
+
+def bare_begin(
+    stmt: cst.BaseSmallStatement, ctx: FileContext
+) -> tuple[str, str, tuple[str, ...]] | None:
+    """A statement ``<x>.begin()`` (or ``trans = <x>.begin()``) that is not a ``with``:
+    (path of ``begin``, its text, the receivers whose ``commit()`` ends it: ``<x>`` as
+    written, and ``trans``); the index decides whether it is SQLAlchemy's."""
+    bound: tuple[str, ...] = ()
+    if isinstance(stmt, cst.Expr):
+        value = stmt.value
+    elif (
+        isinstance(stmt, cst.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0].target, cst.Name)
+    ):
+        value = stmt.value
+        bound = (stmt.targets[0].target.value,)
+    else:
+        return None
+    found = sqlalchemy_begin(value, ctx)
+    if found is None:
+        return None
+    assert isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+    return found[0], found[1], (_code(value.func.value), *bound)
+
+
+def commit_receiver(stmt: cst.BaseSmallStatement) -> str | None:
+    """``<x>.commit()`` as a statement: ``<x>`` as written."""
+    if not isinstance(stmt, cst.Expr):
+        return None
+    call = stmt.value
+    if (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "commit"
+        and not call.args
+    ):
+        return _code(call.func.value)
+    return None
+
+
+def _code(node: cst.CSTNode) -> str:
+    return " ".join(cst.Module([]).code_for_node(node).split())

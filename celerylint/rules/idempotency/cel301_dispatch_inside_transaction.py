@@ -23,10 +23,14 @@ class DispatchInsideTransaction(ProjectRule):
     SQLAlchemy transactions count too: `with session.begin():`, `with
     session.begin_nested():`, `with db.session.begin():` (Flask-SQLAlchemy), `with
     Session.begin() as session:` on a `sessionmaker`, `with Session(engine) as s,
-    s.begin():`, `with engine.begin() as conn:`. The receiver must be known as a SQLAlchemy
+    s.begin():`, `with engine.begin() as conn:`, and a bare `session.begin()` (or `trans =
+    conn.begin()`) statement followed in the same block by `session.commit()` (`trans.commit()`):
+    a dispatch between the two is reported (one whose `begin()` sits in another block, or
+    with no `commit()` in the block, is not). The receiver must be known as a SQLAlchemy
     object (made by `create_engine()`, `sessionmaker()`, `scoped_session()`, `Session()`,
-    `flask_sqlalchemy.SQLAlchemy()`, or a parameter annotated with `Session`); a `begin()`
-    on anything else is left alone.
+    `flask_sqlalchemy.SQLAlchemy()` -- also imported from a project module, as `db` of
+    `from app.extensions import db` -- or a parameter annotated with `Session`); a `begin()`
+    on anything else (a project object, a parameter without a type) is left alone.
 
     Deferred dispatch is fine: `transaction.on_commit(...)` / `connection.on_commit(...)` with
     a lambda, `functools.partial` or a nested function, and `delay_on_commit()`.
@@ -52,8 +56,9 @@ class DispatchInsideTransaction(ProjectRule):
         # or, with Celery >= 5.4 and Django's task class: send_receipt.delay_on_commit(order.pk)
     ```
 
-    With SQLAlchemy, dispatch after the `with` block, or from an `after_commit` event of the
-    session (`sqlalchemy.event.listens_for(session, "after_commit")`).
+    With SQLAlchemy, dispatch after the `with` block (after `commit()`), or from an
+    `after_commit` event of the session (`sqlalchemy.event.listens_for(session,
+    "after_commit")`).
 
     ## Fix safety
     The fix wraps a dispatch statement whose result is unused in
@@ -245,6 +250,145 @@ class DispatchInsideTransaction(ProjectRule):
                         with engine.begin() as conn:
                             conn.execute(Order.__table__.select())
                             send_receipt.delay(order_id)  # error@9: CEL301
+                """,
+            }
+        ),
+        # the Flask service form: ``db`` imported from the project's extensions module, a
+        # task of an app (``@app.task``); a bare ``begin()`` ... ``commit()`` in one block
+        Invalid(
+            files={
+                "ledger/__init__.py": "",
+                "ledger/extensions.py": """
+                    from flask_sqlalchemy import SQLAlchemy
+
+                    db = SQLAlchemy()
+                """,
+                "ledger/database.py": """
+                    from sqlalchemy import create_engine
+                    from sqlalchemy.orm import sessionmaker
+
+                    engine = create_engine("postgresql://db/ledger")
+                    SessionLocal = sessionmaker(bind=engine)
+                """,
+                "ledger/tasks.py": """
+                    from celery import Celery
+
+                    app = Celery("ledger")
+
+
+                    @app.task
+                    def charge_card(invoice_id):
+                        return invoice_id
+                """,
+                "ledger/views.py": """
+                    from ledger.database import SessionLocal, engine
+                    from ledger.extensions import db
+                    from ledger.tasks import charge_card
+
+
+                    def pay(invoice):
+                        with db.session.begin():
+                            invoice.total = 0
+                            charge_card.delay(invoice.id)  # error: CEL301
+
+
+                    def settle(invoice_id, retry):
+                        session = SessionLocal()
+                        session.begin()
+                        if retry:
+                            charge_card.delay(invoice_id)  # error: CEL301
+                        session.commit()
+                        db.session.begin()
+                        charge_card.apply_async((invoice_id,))  # error: CEL301
+                        db.session.commit()
+                        conn = engine.connect()
+                        trans = conn.begin()
+                        charge_card.delay(invoice_id)  # error: CEL301
+                        trans.commit()
+                """,
+            }
+        ),
+        # near misses of the bare form: dispatch after ``commit()``; a ``begin()`` with no
+        # ``commit()`` in its block; ``begin()`` on an object that is not SQLAlchemy's (a
+        # project batch, a parameter without a type); a listener defined in between
+        Valid(
+            files={
+                "ledger/__init__.py": "",
+                "ledger/extensions.py": """
+                    from flask_sqlalchemy import SQLAlchemy
+
+                    db = SQLAlchemy()
+                """,
+                "ledger/cache.py": """
+                    class LocalBatch:
+                        def begin(self):
+                            return self
+
+                        def commit(self):
+                            return None
+
+                        def __enter__(self):
+                            return self
+
+                        def __exit__(self, *exc):
+                            return None
+
+
+                    batch = LocalBatch()
+                """,
+                "ledger/tasks.py": """
+                    from celery import Celery
+
+                    app = Celery("ledger")
+
+
+                    @app.task
+                    def charge_card(invoice_id):
+                        return invoice_id
+                """,
+                "ledger/views.py": """
+                    from sqlalchemy import event
+
+                    from ledger.cache import batch
+                    from ledger.extensions import db
+                    from ledger.tasks import charge_card
+
+
+                    def remind(invoice_id, store, fresh):
+                        with batch.begin():
+                            charge_card.delay(invoice_id)
+                        batch.begin()
+                        charge_card.delay(invoice_id)
+                        batch.commit()
+                        store.begin()
+                        charge_card.delay(invoice_id)
+                        store.commit()
+                        db.session.begin()
+                        db.session.add(invoice_id)
+                        db.session.commit()
+                        charge_card.delay(invoice_id)  # after the commit
+
+
+                    def maybe(invoice_id, fresh):
+                        if fresh:
+                            db.session.begin()
+                        charge_card.delay(invoice_id)  # the begin() may not have run
+                        db.session.commit()
+                        db.session.begin()
+                        charge_card.delay(invoice_id)  # no commit() in this block
+                        if fresh:
+                            db.session.commit()
+
+
+                    def listen(invoice_id):
+                        db.session.begin()
+                        event.listen(db.session, "after_commit", lambda s: charge_card.delay(invoice_id))
+
+                        def _later():
+                            charge_card.delay(invoice_id)
+
+                        db.session.commit()
+                        return _later
                 """,
             }
         ),
@@ -472,7 +616,10 @@ class DispatchInsideTransaction(ProjectRule):
                 text, dispatch = found
                 if begin is not None:
                     atomic = f"`{begin}()` (a SQLAlchemy transaction)"
-                    advice = "dispatch after the block, or from an `after_commit` session event"
+                    advice = (
+                        "dispatch after the block (after `commit()`), "
+                        "or from an `after_commit` session event"
+                    )
                 elif call.atomic:
                     atomic = "`transaction.atomic()`"
                     advice = DJANGO_ADVICE

@@ -1,4 +1,5 @@
-"""What a Django models module pulls in at load time: shared by CEL101 and CEL102.
+"""What a models module (Django's, or one defining SQLAlchemy / Flask-SQLAlchemy models)
+pulls in at load time: shared by CEL101 and CEL102.
 
 A *target* is a module that defines Celery tasks according to the project index (not a
 file named ``tasks.py``), except the module that creates the Celery app (models may
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.facts.model import ImportFact, ModuleFacts
 from celerylint.semantics.django import is_models_module
+from celerylint.semantics.sqlalchemy_orm import DECLARATIVE_BASES, DECLARATIVE_FACTORIES
+from celerylint.semantics.values import CallValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +73,11 @@ def model_packages(index: ProjectIndex) -> frozenset[str]:
             if resolved in classes:
                 found = depth < 20 and is_model(resolved, depth + 1)
             elif _project_name(index, resolved):
-                found = False  # a project class outside the models layer: not a model base
+                # a project class outside the models layer is no model base, unless it is
+                # a SQLAlchemy declarative base (``Base = declarative_base()`` ...)
+                found = _declarative_base(index, resolved)
             else:
-                found = _external_model_base(resolved)
+                found = _external_model_base(resolved) or resolved in DECLARATIVE_BASES
             if found:
                 break
         memo[qualname] = found
@@ -104,6 +109,23 @@ def _project_name(index: ProjectIndex, ref: str) -> bool:
     is the same with and without it."""
     module, rest = index.split_module(ref)
     return module is not None and bool(rest) and "." not in rest
+
+
+def _declarative_base(index: ProjectIndex, ref: str) -> bool:
+    """``Base = declarative_base()`` or ``class Base(DeclarativeBase)`` in a project module
+    (the prefilter reads the modules the bases of models modules' classes name in full)."""
+    found = index.assignment(ref)
+    if found is not None and isinstance(found.value, CallValue):
+        return index.resolve(found.value.func) in DECLARATIVE_FACTORIES
+    module, rest = index.split_module(ref)
+    if module is None:
+        return False
+    return any(
+        index.resolve(base) in DECLARATIVE_BASES
+        for cls in index.modules[module].classes
+        if cls.name == rest
+        for base in cls.bases
+    )
 
 
 def _models_root(module: str) -> str:
