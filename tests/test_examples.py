@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from celerylint.config import ConfigResolver, find_config, load_settings
 from celerylint.engine.runner import RunRequest, enabled_codes, run
 from celerylint.rules import all_rules
 from celerylint.testing import expected_findings
-
-import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: the example projects: the Django shop at the top, the Flask service in its own folder
