@@ -476,27 +476,7 @@ class ProjectConfig:
                         pending.append(imp.target)
         self._django_modules = frozenset(django)
         # celery config modules and classes named by apps
-        referenced: dict[str, list[tuple[str, str | None, bool]]] = {}
-        for app, target, namespace, given in self._config_calls:
-            if self._is_django_settings(target):
-                continue
-            ns = namespace if given and isinstance(namespace, str) else None
-            ns_known = not given or isinstance(namespace, str) or namespace is None
-            unit_name = self._resolve_config_object(target)
-            if unit_name is None:
-                # the variable may also name a module we do not see: still incomplete
-                self.unresolved.append(app)
-                for chosen in selected_modules(index, self.files, target, self.resolve_value):
-                    refs = referenced.setdefault(chosen.module, [])
-                    if (app, ns, ns_known) not in refs:
-                        refs.append((app, ns, ns_known))
-                    self._selection_uses.append((chosen.module, chosen.use, chosen.where))
-                continue
-            referenced.setdefault(unit_name, []).append((app, ns, ns_known))
-        for facts in index.modules.values():
-            stem = facts.module.rsplit(".", 1)[-1]
-            if stem == "celeryconfig" and facts.module not in referenced:
-                referenced[facts.module] = []
+        referenced = self._referenced()
         # modules an app's config module star-imports (``from proj.config.base import *``)
         inherited = {
             a for name in referenced if name in index.modules for a in star_ancestors(index, name)
@@ -544,6 +524,34 @@ class ProjectConfig:
             unit.parents = [p for p in unit.parents if p in units]
         self._classify(units)
         return units
+
+    def _referenced(self) -> dict[str, list[tuple[str, str | None, bool]]]:
+        """Config modules and classes apps read -> (app, namespace, namespace known): named
+        by ``config_from_object``, chosen by an environment variable
+        (``semantics.config_select``), or a ``celeryconfig`` module."""
+        index = self.index
+        referenced: dict[str, list[tuple[str, str | None, bool]]] = {}
+        for app, target, namespace, given in self._config_calls:
+            if self._is_django_settings(target):
+                continue
+            ns = namespace if given and isinstance(namespace, str) else None
+            ns_known = not given or isinstance(namespace, str) or namespace is None
+            unit_name = self._resolve_config_object(target)
+            if unit_name is None:
+                # the variable may also name a module we do not see: still incomplete
+                self.unresolved.append(app)
+                for chosen in selected_modules(index, self.files, target, self.resolve_value):
+                    refs = referenced.setdefault(chosen.module, [])
+                    if (app, ns, ns_known) not in refs:
+                        refs.append((app, ns, ns_known))
+                    self._selection_uses.append((chosen.module, chosen.use, chosen.where))
+                continue
+            referenced.setdefault(unit_name, []).append((app, ns, ns_known))
+        for facts in index.modules.values():
+            stem = facts.module.rsplit(".", 1)[-1]
+            if stem == "celeryconfig" and facts.module not in referenced:
+                referenced[facts.module] = []
+        return referenced
 
     def _resolve_config_object(self, target: Value) -> str | None:
         index = self.index
