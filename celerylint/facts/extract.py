@@ -15,6 +15,7 @@ import libcst as cst
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.model import (
+    LOCAL_RECEIVER,
     AppCallFact,
     AssignmentFact,
     CallSiteFact,
@@ -28,6 +29,9 @@ from celerylint.semantics.calls import eta_delay, keyword, task_arguments
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.values import CallValue, Value, evaluate
+
+#: app calls recorded on an app factory's local (``celery.config_from_object(...)``)
+_FACTORY_CONFIG_METHODS = frozenset({"config_from_object", "config_from_envvar"})
 
 TASK_CALL_METHODS = frozenset(
     {"delay", "apply_async", "s", "si", "signature", "map", "starmap", "chunks", "delay_on_commit"}
@@ -261,6 +265,9 @@ class FactCollector:
         if not is_task_call and method not in APP_METHODS:
             return
         receiver = self.ctx.resolve(receiver_node)
+        function: str | None = None
+        if receiver is None and method in _FACTORY_CONFIG_METHODS:
+            receiver, function = self._factory_local(receiver_node)
         if method in APP_METHODS and receiver is None:
             return
         args: list[Value] = []
@@ -275,7 +282,7 @@ class FactCollector:
                 args.append(self._value(arg.value))
         if method in APP_METHODS:
             assert receiver is not None
-            fact = AppCallFact(receiver, method, tuple(args), tuple(kwargs), None)
+            fact = AppCallFact(receiver, method, tuple(args), tuple(kwargs), None, function)
             self._app_calls.append((fact, self._want(node)))
             if method != "send_task":
                 return
@@ -295,6 +302,17 @@ class FactCollector:
             eta_delay=self._eta_delay(node),
         )
         self._call_sites.append((site, self._want(node)))
+
+    def _factory_local(self, node: cst.BaseExpression) -> tuple[str | None, str | None]:
+        """``celery`` in ``celery.config_from_object(...)`` inside a module-level function
+        (an app factory's local): ``("<local>.celery", "make_celery")``; phase 2 decides
+        whether the function makes an app (``ProjectIndex.apps_configured_by``)."""
+        fn = self.ctx.function
+        if not isinstance(node, cst.Name) or fn is None:
+            return None, None
+        if len(self.ctx.functions) != 1 or self.ctx.classes:
+            return None, None
+        return LOCAL_RECEIVER + node.value, fn.qualname
 
     def _eta_delay(self, node: cst.Call) -> float | None:
         eta = keyword(node, "eta")

@@ -105,6 +105,9 @@ class AppCallFact:
     args: tuple[Value, ...]
     kwargs: tuple[tuple[str, Value], ...]
     span: Span | None
+    #: the enclosing module-level function when ``receiver`` is its local
+    #: (``LOCAL_RECEIVER + name``, an app factory's ``celery.config_from_object(...)``)
+    function: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from celerylint.semantics.values import UNKNOWN, CallValue, Ref, Value, string_value
+from celerylint.semantics.values import (
+    ENVIRON_ITEM,
+    UNKNOWN,
+    CallValue,
+    Ref,
+    Value,
+    string_value,
+)
 
 
 class Kind(str, enum.Enum):
@@ -230,7 +237,7 @@ class EnvRead:
     has_default: bool
 
 
-_OS_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
+_OS_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", ENVIRON_ITEM})
 _DECOUPLE = frozenset({"decouple.config", "decouple.AutoConfig"})
 ENV_CLASSES = frozenset({"environ.Env", "environ.environ.Env", "environs.Env"})
 _ENV_METHODS = frozenset(

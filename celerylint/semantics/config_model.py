@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import SELF_RECEIVER, ConfWriteFact, ModuleFacts, SettingFact
+from celerylint.facts.model import (
+    SELF_RECEIVER,
+    AppCallFact,
+    ConfWriteFact,
+    ModuleFacts,
+    SettingFact,
+)
 from celerylint.semantics import celery_data
 from celerylint.semantics.config_env import (
     EnvRead,
@@ -42,6 +48,7 @@ from celerylint.semantics.config_env import (
     name_kind,
 )
 from celerylint.semantics.config_names import NameMeaning, Style, meaning
+from celerylint.semantics.config_select import selected_modules, star_ancestors
 from celerylint.semantics.django import is_test_module
 from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
@@ -224,6 +231,9 @@ class ProjectConfig:
         #: computed ``config_from_object`` argument): the picture is incomplete
         self.unresolved: list[str] = []
         self._django_modules: frozenset[str] = frozenset()
+        #: (module, use, where) of modules an environment variable may select
+        #: (``semantics.config_select``); classified as settings references are
+        self._selection_uses: list[tuple[str, str, str]] = []
         self._final: dict[int, ConfigValue] = {}
 
     @classmethod
@@ -274,6 +284,14 @@ class ProjectConfig:
             return resolved
         return None
 
+    def _apps_of_call(self, facts: ModuleFacts, call: AppCallFact) -> tuple[str, ...]:
+        """The apps an app call configures: its receiver's app, or, for a local of an app
+        factory (``celery.config_from_object(...)`` in ``make_celery``), the factory's apps."""
+        app = self._app_of(call.receiver)
+        if app is not None:
+            return (app,)
+        return self.index.apps_configured_by(facts.module, call.function, call.receiver)
+
     @cached_property
     def _config_calls(self) -> list[tuple[str, Value, Value, bool]]:
         """(app, config object, namespace, namespace given) for every app's config source."""
@@ -281,18 +299,16 @@ class ProjectConfig:
         index = self.index
         for facts in index.modules.values():
             for call in facts.app_calls:
-                app = self._app_of(call.receiver)
-                if app is None:
-                    continue
-                if call.method == "config_from_envvar":
-                    self.unresolved.append(app)
-                    continue
-                if call.method != "config_from_object":
-                    continue
-                kwargs = dict(call.kwargs)
-                target = call.args[0] if call.args else kwargs.get("obj", UNKNOWN)
-                given = "namespace" in kwargs
-                found.append((app, target, kwargs.get("namespace"), given))
+                for app in self._apps_of_call(facts, call):
+                    if call.method == "config_from_envvar":
+                        self.unresolved.append(app)
+                        continue
+                    if call.method != "config_from_object":
+                        continue
+                    kwargs = dict(call.kwargs)
+                    target = call.args[0] if call.args else kwargs.get("obj", UNKNOWN)
+                    given = "namespace" in kwargs
+                    found.append((app, target, kwargs.get("namespace"), given))
         for app in index.apps:
             made_by = index.app_call(app)
             if made_by is None:
@@ -314,7 +330,9 @@ class ProjectConfig:
         for facts in self.index.modules.values():
             for call in facts.app_calls:
                 target = self.index.resolve(call.receiver)
-                if call.method in _CONFIGURING_CALLS and target in (app, *CURRENT_APP_REFS):
+                if call.method in _CONFIGURING_CALLS and (
+                    target in (app, *CURRENT_APP_REFS) or app in self._apps_of_call(facts, call)
+                ):
                     found.append(f"`{call.method}` in `{facts.path}`")
             for write in facts.conf_writes:
                 if write.op == "init":
@@ -458,31 +476,20 @@ class ProjectConfig:
                         pending.append(imp.target)
         self._django_modules = frozenset(django)
         # celery config modules and classes named by apps
-        referenced: dict[str, list[tuple[str, str | None, bool]]] = {}
-        for app, target, namespace, given in self._config_calls:
-            if self._is_django_settings(target):
-                continue
-            unit_name = self._resolve_config_object(target)
-            if unit_name is None:
-                self.unresolved.append(app)
-                continue
-            ns = namespace if given and isinstance(namespace, str) else None
-            ns_known = not given or isinstance(namespace, str) or namespace is None
-            referenced.setdefault(unit_name, []).append((app, ns, ns_known))
-        for facts in index.modules.values():
-            stem = facts.module.rsplit(".", 1)[-1]
-            if stem == "celeryconfig" and facts.module not in referenced:
-                referenced[facts.module] = []
+        referenced = self._referenced()
+        # modules an app's config module star-imports (``from proj.config.base import *``)
+        inherited = {
+            a for name in referenced if name in index.modules for a in star_ancestors(index, name)
+        }
+        readable = django | set(referenced) | inherited
         # build units: modules (their module-level writes) and classes (their attributes)
         for facts in index.modules.values():
             module = facts.module
             module_writes = [w for w in facts.setting_writes if w.owner is None]
-            if module in django or module in referenced:
+            if module in readable:
                 units[module] = _Unit(module, module, facts.path, None, module_writes)
                 units[module].parents = [
-                    i.target
-                    for i in facts.imports
-                    if i.name == "*" and (i.target in django or i.target in referenced)
+                    i.target for i in facts.imports if i.name == "*" and i.target in readable
                 ]
             owners = dict.fromkeys(w.owner for w in facts.setting_writes if w.owner is not None)
             for owner in owners:
@@ -518,6 +525,34 @@ class ProjectConfig:
         self._classify(units)
         return units
 
+    def _referenced(self) -> dict[str, list[tuple[str, str | None, bool]]]:
+        """Config modules and classes apps read -> (app, namespace, namespace known): named
+        by ``config_from_object``, chosen by an environment variable
+        (``semantics.config_select``), or a ``celeryconfig`` module."""
+        index = self.index
+        referenced: dict[str, list[tuple[str, str | None, bool]]] = {}
+        for app, target, namespace, given in self._config_calls:
+            if self._is_django_settings(target):
+                continue
+            ns = namespace if given and isinstance(namespace, str) else None
+            ns_known = not given or isinstance(namespace, str) or namespace is None
+            unit_name = self._resolve_config_object(target)
+            if unit_name is None:
+                # the variable may also name a module we do not see: still incomplete
+                self.unresolved.append(app)
+                for chosen in selected_modules(index, self.files, target, self.resolve_value):
+                    refs = referenced.setdefault(chosen.module, [])
+                    if (app, ns, ns_known) not in refs:
+                        refs.append((app, ns, ns_known))
+                    self._selection_uses.append((chosen.module, chosen.use, chosen.where))
+                continue
+            referenced.setdefault(unit_name, []).append((app, ns, ns_known))
+        for facts in index.modules.values():
+            stem = facts.module.rsplit(".", 1)[-1]
+            if stem == "celeryconfig" and facts.module not in referenced:
+                referenced[facts.module] = []
+        return referenced
+
     def _resolve_config_object(self, target: Value) -> str | None:
         index = self.index
         if isinstance(target, str):
@@ -549,6 +584,9 @@ class ProjectConfig:
         uses: dict[str, list[tuple[str, str]]] = {}
         for module, use, where in self._settings_references:
             uses.setdefault(module, []).append((use, where))
+        for module, use, where in self._selection_uses:
+            if use in {"deploy", "test"}:
+                uses.setdefault(module, []).append((use, f"{where} (selects the config module)"))
         for unit in units.values():
             unit.kind, unit.reason = self._classify_unit(unit, production_globs, test_globs, uses)
         # classes without a name of their own take their module's classification

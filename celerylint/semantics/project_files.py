@@ -108,6 +108,8 @@ _DSM = re.compile(
 )
 _DS_OPTION = re.compile(r"--ds[= ]\s*([A-Za-z_][\w.]*)")
 _ENV_LINE = re.compile(r"""(?:^|[\s"'-])([A-Z][A-Z0-9_]*)\s*[=:]\s*["']?([^\s"'#]+)""")
+#: ``ENV NAME value`` (the Dockerfile form without ``=``)
+_DOCKER_ENV = re.compile(r"^\s*ENV\s+([A-Z][A-Z0-9_]*)[ \t]+[\"']?([^\s\"'#=]+)", re.MULTILINE)
 _CELERY_REQ = re.compile(
     r"""^\s*["']?celery(?:\[[^\]]*\])?\s*(?P<spec>(?:[<>=!~]=?|===)\s*[\w.*]+(?:\s*,\s*(?:[<>=!~]=?)\s*[\w.*]+)*)""",
     re.IGNORECASE | re.MULTILINE,
@@ -246,6 +248,31 @@ class ProjectFiles:
                     found.append(SettingsReference(match.group(1), "test", rel))
         return found
 
+    # -- any variable naming a module -------------------------------------------------------
+
+    def variable_references(self, var: str) -> tuple[SettingsReference, ...]:
+        """Values a variable is set to outside Python: "test" for test-runner config (pytest
+        ``env =``, tox ``setenv``, CI), "deploy" for deployment and env files (Procfile,
+        Dockerfile ``ENV``, compose ``environment:``, ``.env``)."""
+        found: list[SettingsReference] = []
+        for rel, category in self.files:
+            if category in {"requirements", "python", "setup", "metadata", "lock"}:
+                continue
+            text = self.read(rel)
+            if var not in text:
+                continue
+            if category == "pyproject":
+                found.extend(_pyproject_env(rel, text, var))
+                continue
+            kind = "test" if category == "test" else "deploy"
+            for match in _ENV_LINE.finditer(text):
+                if match.group(1) == var:
+                    found.append(SettingsReference(match.group(2), kind, rel))
+            for match in _DOCKER_ENV.finditer(text):
+                if match.group(1) == var:
+                    found.append(SettingsReference(match.group(2), kind, rel))
+        return tuple(found)
+
     # -- environment files ------------------------------------------------------------------
 
     def env_assignments(self, var: str) -> list[tuple[str, str]]:
@@ -297,6 +324,27 @@ class ProjectFiles:
                 if version is not None:
                     return DeclaredVersion(version, rel, f"celery {spec.strip()}")
         return None
+
+
+def _pyproject_env(rel: str, text: str, var: str) -> list[SettingsReference]:
+    """``[tool.pytest.ini_options] env = ["VAR=value"]`` (pytest-env, ``D:``/``R:`` flags)."""
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return []
+    pytest = _table(_table(data, "tool"), "pytest").get("ini_options", {})
+    entries = pytest.get("env", []) if isinstance(pytest, dict) else []
+    if isinstance(entries, str):
+        entries = entries.splitlines()
+    found: list[SettingsReference] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, str) or "=" not in entry:
+            continue
+        name, _, value = entry.partition("=")
+        name = name.strip().rpartition(":")[2]
+        if name == var and value.strip():
+            found.append(SettingsReference(value.strip(), "test", rel))
+    return found
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -179,6 +179,8 @@ def _evaluate(node: cst.BaseExpression, resolve: Resolver, depth: int) -> Value:
         return UNKNOWN
     if isinstance(node, cst.BinaryOperation):
         return _binary(node, resolve, d)
+    if isinstance(node, cst.Subscript):
+        return _environ_item(node, resolve)
     if isinstance(node, cst.Call):
         func = resolve(node.func)
         if func is None:
@@ -197,6 +199,24 @@ def _evaluate(node: cst.BaseExpression, resolve: Resolver, depth: int) -> Value:
                 args.append(value)
         return CallValue(func, tuple(args), tuple(kwargs), starred)
     return UNKNOWN
+
+
+#: ``os.environ["X"]``, read as a call (``semantics.config_env.env_read``: no default)
+ENVIRON_ITEM = "os.environ.__getitem__"
+
+
+def _environ_item(node: cst.Subscript, resolve: Resolver) -> Value:
+    """``os.environ["X"]`` as ``CallValue(ENVIRON_ITEM, ("X",))``; any other subscript is
+    UNKNOWN."""
+    if len(node.slice) != 1 or resolve(node.value) != "os.environ":
+        return UNKNOWN
+    index = node.slice[0].slice
+    if not isinstance(index, cst.Index) or not isinstance(index.value, cst.SimpleString):
+        return UNKNOWN
+    key = string_value(index.value)
+    if not isinstance(key, str):
+        return UNKNOWN
+    return CallValue(ENVIRON_ITEM, (key,), (), False)
 
 
 def _element(el: cst.BaseElement, resolve: Resolver, depth: int) -> Value:

@@ -6,6 +6,7 @@ from celerylint.diagnostics import Severity, Span
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.facts.model import CallSiteFact, ModuleFacts
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.rules.settings._projects import env_selected_project
 from celerylint.semantics.arity import BindProblem, bind, caller_parameters, render_signature
 from celerylint.semantics.calls import CALL_OPTIONS, beat_arguments, checkable_task
 
@@ -63,6 +64,36 @@ class CallArityMismatch(ProjectRule):
     message = "`{call}` does not fit `{signature}`: {problem}"
     severity = Severity.ERROR
     examples = (
+        Invalid(
+            # the beat schedule of an env-selected config module (inherited by star import)
+            files={
+                **env_selected_project(
+                    {
+                        "base": """
+                            from celery.schedules import crontab
+
+                            broker_url = "redis://redis:6379/0"
+                            beat_schedule = {
+                                "nightly-reconcile": {
+                                    "task": "ledger.tasks.reconcile",  # error@17: CEL606
+                                    "schedule": crontab(minute=0, hour=2),
+                                    "args": (),
+                                },
+                            }
+                        """,
+                        "production": "from ledger.config.base import *  # noqa: F403",
+                    }
+                ),
+                "ledger/tasks.py": """
+                    from ledger.worker import celery
+
+
+                    @celery.task(bind=True)
+                    def reconcile(self, account_id):
+                        return account_id
+                """,
+            }
+        ),
         Invalid(
             files={
                 "media/__init__.py": "",

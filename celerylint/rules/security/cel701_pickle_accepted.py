@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from celerylint.diagnostics import Severity
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.rules.settings._projects import django_project
+from celerylint.rules.settings._projects import django_project, env_selected_project
 from celerylint.semantics.config_env import Kind
 from celerylint.semantics.config_model import ConfigValue, literal_strings
 from celerylint.semantics.django import is_test_module
@@ -59,6 +59,64 @@ class PickleAccepted(ProjectRule):
     )
     severity = Severity.ERROR
     examples = (
+        Invalid(
+            # the config module is chosen by LEDGER_CELERY_CONFIG; its default is a candidate
+            files=env_selected_project(
+                {
+                    "base": """
+                        broker_url = "redis://redis:6379/0"
+                        accept_content = ["json"]
+                    """,
+                    "production": """
+                        from ledger.config.base import *  # noqa: F403
+
+                        accept_content = ["json", "pickle"]  # error: CEL701
+                    """,
+                }
+            )
+        ),
+        Valid(
+            # only pytest selects ``testing`` (pyproject ``env =``): no production finding
+            files=env_selected_project(
+                {
+                    "base": """
+                        broker_url = "redis://redis:6379/0"
+                        accept_content = ["json"]
+                    """,
+                    "production": "from ledger.config.base import *  # noqa: F403",
+                    "testing": """
+                        from ledger.config.base import *  # noqa: F403
+
+                        accept_content = ["json", "pickle"]
+                    """,
+                },
+                {
+                    "pyproject.toml": """
+                        [tool.pytest.ini_options]
+                        env = ["LEDGER_CELERY_CONFIG=ledger.config.testing"]
+                    """,
+                },
+            )
+        ),
+        Valid(
+            # the module is chosen by a value that cannot be known: no guess
+            files={
+                "jobs/__init__.py": "",
+                "jobs/worker.py": """
+                    import sys
+
+                    from celery import Celery
+
+                    app = Celery("jobs")
+                    app.config_from_object(sys.argv[1])
+                """,
+                "jobs/config/__init__.py": "",
+                "jobs/config/production.py": """
+                    broker_url = "redis://redis:6379/0"
+                    accept_content = ["json", "pickle"]
+                """,
+            }
+        ),
         Invalid(
             files=django_project(
                 {

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from celerylint.diagnostics import Severity
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.rules.settings._projects import django_project
+from celerylint.rules.settings._projects import django_project, env_selected_project
 from celerylint.semantics.config_checks import truth, where
 from celerylint.semantics.config_env import NO_BROKER
 
@@ -57,6 +57,21 @@ class EagerModeInProduction(ProjectRule):
     )
     severity = Severity.ERROR
     examples = (
+        Valid(
+            # eager mode in the env-selected module only the test suite picks
+            files=env_selected_project(
+                {
+                    "base": 'broker_url = "redis://redis:6379/0"',
+                    "production": "from ledger.config.base import *  # noqa: F403",
+                    "testing": """
+                        from ledger.config.base import *  # noqa: F403
+
+                        task_always_eager = True
+                        task_eager_propagates = True
+                    """,
+                },
+            )
+        ),
         Invalid(
             files=django_project(
                 {

@@ -5,21 +5,34 @@ from collections.abc import Iterable
 from celerylint.diagnostics import Severity, Span
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.rules.settings._projects import django_project
+from celerylint.rules.settings._projects import django_project, env_selected_project
 from celerylint.semantics.config_checks import number
 from celerylint.semantics.config_model import ConfigValue, ProjectConfig
+from celerylint.semantics.config_select import per_unit_production_values
 from celerylint.semantics.django import is_test_module
 
+_Pair = tuple[float, ConfigValue] | None
 
-def _global(config: ProjectConfig, setting: str) -> tuple[float, ConfigValue] | None:
-    """The one known production value of a numeric setting."""
-    values = config.production_values(setting)
+
+def _one(values: tuple[ConfigValue, ...]) -> _Pair:
     found = {number(v.value) for v in values}
     if len(values) == 0 or len(found) != 1 or None in found:
         return None
     value = next(iter(found))
     assert value is not None
     return value, values[-1]
+
+
+def _per_unit(config: ProjectConfig) -> list[tuple[_Pair, _Pair]]:
+    """(hard, soft) in each production/staging unit, with what it inherits."""
+    hard = per_unit_production_values(config, "task_time_limit")
+    soft = per_unit_production_values(config, "task_soft_time_limit")
+    return [(_one(hard.get(unit, ())), _one(soft.get(unit, ()))) for unit in soft]
+
+
+def _global(config: ProjectConfig, setting: str) -> _Pair:
+    """The one known production value of a numeric setting."""
+    return _one(config.production_values(setting))
 
 
 def _option_span(task: Task, name: str) -> Span | None:
@@ -70,6 +83,65 @@ class SoftLimitNotBelowHard(ProjectRule):
     )
     severity = Severity.ERROR
     examples = (
+        Invalid(
+            # staging (a sibling of the env-selected default) inherits production's limits
+            files=env_selected_project(
+                {
+                    "base": """
+                        broker_url = "redis://redis:6379/0"
+                        task_time_limit = 300
+                        task_soft_time_limit = 240
+                    """,
+                    "production": "from ledger.config.base import *  # noqa: F403",
+                    "staging": """
+                        from ledger.config.production import *  # noqa: F403
+
+                        task_soft_time_limit = 600  # error: CEL504
+                    """,
+                }
+            )
+        ),
+        Invalid(
+            # Django settings: a staging module that inherits production and raises the limit
+            files=django_project(
+                {
+                    "production": """
+                        CELERY_TASK_TIME_LIMIT = 300
+                        CELERY_TASK_SOFT_TIME_LIMIT = 240
+                    """,
+                    "staging": """
+                        from .production import *  # noqa: F403
+
+                        CELERY_TASK_SOFT_TIME_LIMIT = 300  # error: CEL504
+                    """,
+                }
+            )
+        ),
+        Valid(
+            # a test-only module selected from conftest.py may do as it likes
+            files=env_selected_project(
+                {
+                    "base": """
+                        broker_url = "redis://redis:6379/0"
+                        task_time_limit = 300
+                        task_soft_time_limit = 240
+                    """,
+                    "production": "from ledger.config.base import *  # noqa: F403",
+                    "ci_fast": """
+                        from ledger.config.base import *  # noqa: F403
+
+                        task_soft_time_limit = 900
+                    """,
+                },
+                {
+                    "conftest.py": """
+                        import os
+
+                        os.environ["LEDGER_CELERY_CONFIG"] = "ledger.config.ci_fast"
+                    """,
+                },
+            )
+        ),
         Invalid(
             files={
                 "shop/__init__.py": "",
@@ -145,19 +217,27 @@ class SoftLimitNotBelowHard(ProjectRule):
         config = index.config
         hard_global = _global(config, "task_time_limit")
         soft_global = _global(config, "task_soft_time_limit")
-        if hard_global is not None and soft_global is not None:
-            hard, _ = hard_global
-            soft, value = soft_global
-            if soft >= hard > 0 and soft > 0 and value.span is not None:
-                yield Finding(
-                    value.path,
-                    value.span,
-                    {
-                        "soft": f"`{value.name}` = {_seconds(soft)}",
-                        "hard": _seconds(hard),
-                        "scope": " for every task",
-                    },
-                )
+        pairs = [(hard_global, soft_global), *_per_unit(config)]
+        seen: set[tuple[str, Span]] = set()
+        for hard_pair, soft_pair in pairs:
+            if hard_pair is None or soft_pair is None:
+                continue
+            hard, _ = hard_pair
+            soft, value = soft_pair
+            if not (soft >= hard > 0 and soft > 0) or value.span is None:
+                continue
+            if (value.path, value.span) in seen:
+                continue
+            seen.add((value.path, value.span))
+            yield Finding(
+                value.path,
+                value.span,
+                {
+                    "soft": f"`{value.name}` = {_seconds(soft)}",
+                    "hard": _seconds(hard),
+                    "scope": " for every task",
+                },
+            )
         for task in index.tasks:
             if not task.fact.module_level or is_test_module(task.module):
                 continue
