@@ -5,8 +5,12 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import libcst as cst
+
 from celerylint.diagnostics import TaskCondition
 from celerylint.facts.index import ProjectIndex
+from celerylint.semantics.names import Frame, NameResolver
+from celerylint.semantics.tasks import decorator_alias
 from celerylint.semantics.values import UNKNOWN, Ref
 from celerylint.testing import index_project, write_files
 
@@ -311,3 +315,32 @@ def test_transactions(tmp_path: Path) -> None:
     assert index.is_atomic_wrapper("app.db.traced_atomic")
     assert index.is_atomic_wrapper("app.db.atomic_default")
     assert not index.is_atomic_wrapper("app.db.span")
+
+
+def _alias_of(source: str) -> str | None:
+    module = cst.parse_module("import functools\nfrom celery import shared_task\n" + source)
+    frame = Frame("module", module)
+    frame.bindings.update(
+        {"functools": "functools", "shared_task": "celery.shared_task", "app": "proj.app"}
+    )
+    resolver = NameResolver("proj.base", frame, False)
+    stmt = module.body[-1]
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    assign = stmt.body[0]
+    assert isinstance(assign, cst.Assign)
+    found = decorator_alias(assign.value, resolver.resolve)
+    return None if found is None else found.ref
+
+
+def test_decorator_alias_forms() -> None:
+    assert _alias_of("task = app.task\n") == "proj.app.task"
+    assert _alias_of("task = shared_task\n") == "celery.shared_task"
+    assert _alias_of("retrying = shared_task(acks_late=True)\n") == "celery.shared_task"
+    assert _alias_of("bound = functools.partial(app.task, bind=True)\n") == "proj.app.task"
+    assert _alias_of("bound = functools.partial(app.task, **OPTIONS)\n") == "proj.app.task"
+    # near misses: a task made from a function, a partial of something else, a partial
+    # with more positional arguments, the app's registry
+    assert _alias_of("made = shared_task(func)\n") is None
+    assert _alias_of("other = functools.partial(print, bind=True)\n") is None
+    assert _alias_of("odd = functools.partial(app.task, func)\n") is None
+    assert _alias_of("registry = app.tasks\n") is None

@@ -17,7 +17,7 @@ from celerylint.facts.extract import _params
 from celerylint.facts.model import ClassMembersFact, OptionFact, ParamFact, TaskFactoryFact
 from celerylint.semantics.names import bind_target_names
 from celerylint.semantics.task_scope import enclosing_class, first_parameter
-from celerylint.semantics.tasks import is_task_decorator_callee
+from celerylint.semantics.tasks import decorator_alias, is_task_decorator_callee
 from celerylint.semantics.values import Value, evaluate
 
 SpanOf = Callable[[cst.CSTNode], Span]
@@ -96,14 +96,14 @@ class TaskFactoryCollector:
             self._alias(node.target.value, node.value, node)
 
     def _alias(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if not isinstance(value, cst.Call) or any(
-            arg.keyword is None and not arg.star for arg in value.args
-        ):
-            return  # ``t = shared_task(func)`` makes a task, not a decorator
-        ref = self.ctx.resolve(value.func)
-        if ref is None or not is_task_decorator_callee(ref):
+        found = decorator_alias(value, self.ctx.resolve)
+        if found is None:
             return
-        options, nodes, spreads, _ = self._options(value, frozenset())
+        ref = found.ref
+        if found.options is not None:
+            options, nodes, spreads, _ = self._options(found.options, frozenset())
+        else:
+            options, nodes, spreads = [], [], []
         fact = TaskFactoryFact(name, "alias", ref, tuple(options), tuple(spreads), False, None)
         self.ctx.want_position(node)
         self._factories.append((fact, node, nodes))

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from celerylint.semantics.names import Frame, NameResolver, bind_target_names, import_bindings
-from celerylint.semantics.tasks import CELERY_APP_CLASSES, SHARED_TASK_REFS, is_app_task_ref
+from celerylint.semantics.tasks import (
+    CELERY_APP_CLASSES,
+    SHARED_TASK_REFS,
+    decorator_alias,
+    is_app_task_ref,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +95,10 @@ def build_module_scope(module: cst.Module, name: str, is_package: bool) -> Modul
         if callee in CELERY_APP_CLASSES:
             apps.add(f"{name}.{bound}")
     for bound, value in assignments:
-        if isinstance(value, cst.Call):
-            callee = resolver.resolve(value.func)
-            if callee is not None and (
-                callee in SHARED_TASK_REFS
-                or (is_app_task_ref(callee) and callee[: -len(".task")] in apps)
-            ):
-                aliases.add(f"{name}.{bound}")
+        alias = decorator_alias(value, resolver.resolve)
+        if alias is not None and (
+            alias.ref in SHARED_TASK_REFS
+            or (is_app_task_ref(alias.ref) and alias.ref[: -len(".task")] in apps)
+        ):
+            aliases.add(f"{name}.{bound}")
     return ModuleScope(resolver, frozenset(apps), frozenset(aliases), tuple(dict.fromkeys(defines)))

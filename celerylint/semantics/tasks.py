@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -91,6 +91,41 @@ def is_app_task_ref(ref: str) -> bool:
 def is_task_decorator_callee(ref: str) -> bool:
     """``shared_task`` however imported, or ``<x>.task`` (an app's, if the index agrees)."""
     return ref in SHARED_TASK_REFS or ref in LEGACY_TASK_REFS or is_app_task_ref(ref)
+
+
+PARTIAL_REFS = frozenset({"functools.partial"})
+
+
+@dataclass(frozen=True, slots=True)
+class DecoratorAlias:
+    """A module-level name bound to a task decorator: ``task = app.task``,
+    ``retrying = shared_task(acks_late=True)``, ``bound = functools.partial(app.task,
+    bind=True)``. ``options`` is the call whose keyword and ``**`` arguments preset options
+    (None for a bare reference)."""
+
+    ref: str
+    options: cst.Call | None
+
+
+def decorator_alias(
+    value: cst.BaseExpression, resolve: Callable[[cst.BaseExpression], str | None]
+) -> DecoratorAlias | None:
+    """The task decorator ``value`` stands for, when it is one of the alias forms."""
+    if isinstance(value, cst.Name | cst.Attribute):
+        ref = resolve(value)
+        return DecoratorAlias(ref, None) if ref and is_task_decorator_callee(ref) else None
+    if not isinstance(value, cst.Call):
+        return None
+    positional = [arg for arg in value.args if arg.keyword is None and not arg.star]
+    callee = resolve(value.func)
+    if callee in PARTIAL_REFS:
+        if len(positional) != 1 or positional[0] is not value.args[0]:
+            return None
+        ref = resolve(value.args[0].value)
+        return DecoratorAlias(ref, value) if ref and is_task_decorator_callee(ref) else None
+    if positional or callee is None or not is_task_decorator_callee(callee):
+        return None  # ``t = shared_task(func)`` makes a task, not a decorator
+    return DecoratorAlias(callee, value)
 
 
 def is_app_task_class_ref(ref: str) -> bool:

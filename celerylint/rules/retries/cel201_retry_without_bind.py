@@ -103,6 +103,40 @@ class RetryWithoutBind(FileRule):
                 sync_user.delay(user.pk)  # written for the bound task: the fix is safe
             """,
         ),
+        # aliases of the app's decorator made in another module: ``task = app.task`` is
+        # unbound, ``functools.partial(app.task, bind=True)`` is bound
+        Invalid(
+            files={
+                "proj/__init__.py": "",
+                "proj/worker.py": """
+                    import functools
+
+                    from celery import Celery
+
+                    app = Celery("proj")
+                    task = app.task
+                    bound_task = functools.partial(app.task, bind=True)
+                """,
+                "proj/tasks.py": """
+                    from proj.worker import bound_task, task
+
+
+                    @task
+                    def charge(self, invoice_id):  # error@12: CEL201
+                        return invoice_id
+
+
+                    @task(max_retries=3)
+                    def refund(invoice_id):
+                        raise self.retry(countdown=5)  # error@11: CEL201
+
+
+                    @bound_task(max_retries=3)
+                    def reconcile(self, day):
+                        raise self.retry(countdown=5)
+                """,
+            }
+        ),
         Invalid(
             """
             from celery import shared_task

@@ -87,6 +87,63 @@ class AutoretryTooBroad(ProjectRule):
                 """,
             }
         ),
+        # decorator aliases made in another module: a bare reference to ``app.task`` and
+        # ``functools.partial(app.task, ...)``
+        Invalid(
+            files={
+                "proj/__init__.py": "",
+                "proj/worker.py": """
+                    from celery import Celery
+
+                    app = Celery("proj")
+                """,
+                "proj/base.py": """
+                    import functools
+
+                    from proj.worker import app
+
+                    task = app.task
+                    bound_task = functools.partial(app.task, bind=True)
+                """,
+                "proj/tasks.py": """
+                    from proj.base import bound_task, task
+
+
+                    @bound_task(autoretry_for=(Exception,), max_retries=3)  # error@13: CEL205
+                    def sync(self, day):
+                        return day
+
+
+                    @task(autoretry_for=(Exception,), max_retries=3)  # error@7: CEL205
+                    def pull(day):
+                        return day
+                """,
+            }
+        ),
+        # near misses: ``partial`` of something that is not an app's decorator, and the
+        # app's task registry (``app.tasks``), are not task decorators
+        Valid(
+            files={
+                "proj/__init__.py": "",
+                "proj/jobs.py": """
+                    import functools
+
+                    from celery import Celery
+
+                    from proj.scheduler import Scheduler
+
+                    app = Celery("proj")
+                    scheduler = Scheduler()
+                    every = functools.partial(scheduler.task, bind=True)
+                    registry = app.tasks
+
+
+                    @every(autoretry_for=(Exception,))
+                    def sweep(self):
+                        return None
+                """,
+            }
+        ),
         Invalid(
             """
             from celery import shared_task

@@ -6,7 +6,7 @@ from ledger.worker import celery as c
 
 
 @task
-def charge_card(self, invoice_id):  # error: CEL201
+def charge_card(self, invoice_id):  # error@17: CEL201
     invoice = db.session.get(Invoice, invoice_id)
     requests.post("https://payments.example.com/charge", json={"id": invoice.id}, timeout=10)
 
@@ -14,12 +14,12 @@ def charge_card(self, invoice_id):  # error: CEL201
 @task(autoretry_for=(requests.RequestException,))
 def refund(invoice_id):
     try:
-        requests.post("https://payments.example.com/refund", json={"id": invoice_id}, timeout=10)
+        requests.post("https://payments.example.com/refund", json={"id": invoice_id}, timeout=10)  # error: CEL303
     except requests.Timeout as exc:
-        raise self.retry(exc=exc)  # error: CEL201
+        raise self.retry(exc=exc)  # error@15: CEL201
 
 
-@bound_task(autoretry_for=(Exception,))  # error: CEL205
+@bound_task(autoretry_for=(Exception,))  # error@13: CEL205
 def reconcile(self, day):
     requests.get("https://bank.example.com/statements", params={"day": day}, timeout=30)
 
@@ -34,8 +34,9 @@ def sync_ledger(self, account_id):
 
 @task(**COMMON_OPTIONS)
 def book_payment(invoice_id, amount):
+    requests.post("https://ledger.example.com/payments", json={"id": invoice_id}, timeout=10)  # error: CEL303
     Payment = db.Model.metadata.tables["payment"]
-    db.session.execute(Payment.insert().values(invoice_id=invoice_id, amount=amount))  # error: CEL303
+    db.session.execute(Payment.insert().values(invoice_id=invoice_id, amount=amount))
     db.session.commit()
 
 
