@@ -173,6 +173,23 @@ def immutable_flag(call: cst.Call, method: str) -> bool | None:
     return False
 
 
+def set_immutable(call: cst.Call, current: bool | None) -> bool | None:
+    """The mutability after ``sig.set(...)``: ``immutable=True``/``False`` sets it (Celery's
+    ``Signature.set(immutable=None, **options)``), any other value or a ``**spread`` makes
+    it unknown, and a ``set()`` without it leaves ``current``."""
+    for arg in call.args:
+        if arg.star == "**":
+            return None
+        if arg.keyword is not None and arg.keyword.value == "immutable":
+            value = arg.value
+            if isinstance(value, cst.Name) and value.value in {"True", "False"}:
+                return value.value == "True"
+            if isinstance(value, cst.Name) and value.value == "None":
+                return current
+            return None
+    return current
+
+
 # -- when a message is due and when it expires (CEL609) ------------------------------------
 
 #: calls that return the current time

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from celerylint.semantics.calls import TaskArguments, immutable_flag, task_arguments
+from celerylint.semantics.calls import (
+    TaskArguments,
+    immutable_flag,
+    set_immutable,
+    task_arguments,
+)
 from celerylint.semantics.values import DictValue, evaluate, string_value
 
 Resolve = Callable[[cst.BaseExpression], "str | None"]
@@ -213,6 +218,10 @@ class CanvasReader:
                 if isinstance(inner, Sig):
                     self.seen.add(id(node))
                     if method == "set":
+                        immutable = set_immutable(node, inner.immutable)
+                        if immutable is not inner.immutable:
+                            # ``.set()`` decides: renaming ``.s``/``.si`` would not fix it
+                            inner.immutable, inner.method = immutable, None
                         inner.ignore_result = (
                             ignore_result_option(node, self.resolve) or inner.ignore_result
                         )

@@ -193,6 +193,29 @@ class SignatureMutabilityMismatch(ProjectRule):
                 chord([import_csv.s(path)], notify_admins.s()).delay()
                 import_csv.apply_async((path,), link_error=on_error.s())
                 notify_admins.s().delay()  # not in a canvas: nothing is prepended
+                # ``.set(immutable=True)`` makes the signature immutable, as ``.si()`` does
+                chain(import_csv.s(path), notify_admins.s().set(immutable=True)).delay()
+                chord([import_csv.s(path)], body=notify_admins.s().set(queue="low", immutable=True)).delay()
+            """
+        ),
+        Invalid(
+            """
+            from celery import chain, shared_task
+
+
+            @shared_task
+            def import_csv(path):
+                return path
+
+
+            @shared_task
+            def notify_admins():
+                return None
+
+
+            def run_import(path, flag):
+                chain(import_csv.s(path), notify_admins.si().set(immutable=False)).delay()  # error@31: CEL605
+                chain(import_csv.s(path), notify_admins.s().set(immutable=flag)).delay()  # not known
             """
         ),
     )
