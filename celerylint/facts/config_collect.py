@@ -77,6 +77,11 @@ def _base_name(node: cst.BaseExpression) -> str | None:
 _RETRY_KWARGS = frozenset({"countdown", "eta", "max_retries"})
 
 
+#: the "local" of a factory that returns its call directly (``return Celery(name)``); no
+#: ``conf`` write inside the function can name it
+RETURNED_CALL = "<returned>"
+
+
 @dataclasses.dataclass(slots=True)
 class _Factory:
     """What a module-level function binds and returns (``AppFactoryFact`` candidates)."""
@@ -199,6 +204,11 @@ class ConfigCollector:
         factory = self._factory()
         if factory is not None:
             value = node.value
+            if isinstance(value, cst.Call):  # ``return Celery(name, ...)``
+                factory.calls[RETURNED_CALL] = self._value(value)
+                factory.bind(RETURNED_CALL)
+                factory.returns.append(RETURNED_CALL)
+                return
             factory.returns.append(value.value if isinstance(value, cst.Name) else None)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:

@@ -61,7 +61,7 @@ class CallArityMismatch(ProjectRule):
 
     code = "CEL606"
     name = "call-arity-mismatch"
-    message = "`{call}` does not fit `{signature}`: {problem}"
+    message = "{call} does not fit `{signature}`: {problem}"
     severity = Severity.ERROR
     examples = (
         Invalid(
@@ -240,7 +240,7 @@ class CallArityMismatch(ProjectRule):
         if problem is None or (gets_parent and problem.kind == "missing"):
             return None
         short = task.fact.function.rsplit(".", 1)[-1]
-        call = f"send_task({name!r})" if name is not None else f"{short}.{site.method}()"
+        call = f"`send_task({name!r})`" if name is not None else f"`{short}.{site.method}()`"
         return _finding(facts.path, site.span, call, task, params_text(task), problem)
 
     def _beat(self, index: ProjectIndex) -> Iterator[Finding]:
@@ -253,7 +253,7 @@ class CallArityMismatch(ProjectRule):
                 continue
             problem = bind(params, entry.positional, entry.keywords)
             if problem is not None:
-                call = f"beat entry {entry.key!r}"
+                call = f"Beat entry `{entry.key}`"
                 yield _finding(entry.path, entry.span, call, task, params_text(task), problem)
 
 

@@ -236,6 +236,39 @@ class RetryWithoutBind(FileRule):
                 "proj/web.py": "from flask import Flask\n\nflask_app = Flask(__name__)\n",
             },
         ),
+        # a factory that returns the app it makes directly; a look-alike factory that
+        # returns something else makes no app, so its ``.task`` is not Celery's
+        Invalid(
+            """
+            from celery import Celery
+
+            from proj.jobs import Scheduler
+
+
+            def make_celery(name):
+                return Celery(name, broker="redis://localhost:6379/0")
+
+
+            def make_scheduler(name):
+                return Scheduler(name)
+
+
+            celery = make_celery("proj")
+            scheduler = make_scheduler("proj")
+
+
+            @celery.task(max_retries=3)
+            def send_digest(self, user_id):  # error@17: CEL201
+                return user_id
+
+
+            @scheduler.task(max_retries=3)
+            def sweep(self, user_id):
+                return user_id
+            """,
+            path="proj/worker.py",
+            files={"proj/__init__.py": ""},
+        ),
         # ``self`` exists: a closure variable of the method that defines the task, a class
         # based task, a name the task assigns
         Valid(
