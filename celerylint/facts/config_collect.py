@@ -26,6 +26,7 @@ from celerylint.facts.model import (
     RetryFact,
     SettingFact,
 )
+from celerylint.semantics.call_shapes import SEND_NOW_METHODS
 from celerylint.semantics.calls import eta_delay, keyword
 from celerylint.semantics.config_env import OTHER, guard_kind, selects_environment
 from celerylint.semantics.config_names import is_config_name
@@ -48,7 +49,7 @@ CHORD_REFS = frozenset({"celery.chord", "celery.canvas.chord"})
 #: reading these on a task call's result needs a result backend
 RESULT_METHODS = frozenset({"get", "wait", "ready", "successful", "failed", "join", "collect"})
 RESULT_ATTRIBUTES = frozenset({"state", "status", "result", "info", "traceback", "date_done"})
-_DISPATCH = frozenset({"delay", "apply_async"})
+_DISPATCH = SEND_NOW_METHODS
 _SETTING_METHODS = frozenset({"update", "append", "extend", "setdefault"})
 
 

@@ -25,6 +25,7 @@ from celerylint.facts.model import (
     ParamFact,
     TaskFact,
 )
+from celerylint.semantics.call_shapes import TASK_CALL_METHODS
 from celerylint.semantics.calls import eta_delay, keyword, task_arguments
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
@@ -33,9 +34,6 @@ from celerylint.semantics.values import CallValue, Value, evaluate
 #: app calls recorded on an app factory's local (``celery.config_from_object(...)``)
 _FACTORY_CONFIG_METHODS = frozenset({"config_from_object", "config_from_envvar"})
 
-TASK_CALL_METHODS = frozenset(
-    {"delay", "apply_async", "s", "si", "signature", "map", "starmap", "chunks", "delay_on_commit"}
-)
 APP_METHODS = frozenset(
     {
         "config_from_object",

@@ -30,6 +30,7 @@ from celerylint.facts.model import (
 )
 from celerylint.facts.star_names import star_binding
 from celerylint.semantics import celery_data
+from celerylint.semantics.call_shapes import SEND_NOW_METHODS
 from celerylint.semantics.sqlalchemy_orm import holds as orm_holds
 from celerylint.semantics.tasks import (
     CELERY_APP_CLASSES,
@@ -87,7 +88,7 @@ class OptionOrigin:
 
 
 #: ``Task`` methods that send a message; a base class defining one controls dispatch
-_DISPATCH_METHODS = frozenset({"apply_async", "delay"})
+_DISPATCH_METHODS = SEND_NOW_METHODS
 
 
 @dataclass(frozen=True)
@@ -1006,9 +1007,7 @@ class ProjectIndex:
                 if key in found:
                     continue
                 short = site.receiver.rsplit(".", 1)[-1]
-                task = (
-                    self.task_at(site.receiver) if site.method in {"delay", "apply_async"} else None
-                )
+                task = self.task_at(site.receiver) if site.method in SEND_NOW_METHODS else None
                 if task is not None and not self.overrides_dispatch(task):
                     found[key] = f"{short}.{site.method}"
                 elif site.method == "send_task" and self.is_app(site.receiver):

@@ -23,9 +23,10 @@ from celerylint.engine.context import FileContext
 from celerylint.engine.edits import NodeFix, Replacement
 from celerylint.engine.fixkit import add_module_import, import_line
 from celerylint.facts.model import FixFact
+from celerylint.semantics.call_shapes import SEND_NOW_METHODS, SEND_TASK
 from celerylint.semantics.transactions import transaction_scope
 
-_DISPATCH = frozenset({"delay", "apply_async", "send_task"})
+_DISPATCH = SEND_NOW_METHODS | {SEND_TASK}
 _TRANSACTION = "django.db.transaction"
 
 

@@ -16,6 +16,7 @@ import libcst as cst
 from celerylint.diagnostics import Span
 from celerylint.engine.context import FileContext
 from celerylint.facts.model import LockFact, TxCallFact
+from celerylint.semantics.call_shapes import SEND_NOW_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.tasks import may_be_project_ref
 from celerylint.semantics.transactions import (
     TransactionScope,
@@ -57,8 +58,7 @@ CANVAS_REFS = frozenset(
         "celery.canvas.Signature",
     }
 )
-DISPATCH_METHODS = frozenset({"delay", "apply_async"})
-SIGNATURE_METHODS = frozenset({"s", "si", "signature"})
+DISPATCH_METHODS = SEND_NOW_METHODS
 
 
 def _text(node: cst.CSTNode) -> str:

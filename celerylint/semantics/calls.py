@@ -16,6 +16,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Span
 from celerylint.semantics import celery_data
+from celerylint.semantics.call_shapes import DIRECT_METHODS, PACKED_METHODS, SEND_TASK
 from celerylint.semantics.values import (
     TIMEDELTA_REFS,
     UNKNOWN,
@@ -34,12 +35,6 @@ Resolve = Callable[[cst.BaseExpression], "str | None"]
 
 #: keywords ``apply_async`` reads as execution options (``countdown``, ``queue`` ...)
 CALL_OPTIONS: frozenset[str] = frozenset(celery_data.TASK_CALL_OPTIONS)
-#: methods whose arguments go to the task as they are written
-DIRECT_METHODS = frozenset({"delay", "delay_on_commit", "s", "si"})
-#: ``apply_async(args=None, kwargs=None, ...)`` and ``signature(args=None, kwargs=None, ...)``
-PACKED_METHODS = frozenset({"apply_async", "signature", "subtask"})
-#: ``send_task(name, args=None, kwargs=None, ...)``
-SEND_TASK = "send_task"
 
 
 @dataclass(frozen=True, slots=True)

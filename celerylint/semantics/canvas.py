@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from celerylint.semantics.call_shapes import DIRECT_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.calls import (
     TaskArguments,
     immutable_flag,
@@ -45,7 +46,6 @@ _CANVAS_NAMES = frozenset(
     ref.rsplit(".", 1)[-1] for ref in CHAIN_REFS | GROUP_REFS | CHORD_REFS | SIGNATURE_REFS
 )
 #: task methods that make a signature
-SIGNATURE_METHODS = frozenset({"s", "si", "signature", "subtask"})
 #: signature methods that return the same signature (``sig.set(queue="q")``)
 SAME_SIGNATURE_METHODS = frozenset({"set", "on_error"})
 
@@ -201,7 +201,7 @@ class CanvasReader:
                 self.seen.add(id(node))
                 # ``s``/``si`` take the task's own keyword arguments, ``signature`` options
                 options = (
-                    ignore_result_option(node, self.resolve) if method not in ("s", "si") else ""
+                    ignore_result_option(node, self.resolve) if method not in DIRECT_METHODS else ""
                 )
                 return Sig(
                     node,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from celerylint.semantics.call_shapes import OS_ENV_GETTERS
 from celerylint.semantics.values import (
     ENVIRON_ITEM,
     UNKNOWN,
@@ -237,7 +238,7 @@ class EnvRead:
     has_default: bool
 
 
-_OS_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", ENVIRON_ITEM})
+_OS_GETTERS = OS_ENV_GETTERS | {ENVIRON_ITEM}
 _DECOUPLE = frozenset({"decouple.config", "decouple.AutoConfig"})
 ENV_CLASSES = frozenset({"environ.Env", "environ.environ.Env", "environs.Env"})
 _ENV_METHODS = frozenset(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from celerylint.facts.model import ResultSource
+from celerylint.semantics.call_shapes import SEND_METHODS, SEND_NOW_METHODS, SEND_TASK
 from celerylint.semantics.calls import keyword
 from celerylint.semantics.canvas import CanvasReader, Chain, Chord, Group, Sig
 from celerylint.semantics.values import Value, evaluate
@@ -51,7 +52,7 @@ RESULT_CLASSES: dict[str, bool] = {
 GROUP_RESTORE = frozenset({"celery.result.GroupResult.restore", "celery.GroupResult.restore"})
 ALLOW_JOIN_RESULT = frozenset({"celery.result.allow_join_result"})
 #: methods that send a task (their result handle lives in the sending thread)
-DISPATCH_METHODS = frozenset({"delay", "apply_async", "send_task", "delay_on_commit"})
+DISPATCH_METHODS = SEND_METHODS | {SEND_TASK}
 #: builtins that keep a list of results a list of results
 _LIST_KEEPING = frozenset(
     {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed"}
@@ -125,7 +126,7 @@ class ResultFlow:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             owner = func.value
-            if method in ("delay", "apply_async"):
+            if method in SEND_NOW_METHODS:
                 element = self._canvas.read(owner)
                 ignore = _ignore_result(call, resolve) if method == "apply_async" else None
                 if isinstance(element, Sig):

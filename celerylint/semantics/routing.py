@@ -25,6 +25,7 @@ from functools import cached_property
 
 from celerylint.facts.model import RouterBranch
 from celerylint.semantics import celery_data
+from celerylint.semantics.call_shapes import APP_NAME_METHODS
 from celerylint.semantics.values import CallValue, DictValue, ListValue, Ref, Value
 
 #: follows a ``Ref`` to the value it names (``ProjectIndex.value_of``); identity by default
@@ -47,7 +48,7 @@ SIGNATURE_REFS = frozenset(
     }
 )
 #: methods of an app (or ``current_app``) that take a task name first
-NAME_METHODS = frozenset({"send_task", "signature"})
+NAME_METHODS = APP_NAME_METHODS
 
 DEFAULT_QUEUE: str = celery_data.SETTING_DEFAULTS["task_default_queue"]
 CREATE_MISSING_QUEUES: bool = celery_data.SETTING_DEFAULTS["task_create_missing_queues"]

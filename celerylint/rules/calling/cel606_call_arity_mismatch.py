@@ -8,13 +8,18 @@ from celerylint.facts.model import CallSiteFact, ModuleFacts
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import env_selected_project
 from celerylint.semantics.arity import BindProblem, bind, caller_parameters, render_signature
+from celerylint.semantics.call_shapes import (
+    DELAY_METHODS,
+    MUTABLE_SIGNATURE_METHODS,
+    SEND_METHODS,
+    SEND_TASK,
+    SIGNATURE_METHODS,
+)
 from celerylint.semantics.calls import CALL_OPTIONS, beat_arguments, checkable_task
 
 #: signature methods: arguments may still be added (mutable) or are final (immutable)
-_PARTIAL = frozenset({"s", "signature", "subtask"})
-_CHECKED = frozenset(
-    {"delay", "delay_on_commit", "apply_async", "s", "si", "signature", "subtask", "send_task"}
-)
+_PARTIAL = MUTABLE_SIGNATURE_METHODS
+_CHECKED = SEND_METHODS | SIGNATURE_METHODS | {SEND_TASK}
 
 
 class CallArityMismatch(ProjectRule):
@@ -65,36 +70,6 @@ class CallArityMismatch(ProjectRule):
     severity = Severity.ERROR
     examples = (
         Invalid(
-            # the beat schedule of an env-selected config module (inherited by star import)
-            files={
-                **env_selected_project(
-                    {
-                        "base": """
-                            from celery.schedules import crontab
-
-                            broker_url = "redis://redis:6379/0"
-                            beat_schedule = {
-                                "nightly-reconcile": {
-                                    "task": "ledger.tasks.reconcile",  # error@17: CEL606
-                                    "schedule": crontab(minute=0, hour=2),
-                                    "args": (),
-                                },
-                            }
-                        """,
-                        "production": "from ledger.config.base import *  # noqa: F403",
-                    }
-                ),
-                "ledger/tasks.py": """
-                    from ledger.worker import celery
-
-
-                    @celery.task(bind=True)
-                    def reconcile(self, account_id):
-                        return account_id
-                """,
-            }
-        ),
-        Invalid(
             files={
                 "media/__init__.py": "",
                 "media/tasks.py": """
@@ -122,6 +97,8 @@ class CallArityMismatch(ProjectRule):
                         resize.si(image_id, width=320, height=240, crop=True)  # error: CEL606
                         publish.delay(image_id, "app")  # error: CEL606
                         publish.apply_async(args=[image_id], kwargs={"channel": "app"})
+                        resize.subtask((image_id, 320, 200, 100))  # error: CEL606
+                        resize.subtask(args=(image_id,), kwargs={"width": 320})
                 """,
                 "media/jobs.py": """
                     from celery import current_app
@@ -141,6 +118,36 @@ class CallArityMismatch(ProjectRule):
                             "args": (1,),
                         },
                     }
+                """,
+            }
+        ),
+        Invalid(
+            # the beat schedule of an env-selected config module (inherited by star import)
+            files={
+                **env_selected_project(
+                    {
+                        "base": """
+                            from celery.schedules import crontab
+
+                            broker_url = "redis://redis:6379/0"
+                            beat_schedule = {
+                                "nightly-reconcile": {
+                                    "task": "ledger.tasks.reconcile",  # error@17: CEL606
+                                    "schedule": crontab(minute=0, hour=2),
+                                    "args": (),
+                                },
+                            }
+                        """,
+                        "production": "from ledger.config.base import *  # noqa: F403",
+                    }
+                ),
+                "ledger/tasks.py": """
+                    from ledger.worker import celery
+
+
+                    @celery.task(bind=True)
+                    def reconcile(self, account_id):
+                        return account_id
                 """,
             }
         ),
@@ -230,7 +237,7 @@ class CallArityMismatch(ProjectRule):
         if params is None:
             return None
         keywords = site.keywords
-        if keywords is not None and site.method in ("delay", "delay_on_commit"):
+        if keywords is not None and site.method in DELAY_METHODS:
             declared = {p.name for p in params}
             keywords = tuple(k for k in keywords if k in declared or k not in CALL_OPTIONS)
         if keywords is None:

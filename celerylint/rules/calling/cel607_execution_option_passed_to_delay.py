@@ -7,9 +7,10 @@ import libcst as cst
 from celerylint.diagnostics import Diagnostic, Fix, FixSafety, Severity, TaskCondition
 from celerylint.facts.index import ProjectIndex
 from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.call_shapes import DELAY_METHODS
 from celerylint.semantics.calls import CALL_OPTIONS
 
-_DELAY_METHODS = frozenset({"delay", "delay_on_commit"})
+_DELAY_METHODS = DELAY_METHODS
 _EQUAL = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
 )

@@ -4,12 +4,11 @@ import libcst as cst
 
 from celerylint.diagnostics import Severity, TaskCondition
 from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.call_shapes import DIRECT_METHODS, PACKED_METHODS
 from celerylint.semantics.django import manager_chain
 from celerylint.semantics.sqlalchemy_orm import OrmQuery, orm_query
 from celerylint.semantics.task_scope import enclosing_class
 
-#: methods that send a task's arguments (the call's own positional/keyword arguments)
-_SEND_METHODS = frozenset({"delay", "s", "si", "signature", "delay_on_commit"})
 _SHORTCUTS = {
     "django.shortcuts.get_object_or_404": "model instance",
     "django.shortcuts.get_list_or_404": "list of model instances",
@@ -94,6 +93,9 @@ class OrmObjectAsTaskArgument(FileRule):
                         for draft in Article.objects.filter(draft=True):
                             expand_abbreviations.s(draft).delay()  # error@32: CEL302
                         expand_abbreviations.delay(article_id=Article.objects.all())  # error@43: CEL302
+                        expand_abbreviations.signature((article,))  # error@37: CEL302
+                        expand_abbreviations.subtask(kwargs={"article_id": article})  # error@56: CEL302
+                        expand_abbreviations.signature((article.pk,), countdown=5)
                 """,
                 "blog/models.py": """
                     from django.db import models
@@ -365,7 +367,7 @@ class OrmObjectAsTaskArgument(FileRule):
         if not isinstance(func, cst.Attribute):
             return
         method = func.attr.value
-        if method not in _SEND_METHODS and method != "apply_async":
+        if method not in DIRECT_METHODS and method not in PACKED_METHODS:
             return
         task_ref = self.ctx.resolve(func.value)
         if task_ref is None:
@@ -374,10 +376,11 @@ class OrmObjectAsTaskArgument(FileRule):
         for position, arg in enumerate(node.args):
             if arg.star:
                 continue
-            if method != "apply_async":
+            if method in DIRECT_METHODS:
                 values.append(arg.value)
                 continue
-            # ``apply_async(args, kwargs, ...)``: the task's arguments are in the first two
+            # ``apply_async(args, kwargs, ...)``, ``signature(args, kwargs)``: the task's
+            # arguments are in the first two
             keyword = arg.keyword.value if arg.keyword is not None else None
             if keyword in {"args", "kwargs"} or (keyword is None and position < 2):
                 values.extend(self._elements(arg.value))

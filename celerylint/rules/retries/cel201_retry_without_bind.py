@@ -10,6 +10,7 @@ from celerylint.engine.fixkit import keyword, with_arguments
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.arity import bind
+from celerylint.semantics.call_shapes import BATCH_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.calls import beat_arguments
 from celerylint.semantics.task_scope import enclosing_class, first_parameter, task_body
 from celerylint.semantics.tasks import LEGACY_TASK_REFS, SHARED_TASK_REFS, is_app_task_ref
@@ -586,7 +587,7 @@ def _only_attribute_uses(node: cst.CSTNode, uses: list[cst.Attribute]) -> bool:
     return True
 
 
-_SIGNATURES = frozenset({"s", "si", "signature", "subtask", "map", "starmap", "chunks"})
+_SIGNATURES = SIGNATURE_METHODS | BATCH_METHODS
 
 
 def _may_pass_self(index: ProjectIndex, task: Task) -> bool:

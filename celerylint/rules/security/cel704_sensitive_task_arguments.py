@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from celerylint.diagnostics import Severity
 from celerylint.facts.index import ProjectIndex, Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.semantics.call_shapes import SEND_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.django import is_test_module
 
 SENSITIVE = re.compile(
@@ -13,7 +14,7 @@ SENSITIVE = re.compile(
     re.IGNORECASE,
 )
 _REDACTING = frozenset({"argsrepr", "kwargsrepr"})
-_DISPATCH = frozenset({"delay", "apply_async", "s", "si", "signature", "delay_on_commit"})
+_DISPATCH = SEND_METHODS | SIGNATURE_METHODS
 
 TASKS = """
     from celery import shared_task

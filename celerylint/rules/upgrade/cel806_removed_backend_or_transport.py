@@ -7,6 +7,7 @@ import libcst as cst
 
 from celerylint.diagnostics import Severity
 from celerylint.rules.base import FileRule, Invalid, Valid
+from celerylint.semantics.call_shapes import OS_ENV_GETTERS
 from celerylint.semantics.config_names import meaning
 from celerylint.semantics.django import app_list_strings
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
@@ -22,7 +23,7 @@ _BROKER_SETTINGS = frozenset({"broker_url", "broker_read_url", "broker_write_url
 _TRANSPORT_SETTINGS = frozenset({"broker_transport"})
 #: ``Celery(...)`` keyword arguments that are settings under another name
 _APP_ARGUMENTS = {"backend": "result_backend", "broker": "broker_url"}
-_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
+_ENV_GETTERS = OS_ENV_GETTERS
 
 
 def _setting(name: str) -> str | None:
