@@ -41,7 +41,6 @@ from pygls.workspace.position_codec import PositionCodec
 from celerylint import __version__
 from celerylint.config import ConfigError, ConfigResolver, Settings, find_config, load_settings
 from celerylint.diagnostics import Diagnostic, Edit, FixSafety, Severity, Span
-from celerylint.engine.edits import line_starts, placed_edits, position
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.fixes import choose_fixes, chosen_edits
 from celerylint.engine.runner import (
@@ -61,6 +60,7 @@ from celerylint.facts.index import ProjectIndex
 from celerylint.facts.model import ModuleFacts
 from celerylint.facts.modules import ModuleNamer
 from celerylint.files import DEFAULT_EXCLUDE, is_discovered
+from celerylint.kit.edits import line_starts, placed_edits, position
 from celerylint.reporters.common import rule_url
 from celerylint.rules import all_rules, rules_by_code
 

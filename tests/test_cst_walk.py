@@ -14,10 +14,10 @@ import libcst as cst
 import pytest
 
 from celerylint.engine import cst_walk, file_pass
-from celerylint.engine.context import FileContext
 from celerylint.engine.cst_children import EITHER, ONE
 from celerylint.engine.walker import Walker
 from celerylint.facts.collectors import COLLECTORS
+from celerylint.kit.context import FileContext
 from celerylint.rules import all_rules
 from celerylint.rules.base import FileRule
 from celerylint.semantics.module_scope import build_module_scope

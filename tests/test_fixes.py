@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from celerylint.cli import cli
 from celerylint.config import Settings
 from celerylint.diagnostics import Diagnostic, Edit, Fix, FixSafety, Severity, Span
-from celerylint.engine.edits import apply_edits, line_starts, offset, position
 from celerylint.engine.file_pass import check_file
 from celerylint.engine.fixes import (
     apply_fixes,
@@ -27,6 +26,7 @@ from celerylint.engine.fixes import (
     write_atomic,
 )
 from celerylint.engine.runner import RunRequest
+from celerylint.kit.edits import apply_edits, line_starts, offset, position
 from celerylint.rules.base import FileRule
 
 # -- a toy rule that exercises every kind of replacement -----------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from celerylint.engine.fixkit import keyword, with_arguments
+from celerylint.kit.fixkit import keyword, with_arguments
 
 
 def _added(source: str, first: bool) -> str:

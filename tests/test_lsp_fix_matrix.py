@@ -27,9 +27,9 @@ from pygls.workspace.position_codec import PositionCodec
 
 from celerylint.config import build_options
 from celerylint.diagnostics import Diagnostic, FixSafety
-from celerylint.engine.edits import line_starts
 from celerylint.engine.fixes import apply_fixes, fix_run
 from celerylint.engine.runner import RunRequest
+from celerylint.kit.edits import line_starts
 from celerylint.lsp import (
     FIX_ALL_KIND,
     Checked,

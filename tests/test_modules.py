@@ -14,7 +14,7 @@ from celerylint.config import find_config, load_settings
 from celerylint.engine.runner import RunRequest, plan_jobs, run_phase_one
 from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
-from celerylint.semantics.names import resolve_relative
+from celerylint.kit.names import resolve_relative
 
 
 def _modules(root: Path, src: list[str] | None = None) -> dict[str, tuple[str, bool]]:

@@ -9,7 +9,7 @@ import libcst as cst
 
 from celerylint.diagnostics import TaskCondition
 from celerylint.facts.index import ProjectIndex
-from celerylint.semantics.names import Frame, NameResolver
+from celerylint.kit.names import Frame, NameResolver
 from celerylint.semantics.tasks import decorator_alias
 from celerylint.semantics.values import UNKNOWN, Ref
 from celerylint.testing import index_project, write_files

@@ -18,15 +18,15 @@ from typing import Any, TypeVar
 import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Fix, Severity, Span
-from celerylint.engine.context import FileContext
 from celerylint.engine.cst_walk import walk
-from celerylint.engine.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
 from celerylint.engine.positions import Range, node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
 from celerylint.facts.collectors import COLLECTORS
 from celerylint.facts.light import light_facts
 from celerylint.facts.model import ModuleFacts
+from celerylint.kit.context import FileContext
+from celerylint.kit.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
 from celerylint.rules.base import FileRule
 from celerylint.semantics.module_scope import build_module_scope
 
@@ -375,7 +375,7 @@ def _check_file(
 
     diagnostics = tuple(
         Diagnostic(
-            f.rule.code,
+            f.code,
             f"{f.message}{note}" if note and isinstance(f.fix, NodeFix) else f.message,
             path,
             span_of(f.node),

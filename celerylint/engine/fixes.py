@@ -27,7 +27,6 @@ import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Edit, Fix
 from celerylint.diagnostics import is_applicable as is_applicable
-from celerylint.engine.edits import apply_edits
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.runner import (
     FileJob,
@@ -39,6 +38,7 @@ from celerylint.engine.runner import (
 )
 from celerylint.engine.source import read_bytes
 from celerylint.facts.index import ProjectIndex
+from celerylint.kit.edits import apply_edits
 
 #: re-check rounds before giving up on fixes that keep producing new fixes
 MAX_ROUNDS = 10

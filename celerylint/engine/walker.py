@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from celerylint.engine.context import FileContext, FunctionScope
-from celerylint.semantics.names import (
+from celerylint.kit.context import FileContext, FunctionScope
+from celerylint.kit.names import (
     Frame,
     bind_target_names,
     function_parameters,

@@ -13,8 +13,8 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import DatabasesWriteFact
+from celerylint.kit.context import FileContext
 from celerylint.semantics.config_env import OTHER, guard_kind
 from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate
 

@@ -15,7 +15,6 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import (
     ChordFact,
     HandlerHint,
@@ -24,6 +23,7 @@ from celerylint.facts.model import (
     ResultSource,
     SignatureFact,
 )
+from celerylint.kit.context import FileContext
 from celerylint.semantics.canvas import CanvasReader, Chain, Chord, Group, Placement, Sig
 from celerylint.semantics.handlers import handler_hint
 from celerylint.semantics.local_values import single_bindings

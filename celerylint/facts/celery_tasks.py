@@ -12,10 +12,10 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.extract import _params
 from celerylint.facts.model import ClassMembersFact, OptionFact, ParamFact, TaskFactoryFact
-from celerylint.semantics.names import bind_target_names
+from celerylint.kit.context import FileContext
+from celerylint.kit.names import bind_target_names
 from celerylint.semantics.task_scope import enclosing_class, first_parameter
 from celerylint.semantics.tasks import decorator_alias, is_task_decorator_callee
 from celerylint.semantics.values import Value, evaluate

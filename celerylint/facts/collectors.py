@@ -13,7 +13,6 @@ from typing import Any, Protocol
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.atomic_requests import AtomicRequestsCollector
 from celerylint.facts.calling import CallingCollector
 from celerylint.facts.celery_tasks import TaskFactoryCollector
@@ -29,6 +28,7 @@ from celerylint.facts.setting_names import SettingNameCollector
 from celerylint.facts.sqlalchemy_collect import SqlalchemyRefCollector
 from celerylint.facts.task_returns import TaskReturnCollector
 from celerylint.facts.transactions import TransactionCollector
+from celerylint.kit.context import FileContext
 
 
 class Collector(Protocol):

@@ -15,7 +15,6 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import (
     LOCAL_RECEIVER,
     SELF_RECEIVER,
@@ -26,11 +25,12 @@ from celerylint.facts.model import (
     RetryFact,
     SettingFact,
 )
+from celerylint.kit.context import FileContext
+from celerylint.kit.names import bind_target_names
 from celerylint.semantics.call_shapes import SEND_NOW_METHODS
 from celerylint.semantics.calls import eta_delay, keyword
 from celerylint.semantics.config_env import OTHER, guard_kind, selects_environment
 from celerylint.semantics.config_names import is_config_name
-from celerylint.semantics.names import bind_target_names
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
 from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
 

@@ -19,11 +19,11 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
-from celerylint.engine.edits import NodeFix
 from celerylint.facts.model import FixFact, HandlerHint, HookDispatchFact, SignalConnectFact
 from celerylint.facts.on_commit import deferred_dispatch
 from celerylint.facts.transactions import DISPATCH_METHODS, task_dispatch
+from celerylint.kit.context import FileContext
+from celerylint.kit.edits import NodeFix
 from celerylint.semantics.django import (
     MODEL_METHOD_HOOKS,
     RECEIVER_REFS,

@@ -13,7 +13,6 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import (
     LOCAL_RECEIVER,
     AppCallFact,
@@ -25,10 +24,11 @@ from celerylint.facts.model import (
     ParamFact,
     TaskFact,
 )
+from celerylint.kit.context import FileContext
+from celerylint.kit.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.call_shapes import TASK_CALL_METHODS
 from celerylint.semantics.calls import eta_delay, keyword, task_arguments
 from celerylint.semantics.django import is_models_module
-from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.values import CallValue, Value, evaluate
 
 #: app calls recorded on an app factory's local (``celery.config_from_object(...)``)

@@ -15,7 +15,7 @@ import codecs
 import re
 
 from celerylint.facts.model import ImportFact, ModuleFacts
-from celerylint.semantics.names import resolve_relative
+from celerylint.kit.names import resolve_relative
 
 _TRIPLE = re.compile(rb'""".*?"""|\'\'\'.*?\'\'\'', re.S)
 _CONTINUED = re.compile(rb"\\\r?\n")

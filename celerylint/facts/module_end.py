@@ -14,9 +14,9 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
-from celerylint.engine.edits import line_starts, position
 from celerylint.facts.model import ModuleEndFact
+from celerylint.kit.context import FileContext
+from celerylint.kit.edits import line_starts, position
 
 
 class ModuleEndCollector:

@@ -19,10 +19,10 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Span
-from celerylint.engine.context import FileContext
-from celerylint.engine.edits import NodeFix, Replacement
-from celerylint.engine.fixkit import add_module_import, import_line
 from celerylint.facts.model import FixFact
+from celerylint.kit.context import FileContext
+from celerylint.kit.edits import NodeFix, Replacement
+from celerylint.kit.fixkit import add_module_import, import_line
 from celerylint.semantics.call_shapes import SEND_NOW_METHODS, SEND_TASK
 from celerylint.semantics.transactions import transaction_scope
 

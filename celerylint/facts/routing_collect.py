@@ -19,14 +19,14 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import (
     RouterBranch,
     RouterFunctionFact,
     RoutingLiteralFact,
     TaskNameRefFact,
 )
-from celerylint.semantics.names import function_parameters
+from celerylint.kit.context import FileContext
+from celerylint.kit.names import function_parameters
 from celerylint.semantics.routing import NAME_METHODS, SIGNATURE_REFS
 from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
 

@@ -18,9 +18,9 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import RuntimeImportFact
-from celerylint.semantics.names import dotted_name, import_bindings, resolve_relative
+from celerylint.kit.context import FileContext
+from celerylint.kit.names import dotted_name, import_bindings, resolve_relative
 from celerylint.semantics.values import string_value
 
 #: callables that import a module named by their first argument

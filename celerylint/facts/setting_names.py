@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from celerylint.diagnostics import Edit, Fix, FixSafety, Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import SettingNameFact
+from celerylint.kit.context import FileContext
 from celerylint.semantics.config_names import OLD_TO_NEW
 from celerylint.semantics.values import string_value
 

@@ -12,7 +12,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
+from celerylint.kit.context import FileContext
 from celerylint.semantics.sqlalchemy_orm import orm_query
 from celerylint.semantics.tasks import may_be_project_ref
 

@@ -14,8 +14,8 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import TaskReturnFact
+from celerylint.kit.context import FileContext
 from celerylint.semantics.result_values import JSON_CUSTOMIZERS, ValueTable, describe
 
 SpanOf = Callable[[cst.CSTNode], Span]

@@ -14,8 +14,8 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.engine.context import FileContext
 from celerylint.facts.model import LockFact, TxCallFact
+from celerylint.kit.context import FileContext
 from celerylint.semantics.call_shapes import SEND_NOW_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.tasks import may_be_project_ref
 from celerylint.semantics.transactions import (

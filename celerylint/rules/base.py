@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from celerylint.diagnostics import Fix, FixSafety, Severity, Span, TaskCondition
-from celerylint.engine.edits import NodeFix, Replacement
+from celerylint.kit.edits import NodeFix, Replacement
 
 if TYPE_CHECKING:
     from celerylint.diagnostics import Diagnostic
-    from celerylint.engine.context import FileContext
     from celerylint.facts.index import ProjectIndex
+    from celerylint.kit.context import FileContext
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class FileRule(Rule):
         **args: object,
     ) -> None:
         text = message if message is not None else self.message.format(**args)
-        self.ctx.add_finding(self, node, text, severity or self.severity, condition, fix)
+        self.ctx.add_finding(self.code, node, text, severity or self.severity, condition, fix)
 
     def fix(
         self,

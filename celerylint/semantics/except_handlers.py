@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from celerylint.engine.fixkit import add_module_import, import_line
+from celerylint.kit.fixkit import add_module_import, import_line
 from celerylint.semantics.task_scope import is_name
 
 if TYPE_CHECKING:
-    from celerylint.engine.context import FileContext
-    from celerylint.engine.edits import Replacement
+    from celerylint.kit.context import FileContext
+    from celerylint.kit.edits import Replacement
 
 #: what a bare ``except:`` catches
 BARE_EXCEPT = "builtins.BaseException"

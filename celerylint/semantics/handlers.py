@@ -19,8 +19,8 @@ from celerylint.semantics.django import is_test_module
 from celerylint.semantics.values import CallValue
 
 if TYPE_CHECKING:
-    from celerylint.engine.context import FileContext
     from celerylint.facts.index import ProjectIndex
+    from celerylint.kit.context import FileContext
 
 #: module names that hold views (``shop/views.py``, ``shop/views/orders.py``)
 VIEW_MODULES = frozenset({"views", "viewsets"})

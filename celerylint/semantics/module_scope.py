@@ -7,25 +7,17 @@ Runs before the main traversal so that uses above a definition still resolve
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import libcst as cst
 
-from celerylint.semantics.names import Frame, NameResolver, bind_target_names, import_bindings
+from celerylint.kit.names import Frame, NameResolver, bind_target_names, import_bindings
+from celerylint.kit.scope import ModuleScope
 from celerylint.semantics.tasks import (
     CELERY_APP_CLASSES,
     SHARED_TASK_REFS,
     decorator_alias,
     is_app_task_ref,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleScope:
-    resolver: NameResolver
-    local_apps: frozenset[str]  # qualified names of ``X = Celery(...)`` in this module
-    local_aliases: frozenset[str]  # qualified names of ``X = shared_task(...)``/``app.task(...)``
-    defines: tuple[str, ...]
 
 
 def top_level_statements(

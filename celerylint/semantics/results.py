@@ -29,8 +29,8 @@ from celerylint.semantics.canvas import CanvasReader, Chain, Chord, Group, Sig
 from celerylint.semantics.values import Value, evaluate
 
 if TYPE_CHECKING:
-    from celerylint.engine.context import FileContext
     from celerylint.facts.index import ProjectIndex, Task
+    from celerylint.kit.context import FileContext
 
 #: reads that wait for the task to finish
 BLOCKING_READS = frozenset({"get", "join", "join_native", "wait", "collect"})

@@ -33,7 +33,7 @@ from celerylint.semantics.transactions import (
 )
 
 if TYPE_CHECKING:
-    from celerylint.engine.context import FileContext
+    from celerylint.kit.context import FileContext
 
 #: SQLAlchemy's declarative bases: a class deriving from one of them (or from what one of
 #: the factories returns) is an ORM model (the models layer of CEL101/CEL102)

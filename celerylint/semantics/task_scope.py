@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from celerylint.diagnostics import TaskCondition
-from celerylint.semantics.names import function_parameters
+from celerylint.kit.names import function_parameters
 from celerylint.semantics.tasks import task_class_candidate
 
 if TYPE_CHECKING:
-    from celerylint.engine.context import FileContext
+    from celerylint.kit.context import FileContext
 
 #: decorators that make a method's first parameter something other than the instance
 _NOT_INSTANCE_METHODS = frozenset({"builtins.staticmethod", "builtins.classmethod"})

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from celerylint.semantics.names import NameResolver
+from celerylint.kit.names import NameResolver
+from celerylint.kit.scope import TaskDecorator
 
 #: callables that turn a function into a shared task
 SHARED_TASK_REFS = frozenset(
@@ -54,17 +55,6 @@ _NOT_TASK_ROOTS = frozenset(
 
 
 _STDLIB = frozenset(sys.stdlib_module_names)
-
-
-@dataclass(frozen=True, slots=True)
-class TaskDecorator:
-    """The decorator that (maybe) makes a function a task."""
-
-    node: cst.Decorator
-    index: int
-    ref: str
-    call: cst.Call | None
-    confirmed: bool  # known to be a task decorator from this module alone
 
 
 def generated_task_name(module: str, function: str) -> str:

@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from celerylint.semantics.names import LOCAL, bind_target_names, function_parameters
+from celerylint.kit.names import LOCAL, bind_target_names, function_parameters
 from celerylint.semantics.tasks import may_be_project_ref
 from celerylint.semantics.values import CallValue, Ref, Value
 
 if TYPE_CHECKING:
-    from celerylint.engine.context import FileContext, FunctionScope
+    from celerylint.kit.context import FileContext, FunctionScope
 
 ATOMIC_REFS = frozenset({"django.db.transaction.atomic"})
 ON_COMMIT_REFS = frozenset({"django.db.transaction.on_commit", "django.db.connection.on_commit"})

@@ -3,10 +3,10 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.engine.edits import NodeFix, Replacement
-from celerylint.engine.fixkit import prepend_to_body
+from celerylint.kit.edits import NodeFix, Replacement
+from celerylint.kit.fixkit import prepend_to_body
+from celerylint.kit.names import function_parameters
 from celerylint.rules.base import FileRule, Invalid, Valid
-from celerylint.semantics.names import function_parameters
 from celerylint.semantics.task_scope import task_body
 
 #: methods that change a list, dict, set, deque or Counter in place

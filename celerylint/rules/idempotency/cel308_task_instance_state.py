@@ -3,8 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import Severity
+from celerylint.kit.names import bind_target_names
 from celerylint.rules.base import FileRule, Invalid, Valid
-from celerylint.semantics.names import bind_target_names
 from celerylint.semantics.task_scope import TaskBody, enclosing_class, is_name, task_body
 from celerylint.semantics.values import UNKNOWN, Resolver, Value, evaluate
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity, TaskCondition
+from celerylint.kit.names import dotted_name
 from celerylint.rules.base import FileRule, Invalid, Valid
-from celerylint.semantics.names import dotted_name
 
 #: decorators that register a function somewhere and return it unchanged, or (like
 #: ``staticmethod`` in a class body) give the task object back on access: above a task

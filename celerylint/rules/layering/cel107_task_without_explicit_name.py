@@ -3,13 +3,13 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity, TaskCondition
-from celerylint.engine.edits import NodeFix
-from celerylint.engine.fixkit import keyword, with_arguments
+from celerylint.kit.edits import NodeFix
+from celerylint.kit.fixkit import keyword, with_arguments
+from celerylint.kit.scope import TaskDecorator
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.tasks import (
     LEGACY_TASK_REFS,
     SHARED_TASK_REFS,
-    TaskDecorator,
     generated_task_name,
     is_app_task_ref,
 )

@@ -5,9 +5,9 @@ import dataclasses
 import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Fix, FixSafety, Severity
-from celerylint.engine.edits import NodeFix
-from celerylint.engine.fixkit import keyword, with_arguments
 from celerylint.facts.index import ProjectIndex, Task
+from celerylint.kit.edits import NodeFix
+from celerylint.kit.fixkit import keyword, with_arguments
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.arity import bind
 from celerylint.semantics.call_shapes import BATCH_METHODS, SIGNATURE_METHODS

@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity, TaskCondition
-from celerylint.engine.edits import NodeFix
+from celerylint.kit.edits import NodeFix
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics import celery_data
 from celerylint.semantics.except_handlers import handler_refs, handler_text, let_through, reraises

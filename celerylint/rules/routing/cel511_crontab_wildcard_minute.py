@@ -3,8 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.engine.edits import NodeFix
-from celerylint.engine.fixkit import keyword, with_arguments
+from celerylint.kit.edits import NodeFix
+from celerylint.kit.fixkit import keyword, with_arguments
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics import celery_data
 from celerylint.semantics.values import Ref, evaluate, is_known

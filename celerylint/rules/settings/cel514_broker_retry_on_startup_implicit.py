@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Fix, FixSafety, Severity
-from celerylint.engine.edits import line_insertion
 from celerylint.facts.index import ProjectIndex
+from celerylint.kit.edits import line_insertion
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.config_checks import truth

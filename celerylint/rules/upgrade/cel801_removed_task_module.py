@@ -5,10 +5,10 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.engine.edits import NodeFix, Replacement
-from celerylint.engine.fixkit import dotted, import_line
+from celerylint.kit.edits import NodeFix, Replacement
+from celerylint.kit.fixkit import dotted, import_line
+from celerylint.kit.names import dotted_name
 from celerylint.rules.base import FileRule, Invalid, Valid
-from celerylint.semantics.names import dotted_name
 from celerylint.semantics.upgrade import REMOVED_MODULES, RemovedName, removed_name
 
 #: last parts of removed module names: only attribute chains ending so are resolved

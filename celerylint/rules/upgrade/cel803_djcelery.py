@@ -5,10 +5,10 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.engine.fixkit import string_like
+from celerylint.kit.fixkit import string_like
+from celerylint.kit.names import dotted_name
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.django import app_list_strings
-from celerylint.semantics.names import dotted_name
 from celerylint.semantics.upgrade import djcelery_replacement, is_djcelery_path
 from celerylint.semantics.values import string_value
 

@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from celerylint.diagnostics import Fix, Severity, TaskCondition
-from celerylint.semantics.module_scope import ModuleScope
-from celerylint.semantics.names import Frame, NameResolver
-from celerylint.semantics.tasks import TaskDecorator
+from celerylint.kit.names import Frame, NameResolver
+from celerylint.kit.scope import ModuleScope, TaskDecorator
 
 if TYPE_CHECKING:
-    from celerylint.engine.edits import NodeFix
-    from celerylint.rules.base import FileRule
+    from celerylint.kit.edits import NodeFix
 
 
 @dataclass(slots=True)
@@ -34,7 +32,7 @@ class FunctionScope:
 
 @dataclass(slots=True)
 class PendingFinding:
-    rule: FileRule
+    code: str  # the reporting rule's
     node: cst.CSTNode
     message: str
     severity: Severity
@@ -102,14 +100,14 @@ class FileContext:
 
     def add_finding(
         self,
-        rule: FileRule,
+        code: str,
         node: cst.CSTNode,
         message: str,
         severity: Severity,
         condition: TaskCondition | None,
         fix: Fix | NodeFix | None,
     ) -> None:
-        self.findings.append(PendingFinding(rule, node, message, severity, condition, fix))
+        self.findings.append(PendingFinding(code, node, message, severity, condition, fix))
         self.wanted_positions.append(node)
 
     def want_position(self, node: cst.CSTNode) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from celerylint.engine.edits import Replacement
+from celerylint.kit.edits import Replacement
 
 
 def dotted(name: str) -> cst.Name | cst.Attribute:
