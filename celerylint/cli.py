@@ -180,9 +180,9 @@ def check(
     a [tool.celerylint] table, upward from the file (see docs/configuration.md)."""
     from celerylint.config import ConfigError, ConfigResolver, Settings
     from celerylint.engine.request import RunReport, RunRequest
-    from celerylint.engine.selection import SelectorError, validate_selector
     from celerylint.reporters import FORMATS, NEEDS_SOURCES
     from celerylint.rules import rule_codes
+    from celerylint.selection import SelectorError, validate_selector
 
     cwd = Path.cwd()
     if baseline_file is not None and write_baseline is not None:

@@ -19,7 +19,6 @@ import os
 import sys
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,36 +27,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-from celerylint.engine.selection import SelectorError, validate_selector
+from celerylint.selection import SelectorError, validate_selector
+from celerylint.settings import Settings as Settings
 
 
 class ConfigError(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Settings:
-    root: Path
-    config_path: Path | None = None
-    select: tuple[str, ...] | None = None
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: tuple[str, ...] = ()
-    extend_exclude: tuple[str, ...] = ()
-    src: tuple[Path, ...] | None = None
-    respect_gitignore: bool = True
-    rule_options: Mapping[str, Any] = field(default_factory=dict)
-    #: project-model keys (settings classification, routing) read by later rule families
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    #: the configuration files this one inherits through ``extend``, nearest first
-    extends: tuple[Path, ...] = ()
-    #: the rule selection of each inherited file, farthest first: applied in turn before
-    #: this file's own (as ruff layers them), so ``extend-select`` or ``ignore`` here edit
-    #: the inherited set and ``select`` here replaces it
-    inherited_selection: tuple[
-        tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]], ...
-    ] = ()
 
 
 def _is_str_list(value: object) -> bool:

@@ -56,11 +56,11 @@ from celerylint.engine.runner import (
 )
 from celerylint.engine.suppression import noqa_edit
 from celerylint.engine.walker import RuleCrash
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import ModuleFacts
+from celerylint.factdata import ModuleFacts
 from celerylint.facts.modules import ModuleNamer
 from celerylint.files import DEFAULT_EXCLUDE, is_discovered
 from celerylint.kit.edits import line_starts, placed_edits, position
+from celerylint.project.index import ProjectIndex
 from celerylint.reporters.common import rule_url
 from celerylint.rules import all_rules, rules_by_code
 

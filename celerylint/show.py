@@ -84,7 +84,7 @@ def show(
 
 
 def _text(value: object) -> str:
-    from celerylint.semantics.values import UNKNOWN, Ref, is_known
+    from celerylint.kit.values import UNKNOWN, Ref, is_known
 
     if value is UNKNOWN:
         return "unknown"
@@ -96,8 +96,8 @@ def _text(value: object) -> str:
 
 
 def _model(index: Any, request: RunRequest, results: Sequence[Any]) -> dict[str, Any]:
-    from celerylint.semantics.config_model import ProjectConfig
-    from celerylint.semantics.workers import worker_commands
+    from celerylint.project.config_model import ProjectConfig
+    from celerylint.project.workers import worker_commands
 
     config = ProjectConfig.of(index)
     cwd = request.cwd

@@ -17,7 +17,7 @@ from typing import Any
 from celerylint.config import Settings, build_options, load_settings
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine.runner import RunRequest, plan_jobs, run, run_phase_one
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import Example
 

@@ -23,7 +23,7 @@ import celerylint.rules
 from celerylint.cli import cli
 from celerylint.diagnostics import Severity
 from celerylint.engine import runner
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import FileRule, Finding, Invalid, ProjectRule, Rule, Valid
 
 _DOCS = """

@@ -10,23 +10,23 @@ import libcst as cst
 import pytest
 
 from celerylint.diagnostics import FixSafety
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import ParamFact
+from celerylint.factdata import ParamFact
+from celerylint.kit.values import UNKNOWN, evaluate, timedelta_seconds
+from celerylint.project.calls import chord_support
+from celerylint.project.index import ProjectIndex
+from celerylint.project.results import source_confirmed
 from celerylint.semantics import celery_data
 from celerylint.semantics.arity import bind, caller_parameters, render_signature
 from celerylint.semantics.calls import (
     NOW,
     args_form,
     backend_alias,
-    chord_support,
     duration,
     eta_delay,
     expiry_conflict,
     moment,
     task_arguments,
 )
-from celerylint.semantics.results import source_confirmed
-from celerylint.semantics.values import UNKNOWN, evaluate, timedelta_seconds
 from celerylint.testing import index_project, run_files, write_files
 
 
@@ -332,7 +332,7 @@ def test_bitwise_or_on_other_values_is_no_canvas(tmp_path: Path) -> None:
 
 
 def test_request_handlers(tmp_path: Path) -> None:
-    from celerylint.semantics.handlers import is_request_handler
+    from celerylint.project.handlers import is_request_handler
 
     files = {
         "web/__init__.py": "",

@@ -9,8 +9,8 @@ from celery.app import defaults
 from celery.app.utils import detect_settings
 from conftest import load_script
 
+from celerylint.project.config_checks import _detect
 from celerylint.semantics import celery_config_data, celery_data, celery_versions
-from celerylint.semantics.config_checks import _detect
 from celerylint.semantics.config_names import (
     EXTRA_READ,
     NEW_TO_OLD,

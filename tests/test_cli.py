@@ -23,9 +23,9 @@ import celerylint
 import celerylint.rules
 from celerylint.docs import rule_page
 from celerylint.engine import runner
-from celerylint.engine.selection import resolve, resolve_layers
 from celerylint.rules import rules_by_code
 from celerylint.rules.base import Rule
+from celerylint.selection import resolve, resolve_layers
 
 BIN = Path(sys.executable).parent
 CELERYLINT = str(BIN / "celerylint")

@@ -12,9 +12,9 @@ import pytest
 
 from celerylint.config import Settings
 from celerylint.engine.runner import RunRequest, plan_jobs, run_phase_one
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.config_model import ProjectConfig
+from celerylint.project.index import ProjectIndex
 from celerylint.semantics.config_env import Kind, guard_classification, name_kind
-from celerylint.semantics.config_model import ProjectConfig
 from celerylint.semantics.config_names import Style, meaning, suggest
 from celerylint.semantics.project_files import lowest_version
 

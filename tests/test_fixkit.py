@@ -1,4 +1,4 @@
-"""The fix-building helpers keep the call's own layout (``engine/fixkit.py``)."""
+"""The fix-building helpers keep the call's own layout (``kit/fixkit.py``)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from celerylint.config import ConfigError, load_settings
 from celerylint.diagnostics import Severity
 from celerylint.engine.file_pass import check_file
 from celerylint.engine.runner import RunRequest, run
-from celerylint.facts.model import RuntimeImportFact
+from celerylint.factdata import RuntimeImportFact
 from celerylint.rules import all_rules
 from celerylint.testing import index_project, run_files, write_files
 

@@ -12,9 +12,9 @@ from conftest import Invoke, write_tree
 
 from celerylint.config import find_config, load_settings
 from celerylint.engine.runner import RunRequest, plan_jobs, run_phase_one
-from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
 from celerylint.kit.names import resolve_relative
+from celerylint.project.index import ProjectIndex
 
 
 def _modules(root: Path, src: list[str] | None = None) -> dict[str, tuple[str, bool]]:

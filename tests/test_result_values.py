@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from celerylint.semantics.results import production_backends, result_serializer
+from celerylint.project.results import production_backends, result_serializer
 from celerylint.testing import index_project, write_files
 
 APP = (

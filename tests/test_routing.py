@@ -10,6 +10,8 @@ import pytest
 from celery.app.routes import prepare
 from kombu import Queue
 
+from celerylint.kit.values import Value, evaluate
+from celerylint.project.routing_model import RoutingModel, routing_model
 from celerylint.semantics.routing import (
     Consumed,
     DeclaredQueues,
@@ -27,8 +29,6 @@ from celerylint.semantics.routing import (
     parse_routes,
     queue_consumed,
 )
-from celerylint.semantics.routing_model import RoutingModel, routing_model
-from celerylint.semantics.values import Value, evaluate
 from celerylint.testing import index_project, write_files
 
 NAMES = [

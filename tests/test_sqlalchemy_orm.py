@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from celerylint.kit.values import CallValue, Value
 from celerylint.semantics.sqlalchemy_orm import holds
-from celerylint.semantics.values import CallValue, Value
 
 ASSIGNED: dict[str, Value] = {
     "proj.ext.db": CallValue("flask_sqlalchemy.SQLAlchemy", (), ()),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from celerylint.kit.values import CallValue, Ref, Value
 from celerylint.semantics.transactions import sqlalchemy_begins
-from celerylint.semantics.values import CallValue, Ref, Value
 from celerylint.testing import run_files
 
 TASKS = """

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from celerylint.semantics.values import string_value
+from celerylint.kit.values import string_value
 
 LITERALS = [
     "''",

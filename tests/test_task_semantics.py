@@ -8,10 +8,10 @@ from pathlib import Path
 import libcst as cst
 
 from celerylint.diagnostics import TaskCondition
-from celerylint.facts.index import ProjectIndex
 from celerylint.kit.names import Frame, NameResolver
+from celerylint.kit.values import UNKNOWN, Ref
+from celerylint.project.index import ProjectIndex
 from celerylint.semantics.tasks import decorator_alias
-from celerylint.semantics.values import UNKNOWN, Ref
 from celerylint.testing import index_project, write_files
 
 PROJECT = {

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from celerylint.semantics.project_files import ProjectFiles
-from celerylint.semantics.routing import WorkerCommand
-from celerylint.semantics.workers import (
+from celerylint.project.workers import (
     copies,
     custom_pool_in_commands,
     find_app,
@@ -17,6 +15,8 @@ from celerylint.semantics.workers import (
     parse_worker_commands,
     worker_commands,
 )
+from celerylint.semantics.project_files import ProjectFiles
+from celerylint.semantics.routing import WorkerCommand
 
 CASES = [
     ("worker: celery -A proj worker -l info", None, (), True),

@@ -51,7 +51,7 @@ def code_fingerprint() -> str:
 
 def config_key(parts: Iterable[object]) -> str:
     """A key for results computed by this code on this Python (the facts schema is part of
-    the code fingerprint: ``facts/model.py`` is one of the hashed sources)."""
+    the code fingerprint: ``factdata.py`` is one of the hashed sources)."""
     digest = hashlib.sha256()
     for part in (code_fingerprint(), sys.version_info[:2], *parts):
         digest.update(repr(part).encode())

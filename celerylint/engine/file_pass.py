@@ -22,9 +22,9 @@ from celerylint.engine.cst_walk import walk
 from celerylint.engine.positions import Range, node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
+from celerylint.factdata import ModuleFacts
 from celerylint.facts.collectors import COLLECTORS
 from celerylint.facts.light import light_facts
-from celerylint.facts.model import ModuleFacts
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
 from celerylint.rules.base import FileRule

@@ -37,8 +37,8 @@ from celerylint.engine.runner import (
     run_phase_one,
 )
 from celerylint.engine.source import read_bytes
-from celerylint.facts.index import ProjectIndex
 from celerylint.kit.edits import apply_edits
+from celerylint.project.index import ProjectIndex
 
 #: re-check rounds before giving up on fixes that keep producing new fixes
 MAX_ROUNDS = 10

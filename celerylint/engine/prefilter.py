@@ -28,12 +28,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import ModuleFacts
+from celerylint.factdata import ModuleFacts
+from celerylint.kit.values import Ref
+from celerylint.project.handlers import handler_modules
+from celerylint.project.index import ProjectIndex
 from celerylint.semantics.django import is_models_module
-from celerylint.semantics.handlers import handler_modules
 from celerylint.semantics.tasks import is_app_task_ref
-from celerylint.semantics.values import Ref
 
 NEEDLES: tuple[bytes, ...] = (
     b"celery",

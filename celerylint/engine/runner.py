@@ -24,11 +24,9 @@ from celerylint.engine.file_pass import (
 from celerylint.engine.prefilter import analyse_in_full, to_promote
 from celerylint.engine.request import RunReport as RunReport
 from celerylint.engine.request import RunRequest as RunRequest
-from celerylint.engine.selection import resolve_layers
 from celerylint.engine.source import read_bytes
 from celerylint.engine.suppression import Suppressions
 from celerylint.engine.walker import RuleCrash
-from celerylint.facts.index import ProjectIndex
 from celerylint.facts.modules import ModuleNamer
 from celerylint.files import (
     DEFAULT_EXCLUDE,
@@ -39,8 +37,10 @@ from celerylint.files import (
     glob_match,
     is_under,
 )
+from celerylint.project.index import ProjectIndex
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import FileRule, ProjectRule, Rule
+from celerylint.selection import resolve_layers
 
 if TYPE_CHECKING:
     from celerylint.engine.manifest import Manifest
@@ -681,7 +681,7 @@ def _keep_manifest(
     trace_nested: set[str],
 ) -> None:
     from celerylint.engine import manifest
-    from celerylint.semantics.config_model import ProjectConfig
+    from celerylint.project.config_model import ProjectConfig
 
     assert request.manifest_key is not None and request.cache_dir is not None
     stats = dict(trace.stats)

@@ -13,10 +13,10 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import DatabasesWriteFact
+from celerylint.factdata import DatabasesWriteFact
 from celerylint.kit.context import FileContext
+from celerylint.kit.values import UNKNOWN, DictValue, Value, evaluate
 from celerylint.semantics.config_env import OTHER, guard_kind
-from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate
 
 SpanOf = Callable[[cst.CSTNode], Span]
 _KEY = "ATOMIC_REQUESTS"

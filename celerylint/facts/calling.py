@@ -15,7 +15,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import (
+from celerylint.factdata import (
     ChordFact,
     HandlerHint,
     ResultByIdFact,

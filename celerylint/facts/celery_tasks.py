@@ -12,13 +12,13 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
+from celerylint.factdata import ClassMembersFact, OptionFact, ParamFact, TaskFactoryFact
 from celerylint.facts.extract import _params
-from celerylint.facts.model import ClassMembersFact, OptionFact, ParamFact, TaskFactoryFact
 from celerylint.kit.context import FileContext
 from celerylint.kit.names import bind_target_names
+from celerylint.kit.values import Value, evaluate
 from celerylint.semantics.task_scope import enclosing_class, first_parameter
 from celerylint.semantics.tasks import decorator_alias, is_task_decorator_callee
-from celerylint.semantics.values import Value, evaluate
 
 SpanOf = Callable[[cst.CSTNode], Span]
 

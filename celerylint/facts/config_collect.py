@@ -1,9 +1,9 @@
 """The configuration collector: settings writes, app configuration, environment defaults,
 settings reads and result-backend uses, gathered in the one traversal of each file.
 
-It only records plain facts (``facts/model.py``); what they mean for Celery (which names
+It only records plain facts (``factdata.py``); what they mean for Celery (which names
 a config source is read with, which module is production) is decided in phase 2 by
-``semantics/config_model.py``. Positions are requested only for nodes a rule may report on.
+``project/config_model.py``. Positions are requested only for nodes a rule may report on.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import (
+from celerylint.factdata import (
     LOCAL_RECEIVER,
     SELF_RECEIVER,
     AppFactoryFact,
@@ -27,12 +27,12 @@ from celerylint.facts.model import (
 )
 from celerylint.kit.context import FileContext
 from celerylint.kit.names import bind_target_names
+from celerylint.kit.values import UNKNOWN, DictValue, Value, evaluate, string_value
 from celerylint.semantics.call_shapes import SEND_NOW_METHODS
 from celerylint.semantics.calls import eta_delay, keyword
 from celerylint.semantics.config_env import OTHER, guard_kind, selects_environment
 from celerylint.semantics.config_names import is_config_name
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
-from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
 
 SpanOf = Callable[[cst.CSTNode], Span]
 

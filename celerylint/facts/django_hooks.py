@@ -19,7 +19,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import FixFact, HandlerHint, HookDispatchFact, SignalConnectFact
+from celerylint.factdata import FixFact, HandlerHint, HookDispatchFact, SignalConnectFact
 from celerylint.facts.on_commit import deferred_dispatch
 from celerylint.facts.transactions import DISPATCH_METHODS, task_dispatch
 from celerylint.kit.context import FileContext

@@ -13,7 +13,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import (
+from celerylint.factdata import (
     LOCAL_RECEIVER,
     AppCallFact,
     AssignmentFact,
@@ -26,10 +26,10 @@ from celerylint.facts.model import (
 )
 from celerylint.kit.context import FileContext
 from celerylint.kit.names import dotted_name, import_bindings, resolve_relative
+from celerylint.kit.values import CallValue, Value, evaluate
 from celerylint.semantics.call_shapes import TASK_CALL_METHODS
 from celerylint.semantics.calls import eta_delay, keyword, task_arguments
 from celerylint.semantics.django import is_models_module
-from celerylint.semantics.values import CallValue, Value, evaluate
 
 #: app calls recorded on an app factory's local (``celery.config_from_object(...)``)
 _FACTORY_CONFIG_METHODS = frozenset({"config_from_object", "config_from_envvar"})

@@ -18,13 +18,13 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Span
-from celerylint.facts.model import ImportMoveFact
+from celerylint.factdata import ImportMoveFact
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import NodeFix, Replacement
 from celerylint.kit.fixkit import prepend_to_body
 from celerylint.kit.names import bind_target_names, dotted_name, import_bindings
+from celerylint.kit.values import string_value
 from celerylint.semantics.django import is_models_module
-from celerylint.semantics.values import string_value
 
 
 class _Uses(cst.CSTVisitor):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from celerylint.facts.model import ImportFact, ModuleFacts
+from celerylint.factdata import ImportFact, ModuleFacts
 from celerylint.kit.names import resolve_relative
 
 _TRIPLE = re.compile(rb'""".*?"""|\'\'\'.*?\'\'\'', re.S)

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import ModuleEndFact
+from celerylint.factdata import ModuleEndFact
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import line_starts, position
 

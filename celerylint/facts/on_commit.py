@@ -19,7 +19,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Span
-from celerylint.facts.model import FixFact
+from celerylint.factdata import FixFact
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import NodeFix, Replacement
 from celerylint.kit.fixkit import add_module_import, import_line

@@ -19,7 +19,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import (
+from celerylint.factdata import (
     RouterBranch,
     RouterFunctionFact,
     RoutingLiteralFact,
@@ -27,8 +27,8 @@ from celerylint.facts.model import (
 )
 from celerylint.kit.context import FileContext
 from celerylint.kit.names import function_parameters
+from celerylint.kit.values import UNKNOWN, DictValue, Value, evaluate, string_value
 from celerylint.semantics.routing import NAME_METHODS, SIGNATURE_REFS
-from celerylint.semantics.values import UNKNOWN, DictValue, Value, evaluate, string_value
 
 SpanOf = Callable[[cst.CSTNode], Span]
 

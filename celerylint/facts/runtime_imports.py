@@ -18,10 +18,10 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import RuntimeImportFact
+from celerylint.factdata import RuntimeImportFact
 from celerylint.kit.context import FileContext
 from celerylint.kit.names import dotted_name, import_bindings, resolve_relative
-from celerylint.semantics.values import string_value
+from celerylint.kit.values import string_value
 
 #: callables that import a module named by their first argument
 _LOAD_BY_NAME = frozenset(

@@ -11,18 +11,15 @@ configuration facts use, so that phase 2 can build the text edit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import libcst as cst
 
-from celerylint.diagnostics import Edit, Fix, FixSafety, Span
-from celerylint.facts.model import SettingNameFact
+from celerylint.diagnostics import Span
+from celerylint.factdata import SettingNameFact
 from celerylint.kit.context import FileContext
+from celerylint.kit.values import string_value
 from celerylint.semantics.config_names import OLD_TO_NEW
-from celerylint.semantics.values import string_value
-
-if TYPE_CHECKING:
-    from celerylint.facts.index import ProjectIndex
 
 _CALLS = frozenset({"update"})
 
@@ -167,28 +164,3 @@ class SettingNameCollector:
 
 def _is_celery(ref: str | None) -> bool:
     return ref is not None and "Celery" in ref.rsplit(".", 1)[-1]
-
-
-def rename_fix(index: ProjectIndex, path: str, site: Span | None, old: str, new: str) -> Fix | None:
-    """Phase 2: the fix renaming the legacy setting name written at ``site`` in ``path``.
-    Safe unless something reads the old name: this module (``reads``), ``settings.OLD``
-    or ``app.conf.OLD`` anywhere, an import of it, or a module that star-imports it."""
-    facts = index.by_path.get(path)
-    if facts is None or site is None:
-        return None
-    found = next((f for f in facts.setting_names if f.site == site and f.name == old), None)
-    if found is None:
-        return None
-    read = found.reads > 0 or any(
-        old in other.setting_reads
-        or old in other.setting_name_reads
-        or any(i.name == old for i in other.imports)
-        for other in index.by_path.values()
-    )
-    closing = found.quote.lstrip("rRbBuUfF")
-    content = f"{found.quote}{new}{closing}" if found.quote else new
-    return Fix(
-        f"Rename to `{new}`",
-        FixSafety.UNSAFE if read else FixSafety.SAFE,
-        (Edit(content, found.span),),
-    )

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import TaskReturnFact
+from celerylint.factdata import TaskReturnFact
 from celerylint.kit.context import FileContext
 from celerylint.semantics.result_values import JSON_CUSTOMIZERS, ValueTable, describe
 

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import LockFact, TxCallFact
+from celerylint.factdata import LockFact, TxCallFact
 from celerylint.kit.context import FileContext
 from celerylint.semantics.call_shapes import SEND_NOW_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.tasks import may_be_project_ref

@@ -117,7 +117,7 @@ class NameResolver:
                 return binding or None
         if name in BUILTIN_NAMES:
             # under ``from x import *`` the star import may shadow it: phase 2 decides
-            # (``facts/star_names.py``); here it stays this module's name
+            # (``project/star_names.py``); here it stays this module's name
             return f"{self.module}.{name}" if self.has_star_import else f"builtins.{name}"
         return None
 

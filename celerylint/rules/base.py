@@ -19,8 +19,8 @@ from celerylint.kit.edits import NodeFix, Replacement
 
 if TYPE_CHECKING:
     from celerylint.diagnostics import Diagnostic
-    from celerylint.facts.index import ProjectIndex
     from celerylint.kit.context import FileContext
+    from celerylint.project.index import ProjectIndex
 
 
 @dataclass(frozen=True)

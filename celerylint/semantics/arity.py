@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from celerylint.facts.model import ParamFact
-from celerylint.semantics.values import UNKNOWN, Value
+from celerylint.factdata import ParamFact
+from celerylint.kit.values import UNKNOWN, Value
 
 _POSITIONAL = ("posonly", "normal")
 

@@ -10,8 +10,8 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from celerylint.kit.values import ListValue, Value
 from celerylint.semantics import celery_config_data
-from celerylint.semantics.values import ListValue, Value
 
 TRANSPORT_ALIASES: dict[str, str] = dict(celery_config_data.TRANSPORT_ALIASES)
 BACKEND_ALIASES: dict[str, str] = dict(celery_config_data.BACKEND_ALIASES)

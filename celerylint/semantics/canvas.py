@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from celerylint.kit.values import DictValue, evaluate, string_value
 from celerylint.semantics.call_shapes import DIRECT_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.calls import (
     TaskArguments,
@@ -22,7 +23,6 @@ from celerylint.semantics.calls import (
     set_immutable,
     task_arguments,
 )
-from celerylint.semantics.values import DictValue, evaluate, string_value
 
 Resolve = Callable[[cst.BaseExpression], "str | None"]
 #: the value a local name certainly holds (``semantics/local_values.py``), or None

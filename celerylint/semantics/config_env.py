@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from celerylint.semantics.call_shapes import OS_ENV_GETTERS
-from celerylint.semantics.values import (
+from celerylint.kit.values import (
     ENVIRON_ITEM,
     UNKNOWN,
     CallValue,
@@ -28,6 +27,7 @@ from celerylint.semantics.values import (
     Value,
     string_value,
 )
+from celerylint.semantics.call_shapes import OS_ENV_GETTERS
 
 
 class Kind(str, enum.Enum):

@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from celerylint.facts.model import RouterBranch
+from celerylint.factdata import RouterBranch
+from celerylint.kit.values import CallValue, DictValue, ListValue, Ref, Value
 from celerylint.semantics import celery_data
 from celerylint.semantics.call_shapes import APP_NAME_METHODS
-from celerylint.semantics.values import CallValue, DictValue, ListValue, Ref, Value
 
 #: follows a ``Ref`` to the value it names (``ProjectIndex.value_of``); identity by default
 Follow = Callable[[Value], Value]

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from celerylint.kit.names import LOCAL, bind_target_names, function_parameters
+from celerylint.kit.values import CallValue, Ref, Value
 from celerylint.semantics.tasks import may_be_project_ref
-from celerylint.semantics.values import CallValue, Ref, Value
 
 if TYPE_CHECKING:
     from celerylint.kit.context import FileContext, FunctionScope

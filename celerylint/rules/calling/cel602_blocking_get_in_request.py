@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.handlers import is_request_handler
+from celerylint.project.index import ProjectIndex
+from celerylint.project.results import source_confirmed
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.handlers import is_request_handler
-from celerylint.semantics.results import describe_source, source_confirmed
+from celerylint.semantics.results import describe_source
 
 
 class BlockingGetInRequest(ProjectRule):

@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex, Task
+from celerylint.project.calls import ignores_result
+from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.results import source_confirmed, source_task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.calls import ignores_result
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.results import source_confirmed, source_task
 
 
 class IgnoredResultConsumed(ProjectRule):

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import ModuleFacts
+from celerylint.factdata import ModuleFacts
+from celerylint.project.calls import checkable_task, chord_support
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.calls import checkable_task, chord_support
 from celerylint.semantics.django import is_test_module
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Edit, Fix, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import SignatureFact
+from celerylint.factdata import SignatureFact
+from celerylint.project.calls import checkable_task
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.arity import bind, caller_parameters, render_signature
-from celerylint.semantics.calls import checkable_task
 
 _WHERE = {
     "chain": "in a chain",

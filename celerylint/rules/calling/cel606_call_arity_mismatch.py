@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from celerylint.diagnostics import Severity, Span
-from celerylint.facts.index import ProjectIndex, Task
-from celerylint.facts.model import CallSiteFact, ModuleFacts
+from celerylint.factdata import CallSiteFact, ModuleFacts
+from celerylint.project.calls import beat_arguments, checkable_task
+from celerylint.project.index import ProjectIndex, Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import env_selected_project
 from celerylint.semantics.arity import BindProblem, bind, caller_parameters, render_signature
@@ -15,7 +16,7 @@ from celerylint.semantics.call_shapes import (
     SEND_TASK,
     SIGNATURE_METHODS,
 )
-from celerylint.semantics.calls import CALL_OPTIONS, beat_arguments, checkable_task
+from celerylint.semantics.calls import CALL_OPTIONS
 
 #: signature methods: arguments may still be added (mutable) or are final (immutable)
 _PARTIAL = MUTABLE_SIGNATURE_METHODS

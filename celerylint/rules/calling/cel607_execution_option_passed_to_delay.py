@@ -5,7 +5,7 @@ import dataclasses
 import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Fix, FixSafety, Severity, TaskCondition
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.call_shapes import DELAY_METHODS
 from celerylint.semantics.calls import CALL_OPTIONS

@@ -3,11 +3,11 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity, TaskCondition
+from celerylint.kit.values import evaluate, string_value
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.call_shapes import PACKED_METHODS
 from celerylint.semantics.calls import args_form
 from celerylint.semantics.canvas import SIGNATURE_REFS
-from celerylint.semantics.values import evaluate, string_value
 
 #: task methods taking the task's arguments as one ``args`` sequence
 _PACKED_METHODS = PACKED_METHODS

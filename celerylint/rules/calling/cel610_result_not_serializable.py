@@ -3,17 +3,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import TaskReturnFact
-from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.django import is_test_module
-from celerylint.semantics.results import (
+from celerylint.factdata import TaskReturnFact
+from celerylint.project.index import ProjectIndex
+from celerylint.project.results import (
     production_backends,
     project_defines_json,
     result_serializer,
     stores_result,
     task_apps,
 )
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.semantics.django import is_test_module
 
 #: what to return instead, by kind of value
 _INSTEAD = {

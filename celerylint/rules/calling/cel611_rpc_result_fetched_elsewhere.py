@@ -3,18 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import ResultSource
+from celerylint.factdata import ResultSource
+from celerylint.project.index import ProjectIndex
+from celerylint.project.results import production_backends, source_confirmed, task_apps
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.results import (
-    ATTRIBUTE_READS,
-    BLOCKING_READS,
-    CURRENT_APP_REFS,
-    production_backends,
-    source_confirmed,
-    task_apps,
-)
+from celerylint.semantics.results import ATTRIBUTE_READS, BLOCKING_READS, CURRENT_APP_REFS
 
 #: the Celery apps whose backend a lookup uses (None: whichever app is current)
 Apps = frozenset[str] | None

@@ -3,11 +3,11 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import Severity, TaskCondition
+from celerylint.kit.values import evaluate
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics import celery_data
 from celerylint.semantics.task_scope import task_body, task_class_body
 from celerylint.semantics.tasks import is_task_decorator_callee
-from celerylint.semantics.values import evaluate
 
 _REJECT = frozenset({"celery.exceptions.Reject"})
 _SETTING = "task_reject_on_worker_lost"

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from celerylint.diagnostics import Severity
+from celerylint.kit.values import evaluate
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.task_scope import task_body
-from celerylint.semantics.values import evaluate
 
 _SLEEP = frozenset({"time.sleep"})
 

@@ -4,9 +4,9 @@ import libcst as cst
 
 from celerylint.diagnostics import Severity
 from celerylint.kit.names import bind_target_names
+from celerylint.kit.values import UNKNOWN, Resolver, Value, evaluate
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.task_scope import TaskBody, enclosing_class, is_name, task_body
-from celerylint.semantics.values import UNKNOWN, Resolver, Value, evaluate
 
 _MUTATORS = frozenset(
     {"append", "extend", "insert", "add", "update", "setdefault", "pop", "remove", "clear"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
 

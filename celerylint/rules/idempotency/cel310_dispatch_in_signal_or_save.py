@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import HookDispatchFact, ModuleFacts
+from celerylint.factdata import HookDispatchFact, ModuleFacts
+from celerylint.project.django import is_model_class
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.django import is_model_class
 
 
 class DispatchInSignalOrSave(ProjectRule):

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.django import atomic_request_databases
+from celerylint.project.handlers import is_django_view
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.django import atomic_request_databases
-from celerylint.semantics.handlers import is_django_view
 
 _SETTINGS = {
     "proj/__init__.py": "from .celery import app as celery_app\n",

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.django import ignored_atomic_requests
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.django import ignored_atomic_requests
 
 
 class AtomicRequestsNotInDatabases(ProjectRule):

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from celerylint.facts.index import ProjectIndex, Task
-from celerylint.facts.model import ImportFact, ModuleFacts
+from celerylint.factdata import ImportFact, ModuleFacts
+from celerylint.kit.values import CallValue
+from celerylint.project.index import ProjectIndex, Task
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.sqlalchemy_orm import DECLARATIVE_BASES, DECLARATIVE_FACTORIES
-from celerylint.semantics.values import CallValue
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import ImportMoveFact, ModuleFacts
+from celerylint.factdata import ImportMoveFact, ModuleFacts
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.layering import _models_imports as layering
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.layering import _models_imports as layering
 from celerylint.semantics.django import is_models_module

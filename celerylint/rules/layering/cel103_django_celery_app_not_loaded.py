@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import NO_SPAN, Edit, Fix, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.model import ModuleFacts
+from celerylint.factdata import ModuleFacts
+from celerylint.kit.values import Ref
+from celerylint.project.config_model import DJANGO_SETTINGS_SOURCES
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.config_model import DJANGO_SETTINGS_SOURCES
-from celerylint.semantics.values import Ref
 
 
 def _django_apps(index: ProjectIndex) -> dict[str, str]:

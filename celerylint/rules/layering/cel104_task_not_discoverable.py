@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.kit.values import ListValue, Value
+from celerylint.project.config_model import ProjectConfig
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.config_model import ProjectConfig
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.values import ListValue, Value
 
 
 def _module_names(value: Value) -> set[str] | None:

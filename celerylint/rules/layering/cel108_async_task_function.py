@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, Severity
-from celerylint.facts.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.workers import BUILTIN_POOLS, custom_pool_in_commands
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.workers import BUILTIN_POOLS, custom_pool_in_commands
 
 
 class AsyncTaskFunction(ProjectRule):

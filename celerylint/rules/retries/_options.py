@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, Span
-from celerylint.facts.index import OptionSite, ProjectIndex, Task
-from celerylint.facts.model import OptionFact
-from celerylint.semantics.values import ListValue, Ref, Value
+from celerylint.factdata import OptionFact
+from celerylint.kit.values import ListValue, Ref, Value
+from celerylint.project.index import OptionSite, ProjectIndex, Task
 
 _KIND_TEXT = {
     "decorator": "the decorator of",

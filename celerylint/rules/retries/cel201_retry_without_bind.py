@@ -5,16 +5,16 @@ import dataclasses
 import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Fix, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex, Task
 from celerylint.kit.edits import NodeFix
 from celerylint.kit.fixkit import keyword, with_arguments
+from celerylint.kit.values import evaluate
+from celerylint.project.calls import beat_arguments
+from celerylint.project.index import ProjectIndex, Task
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.arity import bind
 from celerylint.semantics.call_shapes import BATCH_METHODS, SIGNATURE_METHODS
-from celerylint.semantics.calls import beat_arguments
 from celerylint.semantics.task_scope import enclosing_class, first_parameter, task_body
 from celerylint.semantics.tasks import LEGACY_TASK_REFS, SHARED_TASK_REFS, is_app_task_ref
-from celerylint.semantics.values import evaluate
 
 
 class RetryWithoutBind(FileRule):

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
+from celerylint.kit.values import evaluate
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.task_scope import is_name, task_body
-from celerylint.semantics.values import evaluate
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import OptionSite, ProjectIndex
+from celerylint.kit.values import DictValue
+from celerylint.project.index import OptionSite, ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import holder_text, span_of
-from celerylint.semantics.values import DictValue
 
 
 class UnboundedRetries(ProjectRule):

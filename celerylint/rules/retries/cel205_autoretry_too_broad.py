@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import exception_refs, holder_text, span_of
 
@@ -47,7 +47,7 @@ class AutoretryTooBroad(ProjectRule):
     severity = Severity.WARNING
     examples = (
         # a star import does not hide the builtins unless the star-imported project module
-        # binds the name (a library's star import is taken not to: ``facts/star_names.py``)
+        # binds the name (a library's star import is taken not to: ``project/star_names.py``)
         Invalid(
             files={
                 "proj/__init__.py": "",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex, truthy
+from celerylint.project.index import ProjectIndex, truthy
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import origin_span
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
+from celerylint.project.routing_model import routing_model
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
 from celerylint.semantics.routing import BUILTIN_TASK_NAMES, Consumed, queue_consumed
-from celerylint.semantics.routing_model import routing_model
 
 _TASKS = {
     "mail/__init__.py": "",

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
+from celerylint.project.routing_model import routing_model
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.routing import (
     KeyKind,
@@ -11,7 +12,6 @@ from celerylint.semantics.routing import (
     did_you_mean,
     names_project_module,
 )
-from celerylint.semantics.routing_model import routing_model
 
 _TASKS = {
     "Procfile": "worker: celery -A proj worker -Q celery,images,feeds,media",

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
+from celerylint.project.routing_model import routing_model, unknown_task_name
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.routing_model import routing_model, unknown_task_name
 
 _PROJECT = {
     "proj/__init__.py": "",

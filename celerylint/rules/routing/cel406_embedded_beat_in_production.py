@@ -3,15 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.workers import (
+from celerylint.project.index import ProjectIndex
+from celerylint.project.workers import (
     CeleryCommand,
     celery_commands,
     copies,
     find_app,
     is_production_file,
 )
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
 #: schedulers that take a lock, so that only one of several beats sends (RedBeat keeps
 #: it in Redis: ``redbeat.RedBeatScheduler``, ``redbeat.schedulers:RedBeatScheduler``)

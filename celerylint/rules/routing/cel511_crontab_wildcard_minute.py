@@ -5,9 +5,9 @@ import libcst as cst
 from celerylint.diagnostics import FixSafety, Severity
 from celerylint.kit.edits import NodeFix
 from celerylint.kit.fixkit import keyword, with_arguments
+from celerylint.kit.values import Ref, evaluate, is_known
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics import celery_data
-from celerylint.semantics.values import Ref, evaluate, is_known
 
 CRONTAB_REFS = frozenset({"celery.schedules.crontab"})
 #: ``crontab``'s fields in positional order, from the installed celery (``minute`` first)

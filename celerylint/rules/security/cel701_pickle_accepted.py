@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.config_model import ConfigValue, literal_strings
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project, env_selected_project
 from celerylint.semantics.config_env import Kind
-from celerylint.semantics.config_model import ConfigValue, literal_strings
 from celerylint.semantics.django import is_test_module
 
 PICKLE = frozenset({"pickle", "application/x-python-serialize"})

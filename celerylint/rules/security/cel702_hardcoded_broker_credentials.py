@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.kit.values import DictValue, Value
+from celerylint.project.config_model import ConfigValue
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.brokers import is_placeholder, parse_url, urls_of
 from celerylint.semantics.config_env import Kind
-from celerylint.semantics.config_model import ConfigValue
-from celerylint.semantics.values import DictValue, Value
 
 URL_SETTINGS = frozenset({"broker_url", "result_backend", "broker_read_url", "broker_write_url"})
 PASSWORD_SETTINGS = frozenset(

@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.kit.values import DictValue, Ref, Value
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.security.cel702_hardcoded_broker_credentials import URL_SETTINGS
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.brokers import parse_url, urls_of
 from celerylint.semantics.config_env import Kind
-from celerylint.semantics.values import DictValue, Ref, Value
 
 SSL_SETTINGS = frozenset({"broker_use_ssl", "redis_backend_use_ssl"})
 _CERT_KEYS = frozenset({"ssl_cert_reqs", "cert_reqs"})

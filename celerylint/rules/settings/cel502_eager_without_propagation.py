@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Fix, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
 from celerylint.kit.edits import line_insertion
+from celerylint.project.config_checks import truth
+from celerylint.project.config_model import ConfigValue
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
-from celerylint.semantics.config_checks import truth
 from celerylint.semantics.config_env import Kind
-from celerylint.semantics.config_model import ConfigValue
 from celerylint.semantics.config_names import spelling
 
 _TEST_KINDS = frozenset({Kind.TEST, Kind.DEVELOPMENT})

@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity, Span
-from celerylint.facts.index import ProjectIndex, Task
+from celerylint.project.config_checks import number
+from celerylint.project.config_model import ConfigValue, ProjectConfig
+from celerylint.project.config_select import per_unit_production_values
+from celerylint.project.index import ProjectIndex, Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project, env_selected_project
-from celerylint.semantics.config_checks import number
-from celerylint.semantics.config_model import ConfigValue, ProjectConfig
-from celerylint.semantics.config_select import per_unit_production_values
 from celerylint.semantics.django import is_test_module
 
 _Pair = tuple[float, ConfigValue] | None

@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.config_checks import number, production_contexts, truth
+from celerylint.project.config_model import ConfigValue
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics import celery_data
-from celerylint.semantics.config_checks import number, production_contexts, truth
-from celerylint.semantics.config_model import ConfigValue
 
 DEFAULT_MULTIPLIER = celery_data.SETTING_DEFAULTS.get("worker_prefetch_multiplier", 4)
 

@@ -4,7 +4,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from celerylint.diagnostics import Severity, Span
-from celerylint.facts.index import ProjectIndex, Task
+from celerylint.kit.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
+from celerylint.project.config_checks import number, truth
+from celerylint.project.config_model import ProjectConfig
+from celerylint.project.index import ProjectIndex, Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.brokers import (
@@ -14,10 +17,7 @@ from celerylint.semantics.brokers import (
     urls_in,
     visibility_timeout_default,
 )
-from celerylint.semantics.config_checks import number, truth
-from celerylint.semantics.config_model import ProjectConfig
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
 
 _Report = Callable[[str | None, str, Span | None, str, float], Iterable[Finding]]
 

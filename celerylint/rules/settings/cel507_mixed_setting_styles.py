@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
-from celerylint.facts.setting_names import rename_fix
+from celerylint.project.config_checks import mixed_style_keys
+from celerylint.project.index import ProjectIndex
+from celerylint.project.setting_renames import rename_fix
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.config_checks import mixed_style_keys
 
 
 class MixedSettingStyles(ProjectRule):

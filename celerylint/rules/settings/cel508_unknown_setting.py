@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.kit.values import CallValue, DictValue, ListValue, Ref, Value
+from celerylint.project.config_model import ConfigValue, ProjectConfig, SourceKind
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
-from celerylint.semantics.config_model import ConfigValue, ProjectConfig, SourceKind
 from celerylint.semantics.config_names import (
     NEW_TO_OLD,
     SETTING_KEYS,
@@ -18,7 +19,6 @@ from celerylint.semantics.config_names import (
     spelling,
     suggest,
 )
-from celerylint.semantics.values import CallValue, DictValue, ListValue, Ref, Value
 
 #: documented in "Using Redis" as a top-level key, but neither celery nor kombu reads it
 _TRANSPORT_OPTION_NAMES = frozenset({"visibility_timeout"})

@@ -4,7 +4,7 @@ import difflib
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import holder_text, span_of
 from celerylint.semantics import celery_data

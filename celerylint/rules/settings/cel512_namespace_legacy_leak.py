@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.config_model import SourceKind
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
-from celerylint.semantics.config_model import SourceKind
 from celerylint.semantics.config_names import Style, spelling
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Fix, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
 from celerylint.kit.edits import line_insertion
+from celerylint.kit.values import UNKNOWN, ListValue
+from celerylint.project.config_model import ConfigValue
+from celerylint.project.django import installed_apps
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
-from celerylint.semantics.config_model import ConfigValue
-from celerylint.semantics.django import installed_apps
-from celerylint.semantics.values import UNKNOWN, ListValue
 
 #: setting -> (values that need a Django app, the app)
 _NEEDS = {

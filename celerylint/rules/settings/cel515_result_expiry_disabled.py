@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.kit.values import UNKNOWN
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.brokers import PERSISTENT_BACKENDS, backend_scheme
-from celerylint.semantics.values import UNKNOWN
 
 
 class ResultExpiryDisabled(ProjectRule):

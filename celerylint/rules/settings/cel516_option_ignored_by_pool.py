@@ -3,12 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from celerylint.diagnostics import Severity, Span
-from celerylint.facts.index import ProjectIndex
-from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.rules.settings._projects import django_project
-from celerylint.semantics.config_model import ConfigValue
-from celerylint.semantics.django import is_test_module
-from celerylint.semantics.workers import (
+from celerylint.project.config_model import ConfigValue
+from celerylint.project.index import ProjectIndex
+from celerylint.project.workers import (
     POOL_OPTION_FLAGS,
     POOL_OPTION_SETTINGS,
     CeleryCommand,
@@ -18,6 +15,9 @@ from celerylint.semantics.workers import (
     is_production_file,
     pool_name,
 )
+from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.rules.settings._projects import django_project
+from celerylint.semantics.django import is_test_module
 
 _REASONS = {
     "max_tasks_per_child": "only the prefork pool replaces its child processes",

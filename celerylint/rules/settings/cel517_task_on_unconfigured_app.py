@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.index import ProjectIndex
+from celerylint.project.workers import celery_commands, find_app
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.workers import celery_commands, find_app
 
 #: environment variables through which Celery configures any app: the broker
 #: (``Settings.broker_url`` reads ``CELERY_BROKER_URL`` first; ``celery -b`` sets it), a

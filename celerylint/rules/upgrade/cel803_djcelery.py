@@ -7,10 +7,10 @@ import libcst as cst
 from celerylint.diagnostics import FixSafety, Severity
 from celerylint.kit.fixkit import string_like
 from celerylint.kit.names import dotted_name
+from celerylint.kit.values import string_value
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.django import app_list_strings
 from celerylint.semantics.upgrade import djcelery_replacement, is_djcelery_path
-from celerylint.semantics.values import string_value
 
 _ADVICE = (
     "configure Celery from `proj/celery.py` and use `django_celery_results` / `django_celery_beat`"

@@ -6,6 +6,7 @@ from typing import Any
 import libcst as cst
 
 from celerylint.diagnostics import Severity
+from celerylint.kit.values import string_value
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.call_shapes import OS_ENV_GETTERS
 from celerylint.semantics.config_names import meaning
@@ -16,7 +17,6 @@ from celerylint.semantics.upgrade import (
     removed_backend,
     removed_transport,
 )
-from celerylint.semantics.values import string_value
 
 _BACKEND_SETTINGS = frozenset({"result_backend"})
 _BROKER_SETTINGS = frozenset({"broker_url", "broker_read_url", "broker_write_url"})

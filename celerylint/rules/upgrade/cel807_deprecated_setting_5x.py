@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Edit, Fix, FixSafety, Severity
-from celerylint.facts.index import ProjectIndex
+from celerylint.project.config_model import ConfigValue
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics import celery_data
-from celerylint.semantics.config_model import ConfigValue
 from celerylint.semantics.config_names import available, spelling
 
 #: setting -> (deprecated in, removed in, replacement text), from celery's Option metadata

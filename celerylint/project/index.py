@@ -13,9 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from celerylint.config import Settings
 from celerylint.diagnostics import Span, TaskCondition
-from celerylint.facts.model import (
+from celerylint.factdata import (
     LOCAL_RECEIVER,
     SELF_RECEIVER,
     AppFactoryFact,
@@ -28,7 +27,8 @@ from celerylint.facts.model import (
     TaskFactoryFact,
     TxCallFact,
 )
-from celerylint.facts.star_names import star_binding
+from celerylint.kit.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
+from celerylint.project.star_names import star_binding
 from celerylint.semantics import celery_data
 from celerylint.semantics.call_shapes import SEND_NOW_METHODS
 from celerylint.semantics.sqlalchemy_orm import holds as orm_holds
@@ -43,10 +43,10 @@ from celerylint.semantics.tasks import (
     is_app_task_ref,
 )
 from celerylint.semantics.transactions import sqlalchemy_begins
-from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
+from celerylint.settings import Settings
 
 if TYPE_CHECKING:
-    from celerylint.semantics.config_model import ProjectConfig
+    from celerylint.project.config_model import ProjectConfig
 
 
 def _plain_default(value: object) -> Value:
@@ -227,7 +227,7 @@ class ProjectIndex:
     def config(self) -> ProjectConfig:
         """The project's Celery configuration as Celery reads it (settings modules and
         classes, app configuration, namespaces, classification): ``semantics/config_model``."""
-        from celerylint.semantics.config_model import ProjectConfig
+        from celerylint.project.config_model import ProjectConfig
 
         return ProjectConfig.of(self)
 

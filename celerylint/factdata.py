@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from celerylint.diagnostics import Fix, Span
+from celerylint.kit.values import Value
 from celerylint.pickling import fast_pickling
-from celerylint.semantics.values import Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,7 +575,7 @@ class ModuleFacts:
     routing_literals: tuple[RoutingLiteralFact, ...] = ()
     task_name_refs: tuple[TaskNameRefFact, ...] = ()
     router_functions: tuple[RouterFunctionFact, ...] = ()
-    # configuration (facts/config_collect.py; read through semantics/config_model.py)
+    # configuration (facts/config_collect.py; read through project/config_model.py)
     setting_writes: tuple[SettingFact, ...] = ()
     conf_writes: tuple[ConfWriteFact, ...] = ()
     env_defaults: tuple[EnvDefaultFact, ...] = ()

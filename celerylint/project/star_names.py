@@ -17,7 +17,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 
-from celerylint.facts.model import ModuleFacts
+from celerylint.factdata import ModuleFacts
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

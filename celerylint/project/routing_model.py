@@ -2,7 +2,7 @@
 
 Gathers where tasks go (routes, task ``queue=`` options, per-call ``queue=``, beat entry
 options), which queues exist (``task_queues``, ``task_default_queue``,
-``task_create_missing_queues``), which workers consume what (``semantics/workers.py``), and
+``task_create_missing_queues``), which workers consume what (``project/workers.py``), and
 which task names exist. The routing rules (CEL401-CEL404) are thin reports over it.
 """
 
@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from celerylint.diagnostics import Span
-from celerylint.facts.index import ProjectIndex, Task
-from celerylint.facts.model import TaskNameRefFact
-from celerylint.semantics.config_model import ConfigValue
+from celerylint.factdata import TaskNameRefFact
+from celerylint.kit.values import UNKNOWN, DictValue, Ref, Value, is_known
+from celerylint.project.config_model import ConfigValue
+from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.workers import worker_commands
 from celerylint.semantics.routing import (
     CREATE_MISSING_QUEUES,
     DEFAULT_QUEUE,
@@ -35,8 +37,6 @@ from celerylint.semantics.routing import (
     parse_routes,
 )
 from celerylint.semantics.tasks import generated_task_name
-from celerylint.semantics.values import UNKNOWN, DictValue, Ref, Value, is_known
-from celerylint.semantics.workers import worker_commands
 
 ROUTING_SETTINGS = (
     "task_routes",

@@ -31,7 +31,7 @@ from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.routing import WorkerCommand
 
 if TYPE_CHECKING:
-    from celerylint.facts.index import ProjectIndex
+    from celerylint.project.index import ProjectIndex
 
 #: options of ``celery`` and ``celery worker`` that take a separate value (from celery's CLI)
 _VALUE_OPTIONS = frozenset(celery_data.WORKER_VALUE_OPTIONS)

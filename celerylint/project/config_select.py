@@ -31,14 +31,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from celerylint.kit.values import Value
 from celerylint.semantics.config_env import EnvRead, Kind, name_kind
 from celerylint.semantics.django import is_test_module
 from celerylint.semantics.project_files import ProjectFiles
-from celerylint.semantics.values import Value
 
 if TYPE_CHECKING:
-    from celerylint.facts.index import ProjectIndex
-    from celerylint.semantics.config_model import ConfigValue, ProjectConfig
+    from celerylint.project.config_model import ConfigValue, ProjectConfig
+    from celerylint.project.index import ProjectIndex
 
 Resolver = Callable[[Value], "tuple[Value, EnvRead | None]"]
 

@@ -31,13 +31,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from celerylint.diagnostics import Span
-from celerylint.facts.model import (
+from celerylint.factdata import (
     SELF_RECEIVER,
     AppCallFact,
     ConfWriteFact,
     ModuleFacts,
     SettingFact,
 )
+from celerylint.kit.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
+from celerylint.project.config_select import selected_modules, star_ancestors
 from celerylint.semantics import celery_data
 from celerylint.semantics.config_env import (
     EnvRead,
@@ -48,14 +50,12 @@ from celerylint.semantics.config_env import (
     name_kind,
 )
 from celerylint.semantics.config_names import NameMeaning, Style, meaning
-from celerylint.semantics.config_select import selected_modules, star_ancestors
 from celerylint.semantics.django import is_test_module
 from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
-from celerylint.semantics.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
 
 if TYPE_CHECKING:
-    from celerylint.facts.index import ProjectIndex
+    from celerylint.project.index import ProjectIndex
 
 DJANGO_SETTINGS_SOURCES = frozenset({"django.conf:settings", "django.conf.settings"})
 CURRENT_APP_REFS = frozenset({"celery.current_app", "celery.app.current_app"})

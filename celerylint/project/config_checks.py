@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from celerylint.kit.values import Value
+from celerylint.project.config_model import ConfigValue, ProjectConfig, SourceKind
 from celerylint.semantics.config_env import selects_environment, truthy
-from celerylint.semantics.config_model import ConfigValue, ProjectConfig, SourceKind
 from celerylint.semantics.config_names import NEW_TO_OLD, OLD_TO_NEW, SETTING_KEYS
-from celerylint.semantics.values import Value
 
 
 def where(value: ConfigValue) -> str:
