@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from celerylint.diagnostics import Fix, Span
 from celerylint.kit.values import Value
@@ -606,20 +607,22 @@ class ModuleFacts:
     task_returns: tuple[TaskReturnFact, ...] = ()
     results_by_id: tuple[ResultByIdFact, ...] = ()
     json_customized: bool = False  # ``kombu.utils.json.register_type`` & co. are called
-    # models-module imports that can move into functions (facts/import_moves.py)
-    import_moves: tuple[ImportMoveFact, ...] = ()
-    # task dispatches in transactions deferred to on_commit (facts/on_commit.py)
-    commit_fixes: tuple[FixFact, ...] = ()
     # where legacy setting names are written, and read through star imports
     # (facts/setting_names.py)
     setting_names: tuple[SettingNameFact, ...] = ()
     setting_name_reads: tuple[str, ...] = ()
-    end: ModuleEndFact | None = None  # package modules only (facts/module_end.py)
     # task dispatches in model signal receivers and save()/delete() (facts/django_hooks.py)
     hook_dispatches: tuple[HookDispatchFact, ...] = ()
     signal_connects: tuple[SignalConnectFact, ...] = ()
     hook_fixes: tuple[FixFact, ...] = ()
     databases_writes: tuple[DatabasesWriteFact, ...] = ()  # facts/atomic_requests.py
+    #: what enabled rules' own collectors gathered (``Rule.collector``), by rule code
+    rule_facts: tuple[tuple[str, Any], ...] = ()
+
+    def rule_data(self, code: str) -> Any:
+        """What rule ``code``'s own collector returned for this module (None: nothing, or
+        the rule was not enabled in the run that made these facts)."""
+        return next((data for owner, data in self.rule_facts if owner == code), None)
 
 
 fast_pickling(globals())

@@ -13,6 +13,7 @@ import tokenize
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from traceback import format_exc
 from typing import Any, TypeVar
 
 import libcst as cst
@@ -27,7 +28,7 @@ from celerylint.facts.collectors import COLLECTORS
 from celerylint.facts.light import light_facts
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
-from celerylint.rules.base import FileRule
+from celerylint.rules.base import FileRule, Rule
 from celerylint.semantics.module_scope import build_module_scope
 
 T = TypeVar("T")
@@ -57,7 +58,7 @@ def light_result(
     data: bytes,
     module_name: str,
     is_package: bool,
-    rules: Sequence[tuple[type[FileRule], Any]],
+    rules: Sequence[tuple[type[Rule], Any]],
 ) -> FileResult:
     """A file the prefilter skips: decoded and syntax-checked by CPython's own compiler
     (about a quarter of a libcst parse), never lost; when CPython rejects it (a syntax error, or
@@ -281,7 +282,7 @@ def check_file(
     data: bytes,
     module_name: str,
     is_package: bool,
-    rules: Sequence[tuple[type[FileRule], Any]],
+    rules: Sequence[tuple[type[Rule], Any]],
 ) -> FileResult:
     """Phase 1 for one file. Never raises on user input, never overflows the stack."""
     work = functools.partial(_check_file, path, data, module_name, is_package, rules)
@@ -329,7 +330,7 @@ def _check_file(
     data: bytes,
     module_name: str,
     is_package: bool,
-    rules: Sequence[tuple[type[FileRule], Any]],
+    rules: Sequence[tuple[type[Rule], Any]],
 ) -> FileResult:
     if b"\x00" in data:
         return error_result(path, "contains NUL bytes (a binary file?); the file was not checked")
@@ -348,8 +349,17 @@ def _check_file(
     scope = build_module_scope(tree, module_name, is_package)
     ctx = FileContext(path, module_name, is_package, scope)
     collectors = [make(ctx) for make in COLLECTORS]
-    instances = [rule_class(ctx, options) for rule_class, options in rules]
-    walker = Walker(ctx, [*collectors, *instances])
+    instances = [
+        rule_class(ctx, options)
+        for rule_class, options in rules
+        if issubclass(rule_class, FileRule)
+    ]
+    owned = [
+        (rule_class.code, rule_class.collector(ctx))
+        for rule_class, _ in rules
+        if rule_class.collector is not None
+    ]
+    walker = Walker(ctx, [*collectors, *(c for _, c in owned), *instances])
     old_limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(old_limit, 50_000))  # safe on the large stack
@@ -388,5 +398,17 @@ def _check_file(
     fields: dict[str, Any] = {}
     for collector in collectors:
         fields.update(collector.finish(span_of if positions is not None else None))
+    rule_facts = []
+    crashes = list(walker.crashes)
+    for code, own in owned:
+        try:
+            gathered = own.finish(span_of if positions is not None else None)
+        except Exception as exc:  # a rule bug must not abort the run
+            crashes.append(RuleCrash(code, path, f"{type(exc).__name__}: {exc}", format_exc()))
+            continue
+        if gathered is not None:
+            rule_facts.append((code, gathered))
+    if rule_facts:
+        fields["rule_facts"] = tuple(rule_facts)
     facts = ModuleFacts(path=path, module=module_name, is_package=is_package, **fields)
-    return FileResult(path, facts, diagnostics, suppressions, tuple(walker.crashes))
+    return FileResult(path, facts, diagnostics, suppressions, tuple(crashes))

@@ -83,16 +83,15 @@ def enabled_codes(
 
 # -- phase 1 -------------------------------------------------------------------------------
 
-_WORKER_RULES: list[tuple[type[FileRule], Any]] | None = None
+_WORKER_RULES: list[tuple[type[Rule], Any]] | None = None
 _WORKER_PREFILTER = True
 
 
-def _file_rules(
-    enabled: frozenset[str], options: dict[str, Any]
-) -> list[tuple[type[FileRule], Any]]:
-    out: list[tuple[type[FileRule], Any]] = []
+def _file_rules(enabled: frozenset[str], options: dict[str, Any]) -> list[tuple[type[Rule], Any]]:
+    """The enabled rules with phase-1 work: per-file rules, and rules with a collector."""
+    out: list[tuple[type[Rule], Any]] = []
     for rule in all_rules():
-        if rule.code in enabled and issubclass(rule, FileRule):
+        if rule.code in enabled and (issubclass(rule, FileRule) or rule.collector is not None):
             out.append((rule, options.get(rule.code, rule.default_options())))
     return out
 
@@ -104,7 +103,7 @@ def _init_worker(enabled: frozenset[str], options: dict[str, Any], prefilter: bo
 
 
 def _run_job(
-    job: FileJob, rules: list[tuple[type[FileRule], Any]], prefilter: bool = False
+    job: FileJob, rules: list[tuple[type[Rule], Any]], prefilter: bool = False
 ) -> FileResult:
     if job.problem is not None:
         return error_result(job.path, job.problem)

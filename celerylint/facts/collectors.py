@@ -1,8 +1,9 @@
 """The fact collectors that run in every file's traversal.
 
 A collector is a visitor (``visit_<Node>``/``leave_<Node>`` hooks, reading ``ctx``) with
-``finish(span_of) -> dict`` returning values for ``ModuleFacts`` fields. To gather a new
-kind of fact: add fields (with defaults) to ``ModuleFacts`` and a collector class here.
+``finish(span_of) -> dict`` returning values for ``ModuleFacts`` fields: the facts several
+rules share. Phase-1 work only one rule needs is that rule's own (``Rule.collector``, in
+the rule's module; ``facts.rule_data(code)`` in phase 2).
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.django_hooks import DjangoHookCollector
 from celerylint.facts.extract import FactCollector
-from celerylint.facts.import_moves import ImportMoveCollector
-from celerylint.facts.module_end import ModuleEndCollector
-from celerylint.facts.on_commit import OnCommitFixCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
 from celerylint.facts.setting_names import SettingNameCollector
@@ -46,11 +44,8 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     TransactionCollector,
     SqlalchemyRefCollector,
     CallingCollector,
-    ImportMoveCollector,
-    OnCommitFixCollector,
     DjangoHookCollector,
     AtomicRequestsCollector,
     SettingNameCollector,
     TaskReturnCollector,
-    ModuleEndCollector,
 ]

@@ -13,24 +13,19 @@ decision in phase 2; these facts only carry the edits, keyed by the call's span.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import libcst as cst
 
-from celerylint.diagnostics import FixSafety, Span
-from celerylint.factdata import FixFact
+from celerylint.diagnostics import FixSafety
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import NodeFix, Replacement
 from celerylint.kit.fixkit import add_module_import, import_line
 from celerylint.semantics.call_shapes import SEND_NOW_METHODS, SEND_TASK
-from celerylint.semantics.transactions import transaction_scope
 
-_DISPATCH = SEND_NOW_METHODS | {SEND_TASK}
+DISPATCH = SEND_NOW_METHODS | {SEND_TASK}
 _TRANSACTION = "django.db.transaction"
 
 
-def _uses_other_database(ctx: FileContext) -> bool:
+def uses_other_database(ctx: FileContext) -> bool:
     """``atomic(using=...)`` around this point: ``on_commit`` would need the same alias."""
     calls: list[cst.BaseExpression] = [i.item for b in ctx.local_with_blocks for i in b.items]
     fn = ctx.function
@@ -42,45 +37,7 @@ def _uses_other_database(ctx: FileContext) -> bool:
     )
 
 
-class OnCommitFixCollector:
-    """Fills ``ModuleFacts.commit_fixes``."""
-
-    code = "facts"
-
-    def __init__(self, ctx: FileContext) -> None:
-        self.ctx = ctx
-        self._found: list[tuple[cst.Call, NodeFix]] = []
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        call = node.value
-        ctx = self.ctx
-        if not (
-            isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value in _DISPATCH
-            and ctx.functions
-            and (ctx.local_with_blocks or _decorated(ctx))
-        ):
-            return
-        scope = transaction_scope(ctx)
-        if not (scope.atomic or scope.candidates) or _uses_other_database(ctx):
-            return
-        fix = deferred_dispatch(self.ctx, call)
-        if fix is not None:
-            ctx.want_fix(fix)
-            ctx.want_position(call)
-            self._found.append((call, fix))
-
-    def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]:
-        found = []
-        for call, node_fix in self._found:
-            fix = self.ctx.realized_fix(node_fix)
-            if fix is not None and span_of is not None:
-                found.append(FixFact(span_of(call), fix))
-        return {"commit_fixes": tuple(found)} if found else {}
-
-
-def _decorated(ctx: FileContext) -> bool:
+def decorated(ctx: FileContext) -> bool:
     fn = ctx.function
     return fn is not None and isinstance(fn.node, cst.FunctionDef) and bool(fn.node.decorators)
 

@@ -8,9 +8,9 @@ all derived from these declarations.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import libcst as cst
 
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from celerylint.diagnostics import Diagnostic
     from celerylint.kit.context import FileContext
     from celerylint.project.index import ProjectIndex
+
+
+class RuleCollector(Protocol):
+    """A rule's own phase-1 visitor (``Rule.collector``)."""
+
+    def __init__(self, ctx: FileContext) -> None: ...
+
+    def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,11 @@ class Rule:
     options_class: ClassVar[type[Any] | None] = None
     examples: ClassVar[tuple[Example, ...]] = ()
     project: ClassVar[bool] = False
+    #: phase-1 work of the rule's own: a visitor made per file (``collector(ctx)``) with
+    #: ``visit_<Node>``/``leave_<Node>`` hooks and ``finish(span_of)`` returning plain,
+    #: picklable data (or None); phase 2 reads it back with ``facts.rule_data(code)``. It
+    #: runs only while the rule is enabled, in the same single traversal as everything else
+    collector: ClassVar[type[RuleCollector] | None] = None
 
     @classmethod
     def docs(cls) -> str:

@@ -1,12 +1,58 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from celerylint.diagnostics import NO_SPAN, FixSafety, Severity
+import libcst as cst
+
+from celerylint.diagnostics import NO_SPAN, FixSafety, Severity, Span
+from celerylint.factdata import FixFact
+from celerylint.facts.on_commit import DISPATCH, decorated, deferred_dispatch, uses_other_database
+from celerylint.kit.context import FileContext
+from celerylint.kit.edits import NodeFix
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
+from celerylint.semantics.transactions import transaction_scope
 
 DJANGO_ADVICE = "use `transaction.on_commit()`"
+
+
+class OnCommitFixCollector:
+    """CEL301's own phase 1: the ready ``on_commit`` fix of each dispatch statement that may
+    run in a transaction, keyed by the call's span (phase 2 decides whether it does)."""
+
+    code = "CEL301"
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._found: list[tuple[cst.Call, NodeFix]] = []
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        call = node.value
+        ctx = self.ctx
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in DISPATCH
+            and ctx.functions
+            and (ctx.local_with_blocks or decorated(ctx))
+        ):
+            return
+        scope = transaction_scope(ctx)
+        if not (scope.atomic or scope.candidates) or uses_other_database(ctx):
+            return
+        fix = deferred_dispatch(self.ctx, call)
+        if fix is not None:
+            ctx.want_fix(fix)
+            ctx.want_position(call)
+            self._found.append((call, fix))
+
+    def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> tuple[FixFact, ...] | None:
+        found = []
+        for call, node_fix in self._found:
+            fix = self.ctx.realized_fix(node_fix)
+            if fix is not None and span_of is not None:
+                found.append(FixFact(span_of(call), fix))
+        return tuple(found) or None
 
 
 class DispatchInsideTransaction(ProjectRule):
@@ -73,6 +119,7 @@ class DispatchInsideTransaction(ProjectRule):
     """
 
     code = "CEL301"
+    collector = OnCommitFixCollector
     name = "dispatch-inside-transaction"
     message = "`{call}()` dispatches a task inside {atomic}{via}: the worker can run it before the commit, or after a rollback; {advice}"
     severity = Severity.WARNING
@@ -630,7 +677,10 @@ class DispatchInsideTransaction(ProjectRule):
                 via = f" (it calls `{dispatch}()`)" if dispatch != text else ""
                 # ``transaction.on_commit`` is Django's: no fix for a SQLAlchemy block
                 fix = (
-                    next((f.fix for f in facts.commit_fixes if f.span == call.span), None)
+                    next(
+                        (f.fix for f in facts.rule_data(self.code) or () if f.span == call.span),
+                        None,
+                    )
                     if django and call.kind != "call"
                     else None
                 )

@@ -7,6 +7,7 @@ from celerylint.factdata import ImportMoveFact, ModuleFacts
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.layering import _models_imports as layering
+from celerylint.rules.layering._import_moves import ImportMoveCollector
 
 
 class ModelsImportTasks(ProjectRule):
@@ -76,6 +77,7 @@ class ModelsImportTasks(ProjectRule):
     """
 
     code = "CEL101"
+    collector = ImportMoveCollector
     name = "models-import-tasks"
     message = "Models module {what} at load time{cycle}; import it inside the function that uses it"
     severity = Severity.ERROR
@@ -523,7 +525,8 @@ class ModelsImportTasks(ProjectRule):
 def _movable(index: ProjectIndex, facts: ModuleFacts, span: object) -> ImportMoveFact | None:
     """The statement's move into functions (phase 1 checked the uses), unless another
     module imports the names from the models module: they would no longer be there."""
-    move = next((m for m in facts.import_moves if m.span == span), None)
+    moves: tuple[ImportMoveFact, ...] = facts.rule_data("CEL101") or ()
+    move = next((m for m in moves if m.span == span), None)
     if move is None:
         return None
     for other in index.by_path.values():

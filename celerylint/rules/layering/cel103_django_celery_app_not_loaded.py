@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from celerylint.diagnostics import NO_SPAN, Edit, Fix, FixSafety, Severity
-from celerylint.factdata import ModuleFacts
+import libcst as cst
+
+from celerylint.diagnostics import NO_SPAN, Edit, Fix, FixSafety, Severity, Span
+from celerylint.factdata import ModuleEndFact, ModuleFacts
+from celerylint.kit.context import FileContext
+from celerylint.kit.edits import line_starts, position
 from celerylint.kit.values import Ref
 from celerylint.project.config_model import DJANGO_SETTINGS_SOURCES
 from celerylint.project.index import ProjectIndex
@@ -26,6 +30,28 @@ def _django_apps(index: ProjectIndex) -> dict[str, str]:
             if isinstance(target, str) and target in DJANGO_SETTINGS_SOURCES:
                 found[app] = app.rsplit(".", 1)[0]
     return found
+
+
+class ModuleEndCollector:
+    """CEL103's own phase 1: where a package ``__init__`` module's text ends, so that the
+    fix can append the app import to it (phase 2 has no file text)."""
+
+    code = "CEL103"
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._end: ModuleEndFact | None = None
+
+    def leave_Module(self, node: cst.Module) -> None:
+        if not self.ctx.is_package:
+            return
+        text = node.code
+        line, column = position(line_starts(text), len(text))
+        ends = text == "" or text.endswith(("\n", "\r"))
+        self._end = ModuleEndFact(Span(line, column, line, column), ends)
+
+    def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> ModuleEndFact | None:
+        return self._end
 
 
 class DjangoCeleryAppNotLoaded(ProjectRule):
@@ -74,6 +100,7 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
     """
 
     code = "CEL103"
+    collector = ModuleEndCollector
     name = "django-celery-app-not-loaded"
     message = "Nothing Django loads imports the Celery app `{app}`, so `@shared_task` tasks use Celery's default app; add `from .{module} import {name} as celery_app` to this package"
     severity = Severity.WARNING
@@ -278,7 +305,7 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
 
 def _load_app(facts: ModuleFacts, module: str, name: str) -> Fix | None:
     """Append the import of the app (and ``__all__``) to the package's ``__init__``."""
-    end = facts.end
+    end: ModuleEndFact | None = facts.rule_data("CEL103")
     if end is None or "celery_app" in facts.defines:
         return None
     alias = "" if name == "celery_app" else " as celery_app"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 import libcst as cst
 
@@ -204,9 +203,10 @@ def _comments_right_above(line: cst.SimpleStatementLine) -> list[cst.EmptyLine]:
 
 
 class ImportMoveCollector:
-    """Fills ``ModuleFacts.import_moves`` (models modules only)."""
+    """CEL101's own phase 1 (models modules only): the top-level imports that can move
+    into the functions using them, with the ready text edits."""
 
-    code = "facts"
+    code = "CEL101"
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
@@ -271,10 +271,12 @@ class ImportMoveCollector:
         self.ctx.want_position(stmt)
         self._found.append((stmt, tuple(sorted(names)), functions, fix))
 
-    def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]:
+    def finish(
+        self, span_of: Callable[[cst.CSTNode], Span] | None
+    ) -> tuple[ImportMoveFact, ...] | None:
         moves = []
         for stmt, names, functions, node_fix in self._found:
             fix = self.ctx.realized_fix(node_fix)
             if fix is not None and span_of is not None:
                 moves.append(ImportMoveFact(span_of(stmt), names, functions, fix))
-        return {"import_moves": tuple(moves)} if moves else {}
+        return tuple(moves) or None
