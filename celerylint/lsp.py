@@ -54,7 +54,7 @@ from celerylint.engine.runner import (
     run_phase_one,
     run_project_rules,
 )
-from celerylint.engine.suppression import noqa_edit
+from celerylint.engine.suppression import NO_NOQA_CODES, directive_codes, noqa_edit
 from celerylint.engine.walker import RuleCrash
 from celerylint.factdata import ModuleFacts
 from celerylint.facts.modules import ModuleNamer
@@ -69,8 +69,6 @@ logger = logging.getLogger(__name__)
 #: wait this long after the last keystroke before checking a buffer again
 DEBOUNCE_SECONDS = 0.25
 FIX_ALL_KIND = "source.fixAll.celerylint"
-#: findings that a noqa comment cannot (CEL000) or should not (CEL001) hide
-NO_NOQA_CODES = frozenset({"CEL000", "CEL001"})
 
 _SEVERITIES = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
@@ -78,10 +76,6 @@ _SEVERITIES = {
     Severity.INFO: lsp.DiagnosticSeverity.Information,
 }
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_NOQA_CODES = re.compile(
-    r"#\s*(?:celerylint:\s*)?noqa:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.I
-)
-_CODE = re.compile(r"[A-Za-z]+[0-9]+")
 
 
 # -- text and positions --------------------------------------------------------------------
@@ -653,19 +647,16 @@ class CelerylintServer(LanguageServer):
             return None
         line = lines[position.line]
         column = from_position(lines, self.codec, position)
-        for comment in _NOQA_CODES.finditer(line):
-            offset = comment.start("codes")
-            for match in _CODE.finditer(comment.group("codes")):
-                start, end = offset + match.start(), offset + match.end()
-                if start <= column <= end:
-                    text = hover_text(match.group().upper())
-                    if text is None:
-                        return None
-                    span = Span(position.line + 1, start + 1, position.line + 1, end + 1)
-                    return lsp.Hover(
-                        contents=lsp.MarkupContent(kind=self._markup(), value=text),
-                        range=to_range(lines, self.codec, span),
-                    )
+        for start, end, code in directive_codes(line):
+            if start <= column <= end:
+                text = hover_text(code)
+                if text is None:
+                    return None
+                span = Span(position.line + 1, start + 1, position.line + 1, end + 1)
+                return lsp.Hover(
+                    contents=lsp.MarkupContent(kind=self._markup(), value=text),
+                    range=to_range(lines, self.codec, span),
+                )
         return None
 
     def _markup(self) -> lsp.MarkupKind:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from celerylint.config import Settings
-from celerylint.diagnostics import Diagnostic, Severity
+from celerylint.diagnostics import Diagnostic
 from celerylint.engine.cache import ResultCache, config_key, content_hash, ensure_directory
 from celerylint.engine.file_pass import (
     FileResult,
@@ -25,7 +25,9 @@ from celerylint.engine.prefilter import analyse_in_full, to_promote
 from celerylint.engine.request import RunReport as RunReport
 from celerylint.engine.request import RunRequest as RunRequest
 from celerylint.engine.source import read_bytes
-from celerylint.engine.suppression import Suppressions
+from celerylint.engine.suppression import UNREADABLE_FILE as UNREADABLE_FILE
+from celerylint.engine.suppression import UNUSED_NOQA as UNUSED_NOQA
+from celerylint.engine.suppression import Suppressions, apply_suppressions
 from celerylint.engine.walker import RuleCrash
 from celerylint.facts.modules import ModuleNamer
 from celerylint.files import (
@@ -34,7 +36,6 @@ from celerylint.files import (
     Stat,
     Trace,
     discover,
-    glob_match,
     is_under,
 )
 from celerylint.project.index import ProjectIndex
@@ -45,8 +46,7 @@ from celerylint.selection import resolve_layers
 if TYPE_CHECKING:
     from celerylint.engine.manifest import Manifest
 
-UNUSED_NOQA = "CEL001"
-UNREADABLE_FILE = "CEL000"
+
 #: below this many files the pool costs more than it saves
 PARALLEL_THRESHOLD = 24
 
@@ -268,84 +268,6 @@ def display_path(abspath: str, cwd: Path) -> str:
     return abspath if rel.startswith("..") else rel
 
 
-def _per_file_ignored(path: str, root: Path, settings: Settings) -> tuple[str, ...]:
-    if not settings.per_file_ignores:
-        return ()
-    abspath = os.path.abspath(path)
-    try:
-        rel = Path(abspath).relative_to(root).as_posix()
-    except ValueError:
-        rel = Path(path).as_posix()
-    name = os.path.basename(path)
-    codes: list[str] = []
-    for pattern, selectors in settings.per_file_ignores:
-        if glob_match(rel, name, pattern, abspath):
-            codes.extend(selectors)
-    return tuple(codes)
-
-
-def _apply_suppressions(
-    diagnostics: Iterable[Diagnostic],
-    suppressions: dict[str, Suppressions],
-    enabled: frozenset[str],
-    settings: Settings,
-) -> list[Diagnostic]:
-    kept: list[Diagnostic] = []
-    used: dict[tuple[str, int, int], set[str]] = {}
-    ignored_cache: dict[str, tuple[str, ...]] = {}
-
-    def ignored_for_file(diag: Diagnostic) -> bool:
-        ignored = ignored_cache.get(diag.path)
-        if ignored is None:
-            ignored = ignored_cache[diag.path] = _per_file_ignored(
-                diag.path, settings.root, settings
-            )
-        if diag.code == UNREADABLE_FILE:  # as in selection: only by its exact code
-            return UNREADABLE_FILE in ignored
-        return any(sel == "ALL" or diag.code.startswith(sel) for sel in ignored)
-
-    for diag in diagnostics:
-        if diag.code not in enabled or ignored_for_file(diag):
-            continue
-        suppressed = False
-        for directive in suppressions.get(diag.path, Suppressions()).for_line(diag.span.line):
-            entry = directive.matches(diag.code)
-            if entry is not None:
-                suppressed = True
-                key = (diag.path, directive.span.line, directive.span.column)
-                used.setdefault(key, set()).add(entry)
-        if not suppressed:
-            kept.append(diag)
-    if UNUSED_NOQA in enabled:
-        for path, table in suppressions.items():
-            for directive in table.directives:
-                if directive.codes is None:
-                    continue  # a blanket noqa may be meant for another linter
-                key = (path, directive.span.line, directive.span.column)
-                unused = [
-                    c
-                    for c in directive.codes
-                    if c.startswith("CEL")
-                    and c != UNUSED_NOQA  # a noqa for CEL001 silences this very report
-                    and c not in used.get(key, set())
-                ]
-                if not unused:
-                    continue
-                report = Diagnostic(
-                    UNUSED_NOQA,
-                    f"Unused `noqa` directive (unused: {', '.join(unused)})",
-                    path,
-                    directive.span,
-                    Severity.INFO,
-                )
-                # per-file-ignores and noqa apply to these reports like to any other
-                if not ignored_for_file(report) and not any(
-                    d.matches(UNUSED_NOQA) is not None for d in table.for_line(report.span.line)
-                ):
-                    kept.append(report)
-    return kept
-
-
 def plan_jobs(
     request: RunRequest,
     trace: Trace | None = None,
@@ -478,7 +400,7 @@ def finish_diagnostics(
         for d in (review_fix(d, index) for d in diagnostics)
     ]
     return sorted(
-        set(_apply_suppressions(diagnostics, suppressions, enabled, settings)),
+        set(apply_suppressions(diagnostics, suppressions, enabled, settings)),
         key=lambda d: d.sort_key,
     )
 

@@ -1,15 +1,28 @@
-"""``# noqa`` comments, parsed once per file and applied centrally (rules never see them)."""
+"""Suppression in one place: ``# noqa`` / ``# celerylint: noqa`` comments, parsed once per
+file; ``per-file-ignores``; and applying them (with the CEL001 report of unused entries)
+for check, ``--fix`` and the language server alike. Rules never see any of it."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from celerylint.diagnostics import Span
+from celerylint.diagnostics import Diagnostic, Severity, Span
+from celerylint.files import glob_match
 from celerylint.pickling import fast_pickling
+from celerylint.settings import Settings
+
+#: the report of a ``noqa`` entry that suppressed nothing
+UNUSED_NOQA = "CEL001"
+#: a file celerylint could not read or parse
+UNREADABLE_FILE = "CEL000"
+#: findings that a noqa comment cannot (CEL000) or should not (CEL001) hide
+NO_NOQA_CODES = frozenset({UNREADABLE_FILE, UNUSED_NOQA})
 
 _NOQA = re.compile(
     r"#\s*noqa(?![\w-])(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.I
@@ -150,3 +163,98 @@ def noqa_edit(text: str, line: int, code: str) -> tuple[int, int, str] | None:
 
 
 fast_pickling(globals())
+
+
+_CODE = re.compile(r"[A-Za-z]+[0-9]+")
+
+
+def directive_codes(line: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, code) of each code in the ``noqa`` directives of one source line
+    (0-based columns): what an editor hovers over."""
+    for pattern in (_NOQA, _FILE_NOQA):
+        for comment in pattern.finditer(line):
+            if comment.group("codes") is None:
+                continue
+            offset = comment.start("codes")
+            for match in _CODE.finditer(comment.group("codes")):
+                yield offset + match.start(), offset + match.end(), match.group().upper()
+
+
+def per_file_ignored(path: str, root: Path, settings: Settings) -> tuple[str, ...]:
+    if not settings.per_file_ignores:
+        return ()
+    abspath = os.path.abspath(path)
+    try:
+        rel = Path(abspath).relative_to(root).as_posix()
+    except ValueError:
+        rel = Path(path).as_posix()
+    name = os.path.basename(path)
+    codes: list[str] = []
+    for pattern, selectors in settings.per_file_ignores:
+        if glob_match(rel, name, pattern, abspath):
+            codes.extend(selectors)
+    return tuple(codes)
+
+
+def apply_suppressions(
+    diagnostics: Iterable[Diagnostic],
+    suppressions: dict[str, Suppressions],
+    enabled: frozenset[str],
+    settings: Settings,
+) -> list[Diagnostic]:
+    """What is left of ``diagnostics`` after selection (``enabled``), ``per-file-ignores``
+    and ``noqa``, plus a CEL001 report for each ``noqa`` entry that suppressed nothing."""
+    kept: list[Diagnostic] = []
+    used: dict[tuple[str, int, int], set[str]] = {}
+    ignored_cache: dict[str, tuple[str, ...]] = {}
+
+    def ignored_for_file(diag: Diagnostic) -> bool:
+        ignored = ignored_cache.get(diag.path)
+        if ignored is None:
+            ignored = ignored_cache[diag.path] = per_file_ignored(
+                diag.path, settings.root, settings
+            )
+        if diag.code == UNREADABLE_FILE:  # as in selection: only by its exact code
+            return UNREADABLE_FILE in ignored
+        return any(sel == "ALL" or diag.code.startswith(sel) for sel in ignored)
+
+    for diag in diagnostics:
+        if diag.code not in enabled or ignored_for_file(diag):
+            continue
+        suppressed = False
+        for directive in suppressions.get(diag.path, Suppressions()).for_line(diag.span.line):
+            entry = directive.matches(diag.code)
+            if entry is not None:
+                suppressed = True
+                key = (diag.path, directive.span.line, directive.span.column)
+                used.setdefault(key, set()).add(entry)
+        if not suppressed:
+            kept.append(diag)
+    if UNUSED_NOQA in enabled:
+        for path, table in suppressions.items():
+            for directive in table.directives:
+                if directive.codes is None:
+                    continue  # a blanket noqa may be meant for another linter
+                key = (path, directive.span.line, directive.span.column)
+                unused = [
+                    c
+                    for c in directive.codes
+                    if c.startswith("CEL")
+                    and c != UNUSED_NOQA  # a noqa for CEL001 silences this very report
+                    and c not in used.get(key, set())
+                ]
+                if not unused:
+                    continue
+                report = Diagnostic(
+                    UNUSED_NOQA,
+                    f"Unused `noqa` directive (unused: {', '.join(unused)})",
+                    path,
+                    directive.span,
+                    Severity.INFO,
+                )
+                # per-file-ignores and noqa apply to these reports like to any other
+                if not ignored_for_file(report) and not any(
+                    d.matches(UNUSED_NOQA) is not None for d in table.for_line(report.span.line)
+                ):
+                    kept.append(report)
+    return kept
