@@ -363,10 +363,8 @@ def check(
 
     if statistics:
         output = _statistics(diagnostics, output_format, unsafe_fixes)
-    elif output_format in ("text", "concise", "full"):
-        output = FORMATS[output_format](diagnostics, sources, unsafe_fixes=unsafe_fixes)  # type: ignore[call-arg]
     else:
-        output = FORMATS[output_format](diagnostics, sources)
+        output = FORMATS[output_format](diagnostics, sources, unsafe_fixes=unsafe_fixes)
     if output_file is not None:
         try:
             output_file.parent.mkdir(parents=True, exist_ok=True)

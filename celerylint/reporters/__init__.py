@@ -4,11 +4,21 @@ exit codes are a public interface that CI pipelines depend on."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Protocol
 
 from celerylint.diagnostics import Diagnostic
 
-Reporter = Callable[[Sequence[Diagnostic], dict[str, str]], str]
+
+class Reporter(Protocol):
+    """Every format's one signature: the sorted diagnostics, the checked files' text (for
+    the formats in ``NEEDS_SOURCES``; empty otherwise), and whether unsafe fixes count as
+    available (the text formats mark fixable findings with ``[*]``)."""
+
+    def __call__(
+        self, diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, unsafe_fixes: bool
+    ) -> str: ...
+
 
 #: format -> (module in this package, function); a run imports only the one it prints
 _REPORTERS: dict[str, tuple[str, str]] = {

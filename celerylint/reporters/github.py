@@ -17,7 +17,9 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
+def render(
+    diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, unsafe_fixes: bool = False
+) -> str:
     out = []
     for d in diagnostics:
         s = d.span

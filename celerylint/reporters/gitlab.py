@@ -37,5 +37,7 @@ def to_issues(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> lis
     ]
 
 
-def render(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
+def render(
+    diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, unsafe_fixes: bool = False
+) -> str:
     return json.dumps(to_issues(diagnostics, sources), indent=2) + "\n"

@@ -46,5 +46,7 @@ def to_dict(diag: Diagnostic) -> dict[str, Any]:
     }
 
 
-def render(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
+def render(
+    diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, unsafe_fixes: bool = False
+) -> str:
     return json.dumps([to_dict(d) for d in diagnostics], indent=2) + "\n"

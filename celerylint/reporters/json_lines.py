@@ -9,5 +9,7 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.reporters.json_format import to_dict
 
 
-def render(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
+def render(
+    diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, unsafe_fixes: bool = False
+) -> str:
     return "".join(json.dumps(to_dict(d), separators=(",", ":")) + "\n" for d in diagnostics)

@@ -13,7 +13,9 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.reporters.common import rule_name
 
 
-def render(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
+def render(
+    diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, unsafe_fixes: bool = False
+) -> str:
     n = str(len(diagnostics))
     tests = n if diagnostics else "1"
     root = ET.Element("testsuites", name="celerylint", tests=tests, failures=n, errors="0")

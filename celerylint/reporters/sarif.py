@@ -155,5 +155,7 @@ def to_sarif(
     }
 
 
-def render(diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
+def render(
+    diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, unsafe_fixes: bool = False
+) -> str:
     return json.dumps(to_sarif(diagnostics, sources), indent=2) + "\n"
