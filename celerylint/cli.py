@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -17,6 +18,9 @@ from celerylint import __version__
 
 if TYPE_CHECKING:
     from celerylint.baseline import Baseline
+    from celerylint.config import ConfigResolver
+    from celerylint.engine.request import RunReport, RunRequest
+    from celerylint.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OUTPUT_FORMATS = (
@@ -43,7 +47,7 @@ class _DefaultToCheck(click.Group):
         return super().parse_args(ctx, args)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"celerylint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
@@ -147,62 +151,139 @@ def cli() -> None:
     is_flag=True,
     help="Apply exclude/extend-exclude to files named on the command line too (pre-commit).",
 )
-def check(
-    paths: tuple[Path, ...],
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    output_format: str,
-    output_file: Path | None,
-    baseline_file: Path | None,
-    write_baseline: Path | None,
-    statistics: bool,
-    exit_zero: bool,
-    config_file: Path | None,
-    jobs: int,
-    quiet: bool,
-    stdin_filename: str | None,
-    no_respect_gitignore: bool,
-    fix: bool,
-    unsafe_fixes: bool,
-    diff: bool,
-    fix_only: bool,
-    no_cache: bool,
-    cache_dir: Path | None,
-    no_prefilter: bool,
-    force_exclude: bool,
-    show_settings: bool,
-    show_files: bool,
-) -> None:
+def check(**given: Any) -> None:
     """Check PATHS (default: the current directory) for Celery problems.
 
     Each file is checked with its nearest configuration: the closest pyproject.toml with
     a [tool.celerylint] table, upward from the file (see docs/configuration.md)."""
-    from celerylint.config import ConfigError, ConfigResolver, Settings
-    from celerylint.engine.request import RunReport, RunRequest
-    from celerylint.reporters import FORMATS, NEEDS_SOURCES
+    run = _parse(CheckOptions(**given))
+    if run.options.show_files or run.options.show_settings:
+        _show(run)
+        return
+    report, fixed_count = _run(run)
+    _report(run, report, fixed_count)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """The ``check`` command line, as click parsed it."""
+
+    paths: tuple[Path, ...]
+    select: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    output_format: str
+    output_file: Path | None
+    baseline_file: Path | None
+    write_baseline: Path | None
+    statistics: bool
+    exit_zero: bool
+    config_file: Path | None
+    jobs: int
+    quiet: bool
+    stdin_filename: str | None
+    no_respect_gitignore: bool
+    fix: bool
+    unsafe_fixes: bool
+    diff: bool
+    fix_only: bool
+    no_cache: bool
+    cache_dir: Path | None
+    no_prefilter: bool
+    force_exclude: bool
+    show_settings: bool
+    show_files: bool
+
+    @property
+    def fixing(self) -> bool:
+        return self.fix or self.fix_only or self.diff
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What one ``celerylint check`` asks for, validated: the inputs (paths or stdin), the
+    baseline, the command-line selectors and the configuration resolver."""
+
+    options: CheckOptions
+    cwd: Path
+    paths: tuple[Path, ...]
+    stdin: tuple[str, bytes] | None
+    baseline: Baseline | None
+    select: list[str] | None
+    extend_select: list[str]
+    ignore: list[str]
+    resolver: ConfigResolver
+
+    def request_for(self, settings: Settings, project_paths: Sequence[Path]) -> RunRequest:
+        """The run of one project (``enabled`` is filled in by ``enable``)."""
+        from celerylint.engine.cache import CACHE_DIR_NAME
+        from celerylint.engine.request import RunRequest
+
+        options = self.options
+        cache = None if options.no_cache else (options.cache_dir or settings.root / CACHE_DIR_NAME)
+        manifest_key = None
+        if cache is not None and self.stdin is None and not options.fixing:
+            from celerylint.engine.manifest import manifest_key as make_key
+
+            manifest_key = make_key(
+                (
+                    repr(settings),
+                    self.select,
+                    self.extend_select,
+                    self.ignore,
+                    not options.no_prefilter,
+                    str(self.cwd),
+                )
+            )
+        return RunRequest(
+            project_paths,
+            settings,
+            frozenset(),
+            options.jobs,
+            self.stdin,
+            self.cwd,
+            prefilter=not options.no_prefilter,
+            cache_dir=cache,
+            force_exclude=options.force_exclude,
+            manifest_key=manifest_key,
+            resolver=self.resolver if options.config_file is None else None,
+        )
+
+    def enable(self, request: RunRequest) -> RunRequest:
+        """The request with the rules it runs: its settings' selection, then the CLI's."""
+        from dataclasses import replace
+
+        from celerylint.engine.runner import enabled_codes
+
+        enabled = enabled_codes(request.settings, self.select, self.extend_select, self.ignore)
+        return replace(request, enabled=enabled)
+
+
+def _parse(options: CheckOptions) -> CheckRun:
+    """Validate the command line (exit 2 with one line on a problem) into a ``CheckRun``."""
+    from celerylint.config import ConfigError, ConfigResolver
     from celerylint.rules import rule_codes
     from celerylint.selection import SelectorError, validate_selector
 
     cwd = Path.cwd()
-    if baseline_file is not None and write_baseline is not None:
+    if options.baseline_file is not None and options.write_baseline is not None:
         _fail("--baseline and --write-baseline cannot be combined (write the new baseline alone)")
     baseline: Baseline | None = None
-    if baseline_file is not None:
+    if options.baseline_file is not None:
         from celerylint.baseline import BaselineError, load_baseline
 
         try:
-            baseline = load_baseline(baseline_file)
+            baseline = load_baseline(options.baseline_file)
         except BaselineError as exc:
             _fail(str(exc))
+    paths = options.paths
     stdin: tuple[str, bytes] | None = None
-    if stdin_filename and not paths:  # as ruff: a name for stdin means "read stdin"
+    if options.stdin_filename and not paths:  # as ruff: a name for stdin means "read stdin"
         paths = (Path("-"),)
     if any(str(p) == "-" for p in paths):
         if len(paths) != 1:
             _fail("'-' (stdin) cannot be combined with other paths")
-        name = stdin_filename or "stdin.py"
-        stdin = (name, sys.stdin.buffer.read())
+        stdin = (options.stdin_filename or "stdin.py", sys.stdin.buffer.read())
         paths = ()
     else:
         if not paths:
@@ -210,97 +291,69 @@ def check(
         for p in paths:
             if not p.exists() and not p.is_symlink():
                 _fail(f"{p}: no such file or directory")
+    if stdin is not None and (options.show_files or options.show_settings):
+        _fail("--show-settings and --show-files take paths, not '-' (stdin)")
     # the codes from the rule modules' file names: no rule (and no parser) is imported yet
     codes = list(rule_codes())
+    select: list[str] | None = None
+    extend: list[str] = []
+    ignore: list[str] = []
     try:
-        if config_file is not None and not config_file.is_file():
-            raise ConfigError(f"{config_file}: config file not found")
-        cli_select = [validate_selector(s, codes) for s in _split(select)] or None
-        cli_extend = [validate_selector(s, codes) for s in _split(extend_select)]
-        cli_ignore = [validate_selector(s, codes) for s in _split(ignore)]
-    except ConfigError as exc:
+        if options.config_file is not None and not options.config_file.is_file():
+            raise ConfigError(f"{options.config_file}: config file not found")
+        select = [validate_selector(s, codes) for s in _split(options.select)] or None
+        extend = [validate_selector(s, codes) for s in _split(options.extend_select)]
+        ignore = [validate_selector(s, codes) for s in _split(options.ignore)]
+    except (ConfigError, SelectorError) as exc:
         _fail(str(exc))
-        return
-    except SelectorError as exc:
-        _fail(str(exc))
-        return
 
     def adjust(settings: Settings) -> Settings:
-        if no_respect_gitignore:
+        if options.no_respect_gitignore:
             from dataclasses import replace
 
             return replace(settings, respect_gitignore=False)
         return settings
 
     # each file uses its nearest configuration (or --config for all of them)
-    resolver = ConfigResolver(codes, cwd, config_file, adjust)
-    from celerylint.engine.cache import CACHE_DIR_NAME
+    resolver = ConfigResolver(codes, cwd, options.config_file, adjust)
+    return CheckRun(options, cwd, paths, stdin, baseline, select, extend, ignore, resolver)
 
-    fixing = fix or fix_only or diff
 
-    def request_for(settings: Settings, project_paths: Sequence[Path]) -> RunRequest:
-        """The run of one project (``enabled`` is filled in when it really runs)."""
-        cache = None if no_cache else (cache_dir or settings.root / CACHE_DIR_NAME)
-        manifest_key = None
-        if cache is not None and stdin is None and not fixing:
-            from celerylint.engine.manifest import manifest_key as make_key
+def _show(run: CheckRun) -> None:
+    """``--show-files`` / ``--show-settings``: the plan and the project model, no findings."""
+    from celerylint.config import ConfigError
+    from celerylint.show import show
 
-            manifest_key = make_key(
-                (repr(settings), cli_select, cli_extend, cli_ignore, not no_prefilter, str(cwd))
-            )
-        return RunRequest(
-            project_paths,
-            settings,
-            frozenset(),
-            jobs,
-            stdin,
-            cwd,
-            prefilter=not no_prefilter,
-            cache_dir=cache,
-            force_exclude=force_exclude,
-            manifest_key=manifest_key,
-            resolver=resolver if config_file is None else None,
+    try:
+        text = show(
+            run.paths,
+            run.resolver,
+            lambda s, p: run.enable(run.request_for(s, p)),
+            run.options.show_settings,
+            run.options.output_format,
         )
-
-    def enable(request: RunRequest) -> RunRequest:
-        from dataclasses import replace
-
-        from celerylint.engine.runner import enabled_codes
-
-        enabled = enabled_codes(request.settings, cli_select, cli_extend, cli_ignore)
-        return replace(request, enabled=enabled)
-
-    if show_files or show_settings:
-        if stdin is not None:
-            _fail("--show-settings and --show-files take paths, not '-' (stdin)")
-        from celerylint.show import show
-
-        try:
-            text = show(
-                paths,
-                resolver,
-                lambda s, p: enable(request_for(s, p)),
-                show_settings,
-                output_format,
-            )
-        except ConfigError as exc:
-            _fail(str(exc))
-            return
-        click.echo(text, nl=False)
+    except ConfigError as exc:
+        _fail(str(exc))
         return
+    click.echo(text, nl=False)
 
-    fixed_count: int | None = None
+
+def _run(run: CheckRun) -> tuple[RunReport, int | None]:
+    """Every project's run (replayed from the manifest when nothing changed), or the fix
+    loop; the merged report and, when fixing, how many fixes were applied."""
+    from celerylint.config import ConfigError
+    from celerylint.engine.projects import run_projects
+
+    stdin = run.stdin
     try:
         # stdin is checked as the file it names, with that file's configuration
-        stdin_settings = resolver.settings_for(os.path.abspath(stdin[0])) if stdin else None
-        if fixing:
-            from celerylint.engine.projects import run_projects
-
+        stdin_settings = run.resolver.settings_for(os.path.abspath(stdin[0])) if stdin else None
+        if run.options.fixing:
             fixed: list[Any] = []
 
             def fix_project(settings: Settings, project_paths: list[Path]) -> RunReport:
-                request = enable(request_for(settings, project_paths))
-                result = _fix_one(request, unsafe_fixes)
+                request = run.enable(run.request_for(settings, project_paths))
+                result = _fix_one(request, run.options.unsafe_fixes)
                 fixed.append((request, result))
                 report: RunReport = result.report
                 return report
@@ -308,85 +361,97 @@ def check(
             if stdin_settings is not None:
                 fix_project(stdin_settings, [])
             else:
-                run_projects(paths, resolver, fix_project)
-            fixed_count, report = _fix(fixed, stdin, diff, fix_only, quiet)
-        else:
+                run_projects(run.paths, run.resolver, fix_project)
+            options = run.options
+            count, fixed_report = _fix(fixed, stdin, options.diff, options.fix_only, options.quiet)
+            return fixed_report, count
 
-            def check_project(settings: Settings, project_paths: list[Path]) -> RunReport:
-                request = request_for(settings, project_paths)
-                if request.manifest_key is not None:
-                    from celerylint.engine.manifest import replay
+        def check_project(settings: Settings, project_paths: list[Path]) -> RunReport:
+            request = run.request_for(settings, project_paths)
+            if request.manifest_key is not None:
+                from celerylint.engine.manifest import replay
 
-                    # nothing the last whole-project run read has changed: its answer is
-                    # the answer
-                    replayed = replay(request)
-                    if replayed is not None:
-                        return replayed
-                from celerylint.engine.runner import run
+                # nothing the last whole-project run read has changed: its answer is the
+                # answer
+                replayed = replay(request)
+                if replayed is not None:
+                    return replayed
+            from celerylint.engine.runner import run as run_project
 
-                return run(enable(request))
+            return run_project(run.enable(request))
 
-            if stdin_settings is not None:
-                report = check_project(stdin_settings, [])
-            else:
-                from celerylint.engine.projects import run_projects
-
-                report = run_projects(paths, resolver, check_project)
+        if stdin_settings is not None:
+            return check_project(stdin_settings, []), None
+        return run_projects(run.paths, run.resolver, check_project), None
     except ConfigError as exc:
         _fail(str(exc))
-        return
-    diagnostics = report.diagnostics
 
+
+def _report(run: CheckRun, report: RunReport, fixed_count: int | None) -> None:
+    """Print (or write) the report in the chosen format, the summary, and exit 0/1/2."""
+    from celerylint.reporters import FORMATS, NEEDS_SOURCES
+
+    options = run.options
+    stdin = run.stdin
+    diagnostics = report.diagnostics
     needs_sources = (
-        output_format in NEEDS_SOURCES or baseline is not None or write_baseline is not None
+        options.output_format in NEEDS_SOURCES
+        or run.baseline is not None
+        or options.write_baseline is not None
     )
     sources = _sources(diagnostics, stdin) if needs_sources else {}
-    if write_baseline is not None:
+    if options.write_baseline is not None:
         from celerylint.baseline import BaselineError
         from celerylint.baseline import write_baseline as write_baseline_file
 
         try:
-            count = write_baseline_file(write_baseline, diagnostics, sources)
+            count = write_baseline_file(options.write_baseline, diagnostics, sources)
         except BaselineError as exc:
             _fail(str(exc))
             return
         _report_crashes(report.crashes)
         click.echo(
             f"celerylint: recorded {count} finding{'s' if count != 1 else ''} "
-            f"in the baseline {write_baseline}",
+            f"in the baseline {options.write_baseline}",
             err=True,
         )
         sys.exit(EXIT_ERROR if report.crashes else EXIT_CLEAN)
     hidden = 0
-    if baseline is not None:
-        diagnostics, hidden = baseline.filter(diagnostics, sources)
+    if run.baseline is not None:
+        diagnostics, hidden = run.baseline.filter(diagnostics, sources)
 
-    if statistics:
-        output = _statistics(diagnostics, output_format, unsafe_fixes)
+    if options.statistics:
+        output = _statistics(diagnostics, options.output_format, options.unsafe_fixes)
     else:
-        output = FORMATS[output_format](diagnostics, sources, unsafe_fixes=unsafe_fixes)
-    if output_file is not None:
+        output = FORMATS[options.output_format](
+            diagnostics, sources, unsafe_fixes=options.unsafe_fixes
+        )
+    if options.output_file is not None:
         try:
-            output_file.parent.mkdir(parents=True, exist_ok=True)
-            output_file.write_text(output, encoding="utf-8")
+            options.output_file.parent.mkdir(parents=True, exist_ok=True)
+            options.output_file.write_text(output, encoding="utf-8")
         except OSError as exc:
-            _fail(f"{output_file}: cannot write the report ({exc.strerror})")
+            _fail(f"{options.output_file}: cannot write the report ({exc.strerror})")
     else:
         # with a fixed stdin on stdout, the findings go to stderr (as ruff does)
         click.echo(output, nl=False, err=stdin is not None and fixed_count is not None)
     _report_crashes(report.crashes)
-    if not quiet and stdin is None and not report.files_checked:
+    if not options.quiet and stdin is None and not report.files_checked:
         # as ruff does: nothing was checked (every file excluded, or none under the paths)
         click.echo("warning: No Python files found under the given path(s)", err=True)
-    if not quiet and output_format in ("text", "concise", "full"):
-        baseline_note = f"{hidden} more in the baseline {baseline_file} not shown" if hidden else ""
+    if not options.quiet and options.output_format in ("text", "concise", "full"):
+        baseline_note = (
+            f"{hidden} more in the baseline {options.baseline_file} not shown" if hidden else ""
+        )
         click.echo(
-            _summary(diagnostics, fixed_count, unsafe_fixes, baseline_note, report.files_checked),
+            _summary(
+                diagnostics, fixed_count, options.unsafe_fixes, baseline_note, report.files_checked
+            ),
             err=True,
         )
     if report.crashes:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if diagnostics and not options.exit_zero else EXIT_CLEAN)
 
 
 def _count(n: int, noun: str) -> str:
