@@ -467,6 +467,27 @@ class RetryWithoutBind(FileRule):
                 raise self.retry()
             """
         ),
+        # a function named ``make_celery`` that returns something else makes no app
+        Valid(
+            """
+            from proj.jobs import Scheduler
+
+
+            def make_celery(name):
+                scheduler = Scheduler(name)
+                return scheduler
+
+
+            celery = make_celery("proj")
+
+
+            @celery.task(max_retries=3)
+            def send_digest(self, user_id):
+                return user_id
+            """,
+            path="proj/worker.py",
+            files={"proj/__init__.py": ""},
+        ),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
