@@ -49,17 +49,10 @@ def _is_route(index: ProjectIndex, decorator: str) -> bool:
 
 
 def is_request_handler(hint: HandlerHint | None, index: ProjectIndex) -> bool:
-    if hint is None:
-        return False
-    if hint.view_function:
-        return True
-    for decorator in hint.decorators:
-        resolved = index.resolve(decorator)
-        if resolved in VIEW_DECORATORS or resolved.startswith(VIEW_DECORATOR_PREFIXES):
-            return True
-        if _is_route(index, resolved):
-            return True
-    return hint.owner is not None and is_view_class(index, hint.owner_bases)
+    """A Django view, or a route of a web framework's app (Flask, FastAPI ...)."""
+    if hint is None or is_django_view(hint, index):
+        return hint is not None
+    return any(_is_route(index, index.resolve(d)) for d in hint.decorators)
 
 
 def is_django_view(hint: HandlerHint | None, index: ProjectIndex) -> bool:

@@ -277,14 +277,21 @@ class ProjectIndex:
     @cached_property
     def app_classes(self) -> frozenset[str]:
         """``celery.Celery`` and project subclasses of it (transitively)."""
-        classes = set(CELERY_APP_CLASSES)
+        return self._derived_classes(CELERY_APP_CLASSES, lambda base: False)
+
+    def _derived_classes(self, roots: Iterable[str], also: Callable[[str], bool]) -> frozenset[str]:
+        """``roots`` and the project classes derived from them (transitively), or from a
+        resolved base ``also`` accepts."""
+        classes = set(roots)
         changed = True
         while changed:
             changed = False
             for facts in self.modules.values():
                 for cls in facts.classes:
                     qual = f"{facts.module}.{cls.name}"
-                    if qual not in classes and any(self.resolve(b) in classes for b in cls.bases):
+                    if qual not in classes and any(
+                        (r := self.resolve(b)) in classes or also(r) for b in cls.bases
+                    ):
                         classes.add(qual)
                         changed = True
         return frozenset(classes)
@@ -681,20 +688,7 @@ class ProjectIndex:
     def task_classes(self) -> frozenset[str]:
         """Qualified names of project classes derived from ``celery.Task`` (transitively),
         also through an app's ``Task`` (``class Base(app.Task)``)."""
-        classes = set(TASK_BASE_CLASSES)
-        changed = True
-        while changed:
-            changed = False
-            for facts in self.modules.values():
-                for cls in facts.classes:
-                    qual = f"{facts.module}.{cls.name}"
-                    if qual not in classes and any(
-                        (r := self.resolve(b)) in classes or self._is_app_task_class(r)
-                        for b in cls.bases
-                    ):
-                        classes.add(qual)
-                        changed = True
-        return frozenset(classes - TASK_BASE_CLASSES)
+        return self._derived_classes(TASK_BASE_CLASSES, self._is_app_task_class) - TASK_BASE_CLASSES
 
     # -- task classes, option sites, task conditions --------------------------------------
 

@@ -156,15 +156,7 @@ def immutable_flag(call: cst.Call, method: str) -> bool | None:
         return True
     if method == "s":
         return False
-    for arg in call.args:
-        if arg.star == "**":
-            return None
-        if arg.keyword is not None and arg.keyword.value == "immutable":
-            value = arg.value
-            if isinstance(value, cst.Name) and value.value in {"True", "False"}:
-                return value.value == "True"
-            return None
-    return False
+    return set_immutable(call, False)  # ``immutable=None`` means the default, mutable
 
 
 def set_immutable(call: cst.Call, current: bool | None) -> bool | None:

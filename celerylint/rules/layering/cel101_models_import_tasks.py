@@ -525,7 +525,7 @@ class ModelsImportTasks(ProjectRule):
 def _movable(index: ProjectIndex, facts: ModuleFacts, span: object) -> ImportMoveFact | None:
     """The statement's move into functions (phase 1 checked the uses), unless another
     module imports the names from the models module: they would no longer be there."""
-    moves: tuple[ImportMoveFact, ...] = facts.rule_data("CEL101") or ()
+    moves: tuple[ImportMoveFact, ...] = facts.rule_data(ModelsImportTasks.code) or ()
     move = next((m for m in moves if m.span == span), None)
     if move is None:
         return None

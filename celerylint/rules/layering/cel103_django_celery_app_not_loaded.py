@@ -305,7 +305,7 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
 
 def _load_app(facts: ModuleFacts, module: str, name: str) -> Fix | None:
     """Append the import of the app (and ``__all__``) to the package's ``__init__``."""
-    end: ModuleEndFact | None = facts.rule_data("CEL103")
+    end: ModuleEndFact | None = facts.rule_data(DjangoCeleryAppNotLoaded.code)
     if end is None or "celery_app" in facts.defines:
         return None
     alias = "" if name == "celery_app" else " as celery_app"
