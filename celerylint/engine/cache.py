@@ -80,12 +80,19 @@ def _shard(abspath: str) -> int:
 
 
 class ResultCache:
-    def __init__(self, directory: Path, key: str) -> None:
+    """The cached results of one (project, configuration). ``lazy``: load a shard only
+    when one of its files is asked about (the early cutoff of a run after an edit touches
+    one or two shards, not all sixteen)."""
+
+    def __init__(self, directory: Path, key: str, *, lazy: bool = False) -> None:
         self.directory = directory
         self.key = key
         self.entries: dict[str, Entry] = {}
         self._dirty: set[int] = set()
-        self._load()
+        self._loaded: set[int] = set()
+        if not lazy:
+            for shard in range(SHARDS):
+                self._load_shard(shard)
 
     def _shard_path(self, shard: int) -> Path:
         return self.directory / f"results-{self.key[:20]}-{shard:02d}.pickle"
@@ -94,18 +101,26 @@ class ResultCache:
     def dirty(self) -> bool:
         return bool(self._dirty)
 
-    def _load(self) -> None:
-        for shard in range(SHARDS):
-            data = load_pickle(self._shard_path(shard))
-            if (
-                isinstance(data, dict)
-                and data.get("key") == self.key
-                and isinstance(data.get("entries"), dict)
-            ):
-                self.entries.update(data["entries"])
+    def _load_shard(self, shard: int) -> None:
+        if shard in self._loaded:
+            return
+        self._loaded.add(shard)
+        data = load_pickle(self._shard_path(shard))
+        if (
+            isinstance(data, dict)
+            and data.get("key") == self.key
+            and isinstance(data.get("entries"), dict)
+        ):
+            for k, entry in data["entries"].items():
+                self.entries.setdefault(k, entry)
+
+    def entry(self, abspath: str) -> Entry | None:
+        """The entry kept under ``abspath`` (a path, optionally NUL and a mode), if any."""
+        self._load_shard(_shard(abspath))
+        return self.entries.get(abspath)
 
     def get(self, abspath: str, display: str, stat: os.stat_result | None) -> Any | None:
-        entry = self.entries.get(abspath)
+        entry = self.entry(abspath)
         if entry is None or stat is None:
             return None
         mtime, size, _, result = entry
@@ -118,14 +133,14 @@ class ResultCache:
         return None
 
     def get_by_content(self, abspath: str, display: str, digest: str) -> Any | None:
-        entry = self.entries.get(abspath)
+        entry = self.entry(abspath)
         if entry is None or entry[2] != digest or getattr(entry[3], "path", None) != display:
             return None
         return entry[3]
 
     def put(self, abspath: str, stat: os.stat_result | None, digest: str, result: Any) -> None:
         mtime, size = (stat.st_mtime_ns, stat.st_size) if stat is not None else (-1, -1)
-        old = self.entries.get(abspath)
+        old = self.entry(abspath)  # a shard is written whole: it must be loaded first
         if old is None or old[0] != mtime or old[1] != size or old[2] != digest:
             self.entries[abspath] = (mtime, size, digest, result)
             self._dirty.add(_shard(abspath))

@@ -56,6 +56,12 @@ class Manifest:
     analysed: int
     #: directories the walk left to projects of their own (``RunReport.other_projects``)
     nested: tuple[str, ...] = ()
+    #: every finding in the project before suppression (selection, per-file-ignores,
+    #: ``noqa``): an edit that changes only a file's comments re-suppresses these
+    unsuppressed: tuple[Diagnostic, ...] = ()
+    #: the indexed files the run analysed as full jobs (named or promoted), by absolute
+    #: path; the others were prefilter ("auto") jobs
+    full_jobs: frozenset[str] = frozenset()
 
 
 def manifest_key(parts: Sequence[object]) -> str:

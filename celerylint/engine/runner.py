@@ -368,6 +368,44 @@ def plan_jobs(
     return jobs, report_only
 
 
+def unsuppressed_diagnostics(
+    results: Sequence[FileResult],
+    index: ProjectIndex,
+    enabled: frozenset[str],
+    options: dict[str, Any],
+    report: RunReport,
+    project_diagnostics: Sequence[Diagnostic] | None = None,
+) -> list[Diagnostic]:
+    """Phase 2 for the files of ``results``, before suppression: per-file findings whose
+    task condition holds and project-rule findings on those files, fixes reviewed."""
+    reported_paths = {r.path for r in results}
+    diagnostics: list[Diagnostic] = []
+    for result in results:
+        diagnostics.extend(d for d in result.diagnostics if _condition_holds(d, index))
+    if project_diagnostics is None:
+        project_diagnostics = run_project_rules(index, enabled, options, report)
+    diagnostics.extend(d for d in project_diagnostics if d.path in reported_paths)
+    return [
+        d
+        if d.condition is None
+        else Diagnostic(d.code, d.message, d.path, d.span, d.severity, d.fix)
+        for d in (review_fix(d, index) for d in diagnostics)
+    ]
+
+
+def suppressed(
+    diagnostics: Sequence[Diagnostic],
+    suppressions: dict[str, Suppressions],
+    enabled: frozenset[str],
+    settings: Settings,
+) -> list[Diagnostic]:
+    """Selection, per-file-ignores and ``noqa`` (unused ``noqa`` reported), in report order."""
+    return sorted(
+        set(apply_suppressions(diagnostics, suppressions, enabled, settings)),
+        key=lambda d: d.sort_key,
+    )
+
+
 def finish_diagnostics(
     results: Sequence[FileResult],
     index: ProjectIndex,
@@ -384,28 +422,13 @@ def finish_diagnostics(
     ``project_diagnostics`` (the project rules' findings for this same ``index``) while the
     index has not changed, instead of running the project rules again.
     """
-    reported_paths = {r.path for r in results}
-    diagnostics: list[Diagnostic] = []
-    suppressions: dict[str, Suppressions] = {}
-    for result in results:
-        suppressions[result.path] = result.suppressions
-        diagnostics.extend(d for d in result.diagnostics if _condition_holds(d, index))
-    if project_diagnostics is None:
-        project_diagnostics = run_project_rules(index, enabled, options, report)
-    diagnostics.extend(d for d in project_diagnostics if d.path in reported_paths)
-    diagnostics = [
-        d
-        if d.condition is None
-        else Diagnostic(d.code, d.message, d.path, d.span, d.severity, d.fix)
-        for d in (review_fix(d, index) for d in diagnostics)
-    ]
-    return sorted(
-        set(apply_suppressions(diagnostics, suppressions, enabled, settings)),
-        key=lambda d: d.sort_key,
-    )
+    found = unsuppressed_diagnostics(results, index, enabled, options, report, project_diagnostics)
+    return suppressed(found, {r.path: r.suppressions for r in results}, enabled, settings)
 
 
-def _cache_for(request: RunRequest, options: dict[str, Any]) -> ResultCache | None:
+def cache_for(
+    request: RunRequest, options: dict[str, Any], *, lazy: bool = False
+) -> ResultCache | None:
     if request.cache_dir is None:
         return None
     settings = request.settings
@@ -418,10 +441,10 @@ def _cache_for(request: RunRequest, options: dict[str, Any]) -> ResultCache | No
             str(request.cwd),
         )
     )
-    return ResultCache(request.cache_dir, key)
+    return ResultCache(request.cache_dir, key, lazy=lazy)
 
 
-def _job_key(job: FileJob) -> str:
+def job_key(job: FileJob) -> str:
     return f"{job.abspath}\0{'full' if job.full else 'auto'}"
 
 
@@ -445,16 +468,16 @@ def phase_one_cached(
             stat: os.stat_result | None = os.stat(job.abspath)
         except OSError:
             stat = None
-        key = _job_key(job)
+        key = job_key(job)
         hit = None
         if not job.full:
             # a full analysis is always a valid answer for a file the prefilter may skip
             # (the prefilter never changes the output): files promoted last time are not
             # promoted again, round by round
-            hit = cache.get(_job_key(dataclasses.replace(job, full=True)), job.path, stat)
+            hit = cache.get(job_key(dataclasses.replace(job, full=True)), job.path, stat)
         if hit is None:
             hit = cache.get(key, job.path, stat)
-        if hit is None and key in cache.entries:
+        if hit is None and cache.entry(key) is not None:
             data, _ = read_bytes(job.abspath)
             if data is not None:
                 hit = cache.get_by_content(key, job.path, content_hash(data))
@@ -477,7 +500,7 @@ def phase_one_cached(
                     stat = os.stat(job.abspath)
                 except OSError:
                     continue
-                cache.put(_job_key(job), stat, content_hash(data), result)
+                cache.put(job_key(job), stat, content_hash(data), result)
     return [r for r in results if r is not None]
 
 
@@ -495,7 +518,7 @@ def analyse(request: RunRequest, jobs: list[FileJob]) -> tuple[list[FileResult],
     enabled = request.enabled
     options = dict(settings.rule_options)
     processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
-    cache = _cache_for(request, options)
+    cache = cache_for(request, options)
     pool = PhaseOnePool(enabled, options, processes, request.prefilter)
     try:
         results = phase_one_cached(
@@ -537,6 +560,12 @@ def run(request: RunRequest) -> RunReport:
         # manifest stale at once
         ensure_directory(request.cache_dir)
     known = _unchanged_listing(request) if trace is not None else None
+    if known is not None:
+        from celerylint.engine.incremental import early_cutoff
+
+        cut = early_cutoff(request, known)
+        if cut is not None:
+            return cut
     jobs, report_only = plan_jobs(request, trace, known, report.other_projects)
     listing = dict(trace.stats) if trace is not None else {}
     if trace is not None:  # before any file is read
@@ -554,13 +583,10 @@ def run(request: RunRequest) -> RunReport:
         and all(os.path.abspath(p) == root for p in request.paths)
         and not report.crashes
     )
-    everything = finish_diagnostics(
-        results if whole else [r for r in results if r.path in reported_paths],
-        index,
-        enabled,
-        options,
-        settings,
-        report,
+    finished = results if whole else [r for r in results if r.path in reported_paths]
+    unsuppressed = unsuppressed_diagnostics(finished, index, enabled, options, report)
+    everything = suppressed(
+        unsuppressed, {r.path: r.suppressions for r in finished}, enabled, settings
     )
     report.diagnostics = [d for d in everything if d.path in reported_paths]
     report.files_checked = len(reported_paths)
@@ -578,6 +604,7 @@ def run(request: RunRequest) -> RunReport:
             everything,
             report.files_analysed,
             report.other_projects,
+            unsuppressed,
         )
     return report
 
@@ -600,6 +627,7 @@ def _keep_manifest(
     diagnostics: Sequence[Diagnostic],
     analysed: int,
     trace_nested: set[str],
+    unsuppressed: Sequence[Diagnostic],
 ) -> None:
     from celerylint.engine import manifest
     from celerylint.project.config_model import ProjectConfig
@@ -621,5 +649,7 @@ def _keep_manifest(
             tuple(diagnostics),
             analysed,
             tuple(sorted(trace_nested)),
+            tuple(sorted(set(unsuppressed), key=lambda d: d.sort_key)),
+            frozenset(j.abspath for j in jobs if j.full),
         ),
     )

@@ -1,0 +1,153 @@
+"""The early cutoff: after an edit that leaves a file's facts and findings as they were,
+the last whole-project run's answer still holds.
+
+The project phase is a function of every module's facts, the configuration and the
+project files the configuration model read (Procfiles, compose files ...). When the run
+manifest's listing is unchanged (no file added, removed or renamed) and the only inputs
+that changed are Python files, each changed file is analysed again, alone, the way the
+last run analysed it (as a full or a prefilter job), and compared with the result that
+run used (the cached entry with the stat the manifest recorded):
+
+- same facts and same per-file findings for every changed file: the index the project
+  rules would read is the one the last run built, so every finding before suppression is
+  the last run's. Only the changed files' suppressions are applied again (an edit may add
+  or remove a ``noqa`` comment); the other files' findings are the manifest's as they are.
+- anything else (a fact changed, a finding moved, a crash, a changed file the last run
+  did not analyse, a project file changed): the full run, which reuses the results
+  computed here through the cache.
+
+So appending a comment or editing a docstring's words costs one file's analysis and the
+start-up; an edit that moves a fact (a line added above a task) runs the project phase.
+``tests/test_incremental.py`` checks that every answer given here equals a ``--no-cache``
+run's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from celerylint.diagnostics import Diagnostic
+from celerylint.engine import manifest as manifests
+from celerylint.engine.cache import content_hash
+from celerylint.engine.file_pass import FileResult
+from celerylint.engine.manifest import Manifest
+from celerylint.engine.request import RunReport, RunRequest
+from celerylint.engine.runner import (
+    FileJob,
+    cache_for,
+    job_key,
+    run_phase_one,
+    suppressed,
+)
+from celerylint.engine.source import read_bytes
+from celerylint.files import Stat, stat_of
+
+#: more changed files than this: a full run (each would be analysed twice on a miss)
+MAX_CHANGED = 32
+
+
+def _changed(kept: Manifest) -> list[tuple[str, Stat]] | None:
+    """The Python files whose stat changed since the manifest's run, with their stat now,
+    or None when something else changed (or nothing did)."""
+    jobs = {job[0] for job in kept.jobs}
+    changed: list[tuple[str, Stat]] = []
+    for path, stat in kept.stats:
+        now = stat_of(path)
+        if now == stat:
+            continue
+        if path not in jobs or len(changed) == MAX_CHANGED:
+            return None
+        changed.append((path, now))
+    return changed or None
+
+
+def _same(old: FileResult, new: FileResult) -> bool:
+    return (
+        not new.crashes
+        and not old.crashes
+        and old.path == new.path
+        and old.light == new.light
+        and old.facts == new.facts
+        and old.diagnostics == new.diagnostics
+    )
+
+
+def early_cutoff(request: RunRequest, kept: Manifest) -> RunReport | None:
+    """The report of this run from the manifest ``kept`` (whose listing is unchanged) when
+    the files changed since only changed in ways no finding depends on; else None."""
+    if request.stdin is not None or request.cache_dir is None:
+        return None
+    changed = _changed(kept)
+    if changed is None:
+        return None
+    options = dict(request.settings.rule_options)
+    cache = cache_for(request, options, lazy=True)
+    if cache is None:
+        return None
+    recorded = dict(kept.stats)
+    by_path = {job[0]: job for job in kept.jobs}
+    jobs: list[FileJob] = []
+    old: list[FileResult] = []
+    for abspath, _ in changed:
+        _, display, module, is_package, problem = by_path[abspath]
+        if problem is not None:
+            return None
+        job = FileJob(display, abspath, module, is_package, None, None, abspath in kept.full_jobs)
+        entry = cache.entry(job_key(job))
+        if entry is None or (entry[0], entry[1]) != (recorded[abspath][0], recorded[abspath][2]):
+            return None  # not the result the manifest's run used
+        if not isinstance(entry[3], FileResult):
+            return None
+        jobs.append(job)
+        old.append(entry[3])
+    processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
+    new = run_phase_one(jobs, request.enabled, options, processes, prefilter=request.prefilter)
+    same = True
+    for job, before, after, (_, now) in zip(jobs, old, new, changed, strict=True):
+        same = same and _same(before, after)
+        data, _ = read_bytes(job.abspath)
+        if data is not None and not after.crashes and stat_of(job.abspath) == now:
+            cache.put(job_key(job), os.stat(job.abspath), content_hash(data), after)
+    cache.save()
+    if not same:
+        return None
+    return _report(request, kept, changed, new)
+
+
+def _report(
+    request: RunRequest,
+    kept: Manifest,
+    changed: list[tuple[str, Stat]],
+    results: list[FileResult],
+) -> RunReport | None:
+    paths = {r.path for r in results}
+    again = suppressed(
+        [d for d in kept.unsuppressed if d.path in paths],
+        {r.path: r.suppressions for r in results},
+        request.enabled,
+        request.settings,
+    )
+    diagnostics: list[Diagnostic] = sorted(
+        {*(d for d in kept.diagnostics if d.path not in paths), *again},
+        key=lambda d: d.sort_key,
+    )
+    now = dict(changed)
+    updated = dataclasses.replace(
+        kept,
+        stats=tuple((path, now.get(path, stat)) for path, stat in kept.stats),
+        diagnostics=tuple(diagnostics),
+    )
+    assert request.cache_dir is not None
+    manifests.save(request.cache_dir, updated)
+    found = manifests.reported(updated, request.paths)
+    if found is None:
+        return None
+    shown, checked = found
+    return RunReport(
+        list(shown),
+        files_checked=checked,
+        files_indexed=len(kept.jobs),
+        files_analysed=kept.analysed,
+        other_projects=set(kept.nested),
+    )

@@ -1,0 +1,162 @@
+"""The early cutoff (``engine/incremental.py``): after an edit that leaves the changed
+files' facts and findings as they were, the last whole-project run's findings are reused
+and only the changed files' ``noqa`` comments are read again. The ground truth is always
+the same command with ``--no-cache``; every test also checks whether the cutoff was taken,
+so that a silent fallback to the full run cannot pass for a working cutoff."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Invoke
+
+from celerylint.engine import incremental
+from celerylint.engine.manifest import Manifest
+from celerylint.engine.request import RunReport, RunRequest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "examples"
+    ignore = shutil.ignore_patterns(".celerylint_cache", "flask_service")
+    shutil.copytree(EXAMPLES, target, ignore=ignore)
+    return target
+
+
+@pytest.fixture
+def cutoffs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Whether each attempted early cutoff answered (True) or fell back (False)."""
+    seen: list[bool] = []
+    real = incremental.early_cutoff
+
+    def recording(request: RunRequest, kept: Manifest) -> RunReport | None:
+        answer = real(request, kept)
+        seen.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(incremental, "early_cutoff", recording)
+    yield seen
+
+
+def _check(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
+    result = invoke(*args, "--output-format", "concise", cwd=project)
+    return result.exit_code, result.stdout
+
+
+def _truth(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
+    return _check(invoke, project, *args, "--no-cache")
+
+
+def _edit(path: Path, text: str) -> None:
+    """Rewrite ``path`` in place (the directory listing stays as it was), with a new
+    mtime even on filesystems with coarse timestamps."""
+    before = path.stat()
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 2_000_000_000))
+
+
+def _append(path: Path, line: str) -> None:
+    _edit(path, path.read_text(encoding="utf-8") + line + "\n")
+
+
+def _finding(output: str, suffix: str) -> tuple[str, int, str]:
+    """(path, line, code) of the first concise finding in a file ending with ``suffix``."""
+    for row in output.splitlines():
+        parts = row.split(":")
+        if len(parts) > 3 and parts[0].endswith(suffix):
+            return parts[0], int(parts[1]), parts[3].split()[0]
+    raise AssertionError(f"no finding in {suffix}")
+
+
+def test_a_comment_appended_reuses_the_last_run(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    first = _check(invoke, project, ".")
+    _append(project / "shop" / "tasks.py", "# reviewed")
+    again = _check(invoke, project, ".")
+    assert cutoffs == [True]
+    assert again == first == _truth(invoke, project, ".")
+
+
+def test_the_pre_commit_case_one_named_file(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    _check(invoke, project, ".")
+    for name in ("shop/models.py", "shop/tasks.py"):
+        _append(project / name, "# touched")
+        assert _check(invoke, project, name) == _truth(invoke, project, name)
+    assert cutoffs == [True, True]
+    assert _check(invoke, project, ".") == _truth(invoke, project, ".")
+
+
+def test_a_noqa_added_on_a_finding_is_read(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    first = _check(invoke, project, ".")
+    shown, line, code = _finding(first[1], "tasks.py")
+    path = project / shown
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[line - 1] = lines[line - 1].rstrip("\r\n") + f"  # noqa: {code}\n"
+    _edit(path, "".join(lines))
+    again = _check(invoke, project, ".")
+    assert cutoffs == [True]
+    assert again == _truth(invoke, project, ".")
+    row = next(r for r in first[1].splitlines() if r.startswith(f"{shown}:{line}:"))
+    assert row not in again[1].splitlines()
+
+
+def test_a_line_added_above_the_facts_runs_the_project_phase(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    _check(invoke, project, ".")
+    path = project / "shop" / "tasks.py"
+    _edit(path, "# a new first line\n" + path.read_text(encoding="utf-8"))
+    again = _check(invoke, project, ".")
+    assert cutoffs == [False]
+    assert again == _truth(invoke, project, ".")
+    # and the fallback left a manifest the next edit can use
+    _append(path, "# later")
+    assert _check(invoke, project, ".") == _truth(invoke, project, ".")
+    assert cutoffs == [False, True]
+
+
+def test_a_changed_task_option_runs_the_project_phase(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    _check(invoke, project, ".")
+    path = project / "shop" / "tasks.py"
+    text = path.read_text(encoding="utf-8")
+    assert "@shared_task" in text
+    _edit(path, text.replace("@shared_task", "@shared_task(acks_late=True)", 1))
+    again = _check(invoke, project, ".")
+    assert cutoffs == [False]
+    assert again == _truth(invoke, project, ".")
+
+
+def test_a_changed_procfile_is_not_cut_off(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    _check(invoke, project, ".")
+    procfile = project / "Procfile"
+    _edit(procfile, procfile.read_text(encoding="utf-8").replace("-Q reports ", "-Q reports,x "))
+    _append(project / "shop" / "tasks.py", "# and a comment")
+    again = _check(invoke, project, ".")
+    assert True not in cutoffs
+    assert again == _truth(invoke, project, ".")
+
+
+def test_a_file_made_unparsable_is_reported(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    _check(invoke, project, ".")
+    _append(project / "shop" / "tasks.py", "def broken(:")
+    again = _check(invoke, project, ".")
+    assert cutoffs == [False]
+    assert again == _truth(invoke, project, ".")
+    assert "CEL000" in again[1]
