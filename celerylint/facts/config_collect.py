@@ -1,7 +1,7 @@
 """The configuration collector: settings writes, app configuration, environment defaults,
 settings reads and result-backend uses, gathered in the one traversal of each file.
 
-It only records plain facts (``factdata.py``); what they mean for Celery (which names
+It only records plain facts (``factdata/``); what they mean for Celery (which names
 a config source is read with, which module is production) is decided in phase 2 by
 ``project/config_model.py``. Positions are requested only for nodes a rule may report on.
 """
