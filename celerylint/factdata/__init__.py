@@ -133,12 +133,13 @@ class ModuleFacts:
     conf_writes: tuple[ConfWriteFact, ...] = ()
     env_defaults: tuple[EnvDefaultFact, ...] = ()
     setting_reads: tuple[str, ...] = ()  # ``settings.X``/``getattr(settings, "X")``/``app.conf.X``
-    result_uses: tuple[ResultUseFact, ...] = ()
-    retries: tuple[RetryFact, ...] = ()
+    result_uses: tuple[ResultUseFact, ...] = ()  # facts/result_uses.py
+    retries: tuple[RetryFact, ...] = ()  # facts/retries.py
     #: the module installs an app's Task class (``app.Task = X``, ``Task = X`` or
     #: ``task_cls = X`` in a class body): tasks may have a base we do not see
     replaces_app_task: bool = False
-    #: module-level functions returning a local bound to a call (``AppFactoryFact``)
+    #: module-level functions returning a local bound to a call (``AppFactoryFact``,
+    #: facts/app_factories.py)
     app_factories: tuple[AppFactoryFact, ...] = ()
     # imports in function bodies and by-name loading (facts/runtime_imports.py)
     runtime_imports: tuple[RuntimeImportFact, ...] = ()

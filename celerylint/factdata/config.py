@@ -1,4 +1,5 @@
-"""Configuration facts (``facts/config_collect.py``, ``facts/setting_names.py``,
+"""Configuration facts (``facts/config_collect.py``, ``facts/app_factories.py``,
+``facts/result_uses.py``, ``facts/retries.py``, ``facts/setting_names.py``,
 ``facts/atomic_requests.py``; read through ``project/config_model.py``)."""
 
 from __future__ import annotations
