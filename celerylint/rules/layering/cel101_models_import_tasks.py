@@ -3,11 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.factdata import ImportMoveFact, ModuleFacts
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.layering import _models_imports as layering
-from celerylint.rules.layering._import_moves import ImportMoveCollector
+from celerylint.rules.layering._import_moves import ImportMoveCollector, movable
 
 
 class ModelsImportTasks(ProjectRule):
@@ -40,17 +39,6 @@ class ModelsImportTasks(ProjectRule):
     fails with `ImportError: cannot import name ...`. Even without a cycle today, the data
     layer now depends on the asynchronous layer, and the next model import added to the
     task module closes the loop.
-
-    ## Example
-    ```python
-    # shop/models.py
-    from shop.tasks import send_receipt
-
-
-    class Order(models.Model):
-        def mark_paid(self):
-            send_receipt.delay(self.pk)
-    ```
 
     ## Use instead
     ```python
@@ -512,7 +500,7 @@ class ModelsImportTasks(ProjectRule):
             cycle = ""
             if back is not None:
                 cycle = f", a circular import ({' -> '.join(back)})"
-            move = _movable(index, facts, first.span)
+            move = movable(index, facts, first.span)
             yield Finding(
                 facts.path,
                 first.span,
@@ -520,21 +508,3 @@ class ModelsImportTasks(ProjectRule):
                 severity=Severity.ERROR if back is not None else Severity.WARNING,
                 fix=move.fix if move is not None else None,
             )
-
-
-def _movable(index: ProjectIndex, facts: ModuleFacts, span: object) -> ImportMoveFact | None:
-    """The statement's move into functions (phase 1 checked the uses), unless another
-    module imports the names from the models module: they would no longer be there."""
-    moves: tuple[ImportMoveFact, ...] = facts.rule_data(ModelsImportTasks.code) or ()
-    move = next((m for m in moves if m.span == span), None)
-    if move is None:
-        return None
-    for other in index.by_path.values():
-        if other.module == facts.module:
-            continue
-        imported = [(f.target, f.name) for f in other.imports]
-        imported += [(f.target, f.name) for f in other.runtime_imports if f.target]
-        for target, name in imported:
-            if target == facts.module and (name == "*" or name in move.names):
-                return None
-    return move
