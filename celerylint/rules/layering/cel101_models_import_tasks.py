@@ -7,6 +7,7 @@ from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.layering import _models_imports as layering
 from celerylint.rules.layering._import_moves import ImportMoveCollector, movable
+from celerylint.rules.layering._orm_examples import ORM_EXAMPLES
 
 
 class ModelsImportTasks(ProjectRule):
@@ -39,6 +40,17 @@ class ModelsImportTasks(ProjectRule):
     fails with `ImportError: cannot import name ...`. Even without a cycle today, the data
     layer now depends on the asynchronous layer, and the next model import added to the
     task module closes the loop.
+
+    ## Example
+    ```python
+    # shop/models.py
+    from shop.tasks import send_receipt
+
+
+    class Order(models.Model):
+        def mark_paid(self):
+            send_receipt.delay(self.pk)
+    ```
 
     ## Use instead
     ```python
@@ -182,109 +194,8 @@ class ModelsImportTasks(ProjectRule):
                 """,
             }
         ),
-        # Flask-SQLAlchemy / SQLAlchemy models (no Django): a ``models/`` package whose
-        # classes derive from ``db.Model`` of an imported ``SQLAlchemy()``, a ``DeclarativeBase``
-        # subclass, a ``declarative_base()`` result; relative imports of the tasks
-        Invalid(
-            files={
-                "ledger/__init__.py": "",
-                "ledger/extensions.py": """
-                    from flask_sqlalchemy import SQLAlchemy
-
-                    db = SQLAlchemy()
-                """,
-                "ledger/worker.py": """
-                    from celery import Celery
-
-                    app = Celery("ledger")
-                """,
-                "ledger/tasks.py": """
-                    from ledger.worker import app
-
-
-                    @app.task
-                    def send_invoice(invoice_id):
-                        return invoice_id
-                """,
-                "ledger/models/__init__.py": "from .invoice import Invoice",
-                "ledger/models/invoice.py": """
-                    from ledger.extensions import db
-
-                    from ..tasks import send_invoice  # error: CEL101
-
-
-                    class Invoice(db.Model):
-                        id = db.Column(db.Integer, primary_key=True)
-                """,
-                "billing/__init__.py": "",
-                "billing/tasks.py": """
-                    from celery import shared_task
-
-
-                    @shared_task
-                    def settle(payment_id):
-                        return payment_id
-                """,
-                "billing/models.py": """
-                    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-                    from .tasks import settle  # error: CEL101
-
-
-                    class Base(DeclarativeBase):
-                        pass
-
-
-                    class Payment(Base):
-                        __tablename__ = "payment"
-                        id: Mapped[int] = mapped_column(primary_key=True)
-                """,
-                "crm/__init__.py": "",
-                "crm/tasks.py": """
-                    from celery import shared_task
-
-
-                    @shared_task
-                    def sync_contact(contact_id):
-                        return contact_id
-                """,
-                "shipping/__init__.py": "",
-                "shipping/database.py": """
-                    from sqlalchemy.orm import declarative_base
-
-                    Base = declarative_base()
-                """,
-                "shipping/tasks.py": """
-                    from celery import shared_task
-
-
-                    @shared_task
-                    def ship(parcel_id):
-                        return parcel_id
-                """,
-                "shipping/models.py": """
-                    from shipping.database import Base
-                    from shipping.tasks import ship  # error: CEL101
-
-
-                    class Parcel(Base):
-                        __tablename__ = "parcel"
-                """,
-                "crm/models.py": """
-                    from sqlalchemy import Column, Integer
-                    from sqlalchemy.orm import declarative_base
-
-                    from crm import tasks  # error: CEL101
-
-                    Base = declarative_base()
-
-
-                    class Contact(Base):
-                        __tablename__ = "contact"
-                        id = Column(Integer, primary_key=True)
-                """,
-            }
-        ),
+        # Flask-SQLAlchemy / SQLAlchemy models (no Django)
+        *ORM_EXAMPLES,
         # not Django, and no ORM model in the ``models`` module (a schema of plain classes)
         Valid(
             files={
