@@ -12,8 +12,8 @@ from kombu import Queue
 
 from celerylint.kit.values import Value, evaluate
 from celerylint.project.routing_model import RoutingModel, routing_model
+from celerylint.semantics.queue_consumers import Consumed, queue_consumed
 from celerylint.semantics.routing import (
-    Consumed,
     DeclaredQueues,
     Destination,
     KeyKind,
@@ -27,7 +27,6 @@ from celerylint.semantics.routing import (
     names_project_module,
     parse_queues,
     parse_routes,
-    queue_consumed,
 )
 from celerylint.testing import index_project, write_files
 

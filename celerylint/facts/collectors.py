@@ -14,12 +14,15 @@ from typing import Any, Protocol
 import libcst as cst
 
 from celerylint.diagnostics import Span
+from celerylint.facts.app_factories import AppFactoryCollector
 from celerylint.facts.atomic_requests import AtomicRequestsCollector
 from celerylint.facts.calling import CallingCollector
 from celerylint.facts.celery_tasks import TaskFactoryCollector
 from celerylint.facts.config_collect import ConfigCollector
 from celerylint.facts.django_hooks import DjangoHookCollector
 from celerylint.facts.extract import FactCollector
+from celerylint.facts.result_uses import ResultUseCollector
+from celerylint.facts.retries import RetryCollector
 from celerylint.facts.routing_collect import RoutingCollector
 from celerylint.facts.runtime_imports import RuntimeImportCollector
 from celerylint.facts.setting_names import SettingNameCollector
@@ -39,6 +42,9 @@ COLLECTORS: list[Callable[[FileContext], Collector]] = [
     FactCollector,
     RoutingCollector,
     ConfigCollector,
+    AppFactoryCollector,
+    ResultUseCollector,
+    RetryCollector,
     RuntimeImportCollector,
     TaskFactoryCollector,
     TransactionCollector,

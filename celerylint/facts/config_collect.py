@@ -1,7 +1,9 @@
-"""The configuration collector: settings writes, app configuration, environment defaults,
-settings reads and result-backend uses, gathered in the one traversal of each file.
+"""The configuration collector: settings writes, app configuration, environment defaults
+and settings reads, gathered in the one traversal of each file. (App factories, result
+uses and retries, read by the configuration model too, have their own collectors:
+``facts/app_factories.py``, ``facts/result_uses.py``, ``facts/retries.py``.)
 
-It only records plain facts (``factdata.py``); what they mean for Celery (which names
+It only records plain facts (``factdata/``); what they mean for Celery (which names
 a config source is read with, which module is production) is decided in phase 2 by
 ``project/config_model.py``. Positions are requested only for nodes a rule may report on.
 """
@@ -18,18 +20,13 @@ from celerylint.diagnostics import Span
 from celerylint.factdata import (
     LOCAL_RECEIVER,
     SELF_RECEIVER,
-    AppFactoryFact,
     ConfWriteFact,
     EnvDefaultFact,
-    ResultUseFact,
-    RetryFact,
     SettingFact,
 )
+from celerylint.facts.app_factories import in_factory_body
 from celerylint.kit.context import FileContext
-from celerylint.kit.names import bind_target_names
 from celerylint.kit.values import UNKNOWN, DictValue, Value, evaluate, string_value
-from celerylint.semantics.call_shapes import SEND_NOW_METHODS
-from celerylint.semantics.calls import eta_delay, keyword
 from celerylint.semantics.config_env import OTHER, guard_kind, selects_environment
 from celerylint.semantics.config_names import is_config_name
 from celerylint.semantics.tasks import CELERY_APP_CLASSES
@@ -37,19 +34,6 @@ from celerylint.semantics.tasks import CELERY_APP_CLASSES
 SpanOf = Callable[[cst.CSTNode], Span]
 
 DJANGO_SETTINGS = frozenset({"django.conf.settings"})
-RESULT_CLASSES = frozenset(
-    {
-        "celery.result.AsyncResult",
-        "celery.result.GroupResult",
-        "celery.result.ResultSet",
-        "celery.AsyncResult",
-    }
-)
-CHORD_REFS = frozenset({"celery.chord", "celery.canvas.chord"})
-#: reading these on a task call's result needs a result backend
-RESULT_METHODS = frozenset({"get", "wait", "ready", "successful", "failed", "join", "collect"})
-RESULT_ATTRIBUTES = frozenset({"state", "status", "result", "info", "traceback", "date_done"})
-_DISPATCH = SEND_NOW_METHODS
 _SETTING_METHODS = frozenset({"update", "append", "extend", "setdefault"})
 
 
@@ -67,45 +51,8 @@ def _string_key(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def _base_name(node: cst.BaseExpression) -> str | None:
-    """``celery`` for ``celery``, ``celery.conf``, ``celery.conf.beat_schedule``."""
-    while isinstance(node, cst.Attribute):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else None
-
-
-#: the ``self.retry(...)`` arguments rules read (CEL506: countdown, eta; CEL204: max_retries)
-_RETRY_KWARGS = frozenset({"countdown", "eta", "max_retries"})
-
-
-#: the "local" of a factory that returns its call directly (``return Celery(name)``); no
-#: ``conf`` write inside the function can name it
-RETURNED_CALL = "<returned>"
-
-
-@dataclasses.dataclass(slots=True)
-class _Factory:
-    """What a module-level function binds and returns (``AppFactoryFact`` candidates)."""
-
-    calls: dict[str, Value] = dataclasses.field(default_factory=dict)  # ``name = CALL(...)``
-    bound: dict[str, int] = dataclasses.field(default_factory=dict)  # bindings per name
-    returns: list[str | None] = dataclasses.field(default_factory=list)  # returned names
-    passed: set[str] = dataclasses.field(default_factory=set)  # names given to calls
-
-    def bind(self, name: str) -> None:
-        self.bound[name] = self.bound.get(name, 0) + 1
-
-    def fact(self, function: str) -> AppFactoryFact | None:
-        if len(self.returns) != 1 or self.returns[0] is None:
-            return None  # several returns, or one that returns something else
-        local = self.returns[0]
-        if self.bound.get(local) != 1 or local not in self.calls:
-            return None  # a parameter, a global, or a local bound twice
-        return AppFactoryFact(function, local, self.calls[local], local in self.passed)
-
-
 class ConfigCollector:
-    """Settings writes, app configuration, env defaults, settings reads, result uses."""
+    """Settings writes, app configuration, env defaults, settings reads."""
 
     code = "facts"
 
@@ -115,16 +62,10 @@ class ConfigCollector:
         self._conf: list[tuple[ConfWriteFact, cst.CSTNode | None]] = []
         self._env: list[EnvDefaultFact] = []
         self._reads: dict[str, None] = {}
-        self._results: list[tuple[ResultUseFact, cst.CSTNode]] = []
-        self._retries: list[tuple[RetryFact, cst.CSTNode | None]] = []
         self._replaces_app_task = False
         self._guards: list[str] = []  # module-level ``if`` tests, innermost last
         self._block_depth = 0
-        # per function: local names bound to ``task.delay(...)`` results -> the task ref
-        self._result_vars: dict[int, dict[str, str]] = {}
         self._stores: set[int] = set()  # ``app.conf.X = v`` targets are writes, not reads
-        # per module-level function: what may make it an app factory (``_Factory``)
-        self._factories: dict[str, _Factory] = {}
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -160,23 +101,12 @@ class ConfigCollector:
                 return guard  # a broker condition (``if HAS_CELERY:``)
         return OTHER
 
-    def _factory(self) -> _Factory | None:
-        """The module-level function whose own body this point is in (not a nested
-        function or class), or None."""
-        ctx = self.ctx
-        if len(ctx.functions) != 1 or ctx.classes:
-            return None
-        fn = ctx.functions[0]
-        if not isinstance(fn.node, cst.FunctionDef):
-            return None
-        return self._factories.setdefault(fn.qualname, _Factory())
-
     def _local_receiver(self, node: cst.BaseExpression) -> str | None:
         """``<local>.celery`` for ``celery`` (in ``celery.conf...``) when it is a local name
         of a module-level function (the resolver knows no qualified name for it)."""
         if not isinstance(node, cst.Name):
             return None
-        if self._factory() is not None:
+        if in_factory_body(self.ctx):
             return LOCAL_RECEIVER + node.value
         ctx = self.ctx
         if len(ctx.functions) != 1 or len(ctx.classes) != 1:
@@ -192,43 +122,6 @@ class ConfigCollector:
     def _receiver(self, node: cst.BaseExpression) -> str | None:
         """Who a ``conf`` belongs to: a qualified name, or a factory's local name."""
         return self.ctx.resolve(node) or self._local_receiver(node)
-
-    def _taint(self, target: cst.BaseExpression) -> None:
-        """A binding other than ``name = CALL(...)``: the name is no factory's result."""
-        factory = self._factory()
-        if factory is None:
-            return  # nested scopes bind their own names
-        for name in bind_target_names(target):
-            factory.bind(name)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        factory = self._factory()
-        if factory is not None:
-            value = node.value
-            if isinstance(value, cst.Call):  # ``return Celery(name, ...)``
-                factory.calls[RETURNED_CALL] = self._value(value)
-                factory.bind(RETURNED_CALL)
-                factory.returns.append(RETURNED_CALL)
-                return
-            factory.returns.append(value.value if isinstance(value, cst.Name) else None)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._taint(node.target)
-
-    def visit_Global(self, node: cst.Global) -> None:
-        factory = self._factory()
-        if factory is not None:
-            for item in node.names:
-                factory.bind(item.name.value)
-                factory.bind(item.name.value)  # a module global: never this function's own
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        # a nested function rebinding the factory's local
-        functions = self.ctx.functions
-        if len(functions) >= 2 and "." not in functions[0].qualname:
-            outer = self._factories.setdefault(functions[0].qualname, _Factory())
-            for item in node.names:
-                outer.bind(item.name.value)
 
     @property
     def _module_body(self) -> bool:
@@ -319,17 +212,7 @@ class ConfigCollector:
         if not self.ctx.functions:
             self._block_depth -= 1
 
-    def visit_For(self, node: cst.For) -> None:
-        self._enter_block(node)
-        self._taint(node.target)
-
-    def visit_With(self, node: cst.With) -> None:
-        self._enter_block(node)
-        for item in node.items:
-            if item.asname is not None:
-                self._taint(item.asname.name)
-
-    visit_Try = visit_While = _enter_block
+    visit_For = visit_Try = visit_While = visit_With = _enter_block
     leave_Try = leave_For = leave_While = leave_With = _leave_block
 
     # -- writes -----------------------------------------------------------------------------
@@ -347,16 +230,15 @@ class ConfigCollector:
     def _factory_binding(
         self, target: cst.BaseExpression, value: cst.BaseExpression | None
     ) -> None:
-        factory = self._factory()
-        if factory is None:
-            return
-        if isinstance(target, cst.Name) and isinstance(value, cst.Call):
-            factory.calls[target.value] = self._value(value)
+        """``celery = Celery(...)`` in a module-level function (``facts/app_factories.py``)."""
+        if (
+            in_factory_body(self.ctx)
+            and isinstance(target, cst.Name)
+            and isinstance(value, cst.Call)
+        ):
             self._app_init(target.value, value, LOCAL_RECEIVER + target.value)
-        self._taint(target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._taint(node.target)
         target = node.target
         if (
             isinstance(target, cst.Name)
@@ -372,8 +254,7 @@ class ConfigCollector:
         ctx = self.ctx
         if isinstance(target, cst.Name):
             if not (self._module_body or self._class_body):
-                self._track_result_var(target.value, value)
-                return
+                return  # a local (``facts/result_uses.py`` follows dispatch results)
             if self._class_body and target.value in {"Task", "task_cls"}:
                 self._replaces_app_task = True  # a ``Celery`` subclass's own Task class
             if is_config_name(target.value):
@@ -435,11 +316,6 @@ class ConfigCollector:
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         ctx = self.ctx
-        if ctx.functions and "." not in ctx.functions[0].qualname:
-            passed = [name for a in node.args if (name := _base_name(a.value)) is not None]
-            if passed:
-                factory = self._factories.setdefault(ctx.functions[0].qualname, _Factory())
-                factory.passed.update(passed)
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             owner = func.value
@@ -461,41 +337,16 @@ class ConfigCollector:
                 ):
                     self._setting_call(owner.value, method, node)
                 return
-            if method in RESULT_METHODS:
-                self._result_method(method, owner, node)
-                return
-            if method == "retry" and ctx.task is not None:
-                kwargs = tuple(
-                    (a.keyword.value, self._value(a.value))
-                    for a in node.args
-                    if a.keyword is not None and a.keyword.value in _RETRY_KWARGS
-                )
-                if any(name != "max_retries" for name, _ in kwargs):
-                    self.ctx.want_position(node)
-                    eta = keyword(node, "eta")
-                    delay = eta_delay(eta.value, ctx.resolve) if eta is not None else None
-                    fact = RetryFact(ctx.task.qualname, kwargs, eta_delay=delay)
-                    self._retries.append((fact, node))
-                else:  # every retry call counts for "does each one set max_retries"
-                    self._retries.append((RetryFact(ctx.task.qualname, kwargs), None))
-                return
-            if method == "AsyncResult" and ctx.resolve(owner) is not None:
-                self._result_use("AsyncResult", None, node)
-                return
         if isinstance(func, cst.Name | cst.Attribute):
             name = func.value if isinstance(func, cst.Name) else func.attr.value
-            if name == "getattr" and len(node.args) >= 2:
-                if ctx.resolve(node.args[0].value) in DJANGO_SETTINGS:
-                    key = _string_key(node.args[1].value)
-                    if key is not None:
-                        self._reads[key] = None
-                return
-            if name in {"AsyncResult", "GroupResult", "ResultSet", "chord"}:
-                ref = ctx.resolve(func)
-                if ref in RESULT_CLASSES:
-                    self._result_use("AsyncResult", None, node)
-                elif ref in CHORD_REFS:
-                    self._result_use("chord", None, node)
+            if (
+                name == "getattr"
+                and len(node.args) >= 2
+                and ctx.resolve(node.args[0].value) in DJANGO_SETTINGS
+            ):
+                key = _string_key(node.args[1].value)
+                if key is not None:
+                    self._reads[key] = None
 
     def _conf_call(self, receiver: str, method: str, node: cst.Call) -> None:
         if method == "setdefault":
@@ -557,16 +408,14 @@ class ConfigCollector:
         attr = node.attr.value
         base = node.value
         if isinstance(base, cst.Name):
-            if attr.isupper() and base.value != "self":
-                # ``settings.X`` of Django, or of a project's own settings wrapper
-                # (``from proj.system_settings import settings``)
-                if self.ctx.resolve(base) in DJANGO_SETTINGS or base.value.endswith("settings"):
-                    self._reads[attr] = None
-                return
-            if attr in RESULT_ATTRIBUTES and self.ctx.functions:
-                scope = self._result_vars.get(id(self.ctx.functions[-1].node))
-                if scope is not None and base.value in scope:
-                    self._result_use(attr, scope[base.value], node)
+            # ``settings.X`` of Django, or of a project's own settings wrapper
+            # (``from proj.system_settings import settings``)
+            if (
+                attr.isupper()
+                and base.value != "self"
+                and (self.ctx.resolve(base) in DJANGO_SETTINGS or base.value.endswith("settings"))
+            ):
+                self._reads[attr] = None
             return
         if (
             isinstance(base, cst.Attribute)
@@ -575,45 +424,6 @@ class ConfigCollector:
             and (attr.isupper() or is_config_name(attr))
         ):
             self._reads[attr] = None
-        elif attr in RESULT_ATTRIBUTES and isinstance(base, cst.Call):
-            self._result_method(attr, base, node, attribute=True)
-
-    # -- results ----------------------------------------------------------------------------
-
-    def _dispatch_receiver(self, node: cst.BaseExpression) -> str | None:
-        """The task ref of ``task.delay(...)``/``task.apply_async(...)``, else None."""
-        if (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in _DISPATCH
-        ):
-            return self.ctx.resolve(node.func.value)
-        return None
-
-    def _track_result_var(self, name: str, value: cst.BaseExpression) -> None:
-        if not self.ctx.functions:
-            return
-        key = id(self.ctx.functions[-1].node)
-        receiver = self._dispatch_receiver(value)
-        scope = self._result_vars.setdefault(key, {})
-        if receiver is not None:
-            scope[name] = receiver
-        else:
-            scope.pop(name, None)
-
-    def _result_method(
-        self, method: str, owner: cst.BaseExpression, node: cst.CSTNode, attribute: bool = False
-    ) -> None:
-        receiver = self._dispatch_receiver(owner)
-        if receiver is None and isinstance(owner, cst.Name) and self.ctx.functions:
-            scope = self._result_vars.get(id(self.ctx.functions[-1].node))
-            receiver = scope.get(owner.value) if scope else None
-        if receiver is not None:
-            self._result_use(method, receiver, node)
-
-    def _result_use(self, kind: str, receiver: str | None, node: cst.CSTNode) -> None:
-        self.ctx.want_position(node)
-        self._results.append((ResultUseFact(kind, receiver), node))
 
     # -- result -----------------------------------------------------------------------------
 
@@ -628,12 +438,5 @@ class ConfigCollector:
             "conf_writes": tuple(place(f, n) for f, n in self._conf),
             "env_defaults": tuple(self._env),
             "setting_reads": tuple(self._reads),
-            "result_uses": tuple(place(f, n) for f, n in self._results),
-            "retries": tuple(place(f, n) for f, n in self._retries),
             "replaces_app_task": self._replaces_app_task,
-            "app_factories": tuple(
-                fact
-                for name, factory in self._factories.items()
-                if (fact := factory.fact(name)) is not None
-            ),
         }

@@ -71,10 +71,6 @@ class FileContext:
         return self.functions[-1] if self.functions else None
 
     @property
-    def in_function(self) -> bool:
-        return bool(self.functions)
-
-    @property
     def local_with_blocks(self) -> list[cst.With]:
         """The ``with`` blocks around this point inside the innermost function (all of them
         at module level): a function defined in a block does not run inside it."""

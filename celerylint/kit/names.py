@@ -31,11 +31,6 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
-def module_of_attribute(node: cst.BaseExpression) -> str | None:
-    """The dotted text of an ``Attribute``/``Name`` node (``import a.b.c`` targets)."""
-    return dotted_name(node)
-
-
 def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str | None:
     """Resolve ``from ..x import y`` inside ``module`` to an absolute module name."""
     if level == 0:

@@ -79,10 +79,6 @@ def accepts_var_keyword(params: Sequence[ParamFact]) -> bool:
     return any(p.kind == "varkw" for p in params)
 
 
-def positional_slots(params: Sequence[ParamFact]) -> int:
-    return sum(1 for p in params if p.kind in _POSITIONAL)
-
-
 def bind(
     params: Sequence[ParamFact],
     positional: int,

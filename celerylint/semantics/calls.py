@@ -306,13 +306,6 @@ def expiry_conflict(call: cst.Call, resolve: Resolve) -> tuple[str, Moment, Mome
     return None
 
 
-def literal_value(arg: cst.Arg | None, resolve: Resolve) -> Value:
-    """The literal value of an argument; None when absent, UNKNOWN when not literal."""
-    if arg is None:
-        return None
-    return evaluate(arg.value, resolve)
-
-
 # -- phase 2: settings that change how calls behave ----------------------------------------
 
 

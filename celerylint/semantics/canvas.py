@@ -195,50 +195,11 @@ class CanvasReader:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method in SIGNATURE_METHODS:
-                receiver = self.resolve(func.value)
-                if receiver is None:
-                    return None
-                self.seen.add(id(node))
-                # ``s``/``si`` take the task's own keyword arguments, ``signature`` options
-                options = (
-                    ignore_result_option(node, self.resolve) if method not in DIRECT_METHODS else ""
-                )
-                return Sig(
-                    node,
-                    func.attr,
-                    receiver,
-                    None,
-                    immutable_flag(node, method),
-                    task_arguments(node, method, self.resolve),
-                    options,
-                    self._via,
-                )
+                return self._signature_method(node, func)
             if method in SAME_SIGNATURE_METHODS:
-                inner = self.read(func.value)
-                if isinstance(inner, Sig):
-                    self.seen.add(id(node))
-                    if method == "set":
-                        immutable = set_immutable(node, inner.immutable)
-                        if immutable is not inner.immutable:
-                            # ``.set()`` decides: renaming ``.s``/``.si`` would not fix it
-                            inner.immutable, inner.method = immutable, None
-                        inner.ignore_result = (
-                            ignore_result_option(node, self.resolve) or inner.ignore_result
-                        )
-                return inner
+                return self._same_signature(node, func)
         if isinstance(func, cst.Call) and self.resolve(func.func) in CHORD_REFS:
-            # ``chord(header)(body)``
-            inner = self._call(func)
-            if isinstance(inner, Chord):
-                self.seen.add(id(node))
-                body = node.args[0].value if node.args and not node.args[0].star else None
-                for arg in node.args:
-                    if arg.keyword is not None and arg.keyword.value == "body":
-                        body = arg.value
-                if body is None:  # ``chord(header, body)()``
-                    return Chord(node, inner.header, inner.body)
-                return Chord(node, inner.header, self.read(body))
-            return None
+            return self._chord_called(node, func)
         if isinstance(func, cst.Attribute) and func.attr.value not in _CANVAS_NAMES:
             return None  # do not resolve every ``obj.method()`` of the file
         if not isinstance(func, cst.Name | cst.Attribute):
@@ -256,28 +217,81 @@ class CanvasReader:
             return Chain(node, self._members(node.args))
         if ref in CHORD_REFS:
             self.seen.add(id(node))
-            header_arg: cst.Arg | None = None
-            body_arg: cst.Arg | None = None
-            positional = [a for a in node.args if a.keyword is None and not a.star]
-            if positional:
-                header_arg = positional[0]
-            if len(positional) > 1:
-                body_arg = positional[1]
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value == "header":
-                    header_arg = arg
-                elif arg.keyword is not None and arg.keyword.value == "body":
-                    body_arg = arg
-            header: list[Element] = []
-            if header_arg is not None:
-                read = self.read(header_arg.value)
-                if isinstance(read, Group):
-                    header = read.members
-                else:
-                    header = self._members([cst.Arg(header_arg.value)])
-            body_element = self.read(body_arg.value) if body_arg is not None else None
-            return Chord(node, header, body_element)
+            return self._chord(node)
         return None
+
+    def _signature_method(self, node: cst.Call, func: cst.Attribute) -> Element:
+        """``task.s(...)``, ``task.si(...)``, ``task.signature(...)``."""
+        method = func.attr.value
+        receiver = self.resolve(func.value)
+        if receiver is None:
+            return None
+        self.seen.add(id(node))
+        # ``s``/``si`` take the task's own keyword arguments, ``signature`` options
+        options = ignore_result_option(node, self.resolve) if method not in DIRECT_METHODS else ""
+        return Sig(
+            node,
+            func.attr,
+            receiver,
+            None,
+            immutable_flag(node, method),
+            task_arguments(node, method, self.resolve),
+            options,
+            self._via,
+        )
+
+    def _same_signature(self, node: cst.Call, func: cst.Attribute) -> Element:
+        """A method that returns the same signature (``sig.set(...)``, ...)."""
+        inner = self.read(func.value)
+        if isinstance(inner, Sig):
+            self.seen.add(id(node))
+            if func.attr.value == "set":
+                immutable = set_immutable(node, inner.immutable)
+                if immutable is not inner.immutable:
+                    # ``.set()`` decides: renaming ``.s``/``.si`` would not fix it
+                    inner.immutable, inner.method = immutable, None
+                inner.ignore_result = (
+                    ignore_result_option(node, self.resolve) or inner.ignore_result
+                )
+        return inner
+
+    def _chord_called(self, node: cst.Call, func: cst.Call) -> Element:
+        """``chord(header)(body)``."""
+        inner = self._call(func)
+        if not isinstance(inner, Chord):
+            return None
+        self.seen.add(id(node))
+        body = node.args[0].value if node.args and not node.args[0].star else None
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "body":
+                body = arg.value
+        if body is None:  # ``chord(header, body)()``
+            return Chord(node, inner.header, inner.body)
+        return Chord(node, inner.header, self.read(body))
+
+    def _chord(self, node: cst.Call) -> Element:
+        """``chord(header, body)``, positionally or by keyword."""
+        header_arg: cst.Arg | None = None
+        body_arg: cst.Arg | None = None
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        if positional:
+            header_arg = positional[0]
+        if len(positional) > 1:
+            body_arg = positional[1]
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "header":
+                header_arg = arg
+            elif arg.keyword is not None and arg.keyword.value == "body":
+                body_arg = arg
+        header: list[Element] = []
+        if header_arg is not None:
+            read = self.read(header_arg.value)
+            if isinstance(read, Group):
+                header = read.members
+            else:
+                header = self._members([cst.Arg(header_arg.value)])
+        body_element = self.read(body_arg.value) if body_arg is not None else None
+        return Chord(node, header, body_element)
 
     def _signature(self, node: cst.Call) -> Element:
         """``signature("name", args=(...), kwargs={...}, immutable=...)``, or a signature

@@ -30,9 +30,23 @@ def _plain(value: Any) -> Any:
 
 def collect() -> dict[str, Any]:
     import celery
-    from celery.app import autoretry, defaults
-    from celery.app import base as app_base
-    from celery.app import task as app_task
+
+    return {
+        "CELERY_VERSION": celery.__version__,
+        **_setting_facts(),
+        **_task_facts(),
+        "BUILTIN_TASK_NAMES": _builtin_tasks(),
+        "WORKER_VALUE_OPTIONS": _worker_value_options(),
+        "CRONTAB_FIELDS": _crontab_fields(),
+        "TASK_CALL_OPTIONS": _call_options(),
+        "RESULT_BACKEND_CHORDS": _backend_chord_support(),
+        **_upgrade_facts(),
+    }
+
+
+def _setting_facts() -> dict[str, Any]:
+    """The setting names, the old -> new map, the simple defaults and the deprecations."""
+    from celery.app import defaults
 
     setting_defaults: dict[str, Any] = {}
     deprecated: dict[str, tuple[str | None, str | None, str | None]] = {}
@@ -41,6 +55,19 @@ def collect() -> dict[str, Any]:
             setting_defaults[key] = _plain(option.default)
         if option.deprecate_by or option.remove_by:
             deprecated[key] = (option.deprecate_by, option.remove_by, option.alt)
+    return {
+        "SETTING_KEYS": tuple(sorted(defaults.SETTING_KEYS)),
+        "OLD_TO_NEW": dict(sorted(defaults._TO_NEW_KEY.items())),
+        "SETTING_DEFAULTS": setting_defaults,
+        "DEPRECATED_SETTINGS": deprecated,
+    }
+
+
+def _task_facts() -> dict[str, Any]:
+    """What ``Task`` knows: its attributes and their defaults, the options read from
+    settings, the execution and decorator options, autoretry, methods, control exceptions."""
+    from celery.app import autoretry
+    from celery.app import task as app_task
 
     task_attributes: dict[str, Any] = {}
     for name, value in vars(app_task.Task).items():
@@ -60,16 +87,6 @@ def collect() -> dict[str, Any]:
         if isinstance(cell.cell_contents, tuple):
             exec_options = tuple(cell.cell_contents)
 
-    decorator_options = [
-        name
-        for name, param in inspect.signature(app_base.Celery._task_from_fun).parameters.items()
-        if name not in {"self", "fun"} and param.kind is not inspect.Parameter.VAR_KEYWORD
-    ]
-    task_source = inspect.getsource(app_base.Celery.task)
-    decorator_options += re.findall(r"opts\.(?:get|pop)\(\s*['\"](\w+)['\"]", task_source)
-    for params in re.findall(r"def inner_create_task_cls\(([^)]*)\)", task_source):
-        decorator_options += re.findall(r"(?<![*\w])(\w+)\s*=", params)
-
     autoretry_source = inspect.getsource(autoretry)
     autoretry_options = re.findall(r"getattr\(\s*task,\s*['\"](\w+)['\"]", autoretry_source)
     autoretry_defaults = _autoretry_defaults(autoretry_source)
@@ -81,16 +98,50 @@ def collect() -> dict[str, Any]:
         if not name.startswith("_")
         and (inspect.isfunction(value) or isinstance(value, classmethod | staticmethod | property))
     )
+    return {
+        "TASK_ATTRIBUTES": dict(sorted(task_attributes.items())),
+        "TASK_OPTION_FROM_SETTING": dict(sorted(from_config.items())),
+        "TASK_EXEC_OPTIONS": tuple(sorted(set(exec_options))),
+        "TASK_DECORATOR_OPTIONS": _decorator_options(),
+        "TASK_AUTORETRY_OPTIONS": tuple(sorted(set(autoretry_options))),
+        "TASK_AUTORETRY_DEFAULTS": dict(sorted(autoretry_defaults.items())),
+        "TASK_METHODS": tuple(task_methods),
+        "TASK_CONTROL_EXCEPTIONS": _control_exceptions(),
+    }
 
-    # what a task's control-flow exceptions are caught by (``except Exception`` eats Retry)
+
+def _decorator_options() -> tuple[str, ...]:
+    """The keywords ``@app.task(...)`` takes (``_task_from_fun``'s parameters and the
+    options ``Celery.task`` reads itself)."""
+    from celery.app import base as app_base
+
+    decorator_options = [
+        name
+        for name, param in inspect.signature(app_base.Celery._task_from_fun).parameters.items()
+        if name not in {"self", "fun"} and param.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    task_source = inspect.getsource(app_base.Celery.task)
+    decorator_options += re.findall(r"opts\.(?:get|pop)\(\s*['\"](\w+)['\"]", task_source)
+    for params in re.findall(r"def inner_create_task_cls\(([^)]*)\)", task_source):
+        decorator_options += re.findall(r"(?<![*\w])(\w+)\s*=", params)
+    return tuple(sorted(set(decorator_options)))
+
+
+def _control_exceptions() -> dict[str, tuple[str, ...]]:
+    """What a task's control-flow exceptions are caught by (``except Exception`` eats
+    Retry)."""
     from celery import exceptions as celery_exceptions
 
     control_exceptions = {
         _qualified(cls): tuple(_qualified(base) for base in cls.__mro__[1:] if base is not object)
         for cls in (celery_exceptions.Retry, celery_exceptions.Reject, celery_exceptions.Ignore)
     }
+    return dict(sorted(control_exceptions.items()))
 
-    # options of ``celery`` and ``celery worker`` that take a value (to read -Q in commands)
+
+def _worker_value_options() -> tuple[str, ...]:
+    """Options of ``celery`` and ``celery worker`` that take a value (to read -Q in
+    commands)."""
     import click
     from celery.bin import celery as celery_cli
     from celery.bin import worker as worker_cli
@@ -100,33 +151,16 @@ def collect() -> dict[str, Any]:
         for param in command.params:
             if isinstance(param, click.Option) and not param.is_flag and not param.count:
                 worker_value_options.update(param.opts)
+    return tuple(sorted(worker_value_options))
 
-    # the tasks every app registers when it is finalized (``celery.app.builtins``)
+
+def _builtin_tasks() -> tuple[str, ...]:
+    """The tasks every app registers when it is finalized (``celery.app.builtins``)."""
+    import celery
+
     probe = celery.Celery("celerylint-probe", set_as_current=False)
     probe.finalize(auto=True)
-    builtin_tasks = tuple(sorted(name for name in probe.tasks if name.startswith("celery.")))
-
-    return {
-        "CELERY_VERSION": celery.__version__,
-        "SETTING_KEYS": tuple(sorted(defaults.SETTING_KEYS)),
-        "OLD_TO_NEW": dict(sorted(defaults._TO_NEW_KEY.items())),
-        "SETTING_DEFAULTS": setting_defaults,
-        "DEPRECATED_SETTINGS": deprecated,
-        "TASK_ATTRIBUTES": dict(sorted(task_attributes.items())),
-        "TASK_OPTION_FROM_SETTING": dict(sorted(from_config.items())),
-        "TASK_EXEC_OPTIONS": tuple(sorted(set(exec_options))),
-        "TASK_DECORATOR_OPTIONS": tuple(sorted(set(decorator_options))),
-        "TASK_AUTORETRY_OPTIONS": tuple(sorted(set(autoretry_options))),
-        "TASK_AUTORETRY_DEFAULTS": dict(sorted(autoretry_defaults.items())),
-        "TASK_METHODS": tuple(task_methods),
-        "TASK_CONTROL_EXCEPTIONS": dict(sorted(control_exceptions.items())),
-        "BUILTIN_TASK_NAMES": builtin_tasks,
-        "WORKER_VALUE_OPTIONS": tuple(sorted(worker_value_options)),
-        "CRONTAB_FIELDS": _crontab_fields(),
-        "TASK_CALL_OPTIONS": _call_options(),
-        "RESULT_BACKEND_CHORDS": _backend_chord_support(),
-        **_upgrade_facts(),
-    }
+    return tuple(sorted(name for name in probe.tasks if name.startswith("celery.")))
 
 
 def _upgrade_facts() -> dict[str, Any]:

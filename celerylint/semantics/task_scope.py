@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from celerylint.diagnostics import TaskCondition
-from celerylint.kit.names import function_parameters
 from celerylint.semantics.tasks import task_class_candidate
 
 if TYPE_CHECKING:
@@ -135,7 +134,3 @@ def task_class_body(ctx: FileContext) -> str | None:
 
 def is_name(node: cst.BaseExpression, name: str | None) -> bool:
     return name is not None and isinstance(node, cst.Name) and node.value == name
-
-
-def parameter_names(node: cst.FunctionDef) -> list[str]:
-    return [p.name.value for p in function_parameters(node.params)]

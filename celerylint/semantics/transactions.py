@@ -151,10 +151,6 @@ def enters_atomic(node: cst.CSTNode, ctx: FileContext) -> bool:
     return False
 
 
-def is_on_commit(call: cst.Call, ctx: FileContext) -> bool:
-    return ctx.resolve(call.func) in ON_COMMIT_REFS
-
-
 def select_for_update_chain(call: cst.Call) -> bool:
     """``<qs>.select_for_update(...).<more>...`` with ``call`` the outermost call: does the
     receiver chain go through ``select_for_update()``?"""

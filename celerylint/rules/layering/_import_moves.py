@@ -6,7 +6,8 @@ use is inside a function body (not in a class body, a decorator, a default value
 annotation, which all run at load time), when nothing else rebinds the names, and when
 the statement is a plain top-level line. This collector works that out in phase 1, for
 models modules only, and stores the ready text edits as facts; CEL101 attaches them in
-phase 2 after checking that no other module re-imports the names from the models module.
+phase 2 after checking that no other module re-imports the names from the models module
+(``movable``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from collections.abc import Callable, Iterable, Sequence
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Span
-from celerylint.factdata import ImportMoveFact
+from celerylint.factdata import ImportMoveFact, ModuleFacts
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import NodeFix, Replacement
 from celerylint.kit.fixkit import prepend_to_body
 from celerylint.kit.names import bind_target_names, dotted_name, import_bindings
 from celerylint.kit.values import string_value
+from celerylint.project.index import ProjectIndex
 from celerylint.semantics.django import is_models_module
 
 
@@ -280,3 +282,22 @@ class ImportMoveCollector:
             if fix is not None and span_of is not None:
                 moves.append(ImportMoveFact(span_of(stmt), names, functions, fix))
         return tuple(moves) or None
+
+
+def movable(index: ProjectIndex, facts: ModuleFacts, span: object) -> ImportMoveFact | None:
+    """CEL101's phase 2: the move of the statement at ``span`` into functions (phase 1
+    checked the uses), unless another module imports the names from the models module:
+    they would no longer be there."""
+    moves: tuple[ImportMoveFact, ...] = facts.rule_data(ImportMoveCollector.code) or ()
+    move = next((m for m in moves if m.span == span), None)
+    if move is None:
+        return None
+    for other in index.by_path.values():
+        if other.module == facts.module:
+            continue
+        imported = [(f.target, f.name) for f in other.imports]
+        imported += [(f.target, f.name) for f in other.runtime_imports if f.target]
+        for target, name in imported:
+            if target == facts.module and (name == "*" or name in move.names):
+                return None
+    return move

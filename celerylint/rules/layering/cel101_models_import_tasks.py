@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import FixSafety, Severity
-from celerylint.factdata import ImportMoveFact, ModuleFacts
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.layering import _models_imports as layering
-from celerylint.rules.layering._import_moves import ImportMoveCollector
+from celerylint.rules.layering._import_moves import ImportMoveCollector, movable
+from celerylint.rules.layering._orm_examples import ORM_EXAMPLES
 
 
 class ModelsImportTasks(ProjectRule):
@@ -194,109 +194,8 @@ class ModelsImportTasks(ProjectRule):
                 """,
             }
         ),
-        # Flask-SQLAlchemy / SQLAlchemy models (no Django): a ``models/`` package whose
-        # classes derive from ``db.Model`` of an imported ``SQLAlchemy()``, a ``DeclarativeBase``
-        # subclass, a ``declarative_base()`` result; relative imports of the tasks
-        Invalid(
-            files={
-                "ledger/__init__.py": "",
-                "ledger/extensions.py": """
-                    from flask_sqlalchemy import SQLAlchemy
-
-                    db = SQLAlchemy()
-                """,
-                "ledger/worker.py": """
-                    from celery import Celery
-
-                    app = Celery("ledger")
-                """,
-                "ledger/tasks.py": """
-                    from ledger.worker import app
-
-
-                    @app.task
-                    def send_invoice(invoice_id):
-                        return invoice_id
-                """,
-                "ledger/models/__init__.py": "from .invoice import Invoice",
-                "ledger/models/invoice.py": """
-                    from ledger.extensions import db
-
-                    from ..tasks import send_invoice  # error: CEL101
-
-
-                    class Invoice(db.Model):
-                        id = db.Column(db.Integer, primary_key=True)
-                """,
-                "billing/__init__.py": "",
-                "billing/tasks.py": """
-                    from celery import shared_task
-
-
-                    @shared_task
-                    def settle(payment_id):
-                        return payment_id
-                """,
-                "billing/models.py": """
-                    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-                    from .tasks import settle  # error: CEL101
-
-
-                    class Base(DeclarativeBase):
-                        pass
-
-
-                    class Payment(Base):
-                        __tablename__ = "payment"
-                        id: Mapped[int] = mapped_column(primary_key=True)
-                """,
-                "crm/__init__.py": "",
-                "crm/tasks.py": """
-                    from celery import shared_task
-
-
-                    @shared_task
-                    def sync_contact(contact_id):
-                        return contact_id
-                """,
-                "shipping/__init__.py": "",
-                "shipping/database.py": """
-                    from sqlalchemy.orm import declarative_base
-
-                    Base = declarative_base()
-                """,
-                "shipping/tasks.py": """
-                    from celery import shared_task
-
-
-                    @shared_task
-                    def ship(parcel_id):
-                        return parcel_id
-                """,
-                "shipping/models.py": """
-                    from shipping.database import Base
-                    from shipping.tasks import ship  # error: CEL101
-
-
-                    class Parcel(Base):
-                        __tablename__ = "parcel"
-                """,
-                "crm/models.py": """
-                    from sqlalchemy import Column, Integer
-                    from sqlalchemy.orm import declarative_base
-
-                    from crm import tasks  # error: CEL101
-
-                    Base = declarative_base()
-
-
-                    class Contact(Base):
-                        __tablename__ = "contact"
-                        id = Column(Integer, primary_key=True)
-                """,
-            }
-        ),
+        # Flask-SQLAlchemy / SQLAlchemy models (no Django)
+        *ORM_EXAMPLES,
         # not Django, and no ORM model in the ``models`` module (a schema of plain classes)
         Valid(
             files={
@@ -512,7 +411,7 @@ class ModelsImportTasks(ProjectRule):
             cycle = ""
             if back is not None:
                 cycle = f", a circular import ({' -> '.join(back)})"
-            move = _movable(index, facts, first.span)
+            move = movable(index, facts, first.span)
             yield Finding(
                 facts.path,
                 first.span,
@@ -520,21 +419,3 @@ class ModelsImportTasks(ProjectRule):
                 severity=Severity.ERROR if back is not None else Severity.WARNING,
                 fix=move.fix if move is not None else None,
             )
-
-
-def _movable(index: ProjectIndex, facts: ModuleFacts, span: object) -> ImportMoveFact | None:
-    """The statement's move into functions (phase 1 checked the uses), unless another
-    module imports the names from the models module: they would no longer be there."""
-    moves: tuple[ImportMoveFact, ...] = facts.rule_data(ModelsImportTasks.code) or ()
-    move = next((m for m in moves if m.span == span), None)
-    if move is None:
-        return None
-    for other in index.by_path.values():
-        if other.module == facts.module:
-            continue
-        imported = [(f.target, f.name) for f in other.imports]
-        imported += [(f.target, f.name) for f in other.runtime_imports if f.target]
-        for target, name in imported:
-            if target == facts.module and (name == "*" or name in move.names):
-                return None
-    return move

@@ -4,8 +4,6 @@ and how to read exception tuples. The index decides what the options are
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from celerylint.diagnostics import NO_SPAN, Span
 from celerylint.factdata import OptionFact
 from celerylint.kit.values import ListValue, Ref, Value
@@ -23,12 +21,6 @@ _KIND_TEXT = {
 def holder_text(kind: str, holder: str) -> str:
     """``the decorator alias `proj.options.retrying```, for messages."""
     return f"{_KIND_TEXT.get(kind, kind)} `{holder}`"
-
-
-def site_options(site: OptionSite, name: str) -> Iterator[OptionFact]:
-    for option in site.options:
-        if option.name == name:
-            yield option
 
 
 def span_of(option: OptionFact, site: OptionSite) -> Span:

@@ -6,15 +6,12 @@ import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Fix, FixSafety, Severity
 from celerylint.kit.edits import NodeFix
-from celerylint.kit.fixkit import keyword, with_arguments
 from celerylint.kit.values import evaluate
-from celerylint.project.calls import beat_arguments
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import FileRule, Invalid, Valid
-from celerylint.semantics.arity import bind
-from celerylint.semantics.call_shapes import BATCH_METHODS, SIGNATURE_METHODS
+from celerylint.rules.retries._app_factory_examples import APP_FACTORY_NEAR_MISSES
+from celerylint.rules.retries._bind import bound_decorator, may_pass_self, unbound_self
 from celerylint.semantics.task_scope import enclosing_class, first_parameter, task_body
-from celerylint.semantics.tasks import LEGACY_TASK_REFS, SHARED_TASK_REFS, is_app_task_ref
 
 
 class RetryWithoutBind(FileRule):
@@ -406,88 +403,8 @@ class RetryWithoutBind(FileRule):
                     return fmt
             """
         ),
-        # near misses of an app factory: what ``make_celery`` returns is not the app it
-        # built (another object, one of several returns, a local bound again): ``celery``
-        # is not known to be an app, so ``@celery.task`` may be anything
-        Valid(
-            """
-            from celery import Celery
-
-
-            def make_celery(app):
-                celery = Celery(app.import_name)
-                celery.conf.update(app.config)
-                return app
-
-
-            celery = make_celery(object())
-
-
-            @celery.task
-            def send_digest(user_id):
-                raise self.retry()
-            """
-        ),
-        Valid(
-            """
-            from celery import Celery
-
-
-            def make_celery(app, testing=False):
-                celery = Celery(app.import_name)
-                if testing:
-                    return Stub()
-                return celery
-
-
-            celery = make_celery(object())
-
-
-            @celery.task
-            def send_digest(user_id):
-                raise self.retry()
-            """
-        ),
-        Valid(
-            """
-            from celery import Celery
-
-
-            def make_celery(app):
-                celery = Celery(app.import_name)
-                celery = wrap(celery)
-                return celery
-
-
-            celery = make_celery(object())
-
-
-            @celery.task
-            def send_digest(user_id):
-                raise self.retry()
-            """
-        ),
-        # a function named ``make_celery`` that returns something else makes no app
-        Valid(
-            """
-            from proj.jobs import Scheduler
-
-
-            def make_celery(name):
-                scheduler = Scheduler(name)
-                return scheduler
-
-
-            celery = make_celery("proj")
-
-
-            @celery.task(max_retries=3)
-            def send_digest(self, user_id):
-                return user_id
-            """,
-            path="proj/worker.py",
-            files={"proj/__init__.py": ""},
-        ),
+        # near misses of an app factory (``facts/app_factories.py``)
+        *APP_FACTORY_NEAR_MISSES,
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -495,7 +412,7 @@ class RetryWithoutBind(FileRule):
         if body is None or body.is_class or enclosing_class(self.ctx) is not None:
             return
         first = first_parameter(node)
-        use = self._unbound_self(node)
+        use = unbound_self(self.ctx, node)
         if use is not None:
             self.report(
                 use,
@@ -531,52 +448,15 @@ class RetryWithoutBind(FileRule):
                     )
                 return
 
-    def _unbound_self(self, node: cst.FunctionDef) -> cst.Attribute | None:
-        """The first ``self.retry``/``self.request``/``self.update_state`` in a task
-        function where no ``self`` exists: not a parameter, not bound in the function
-        (every ``self`` in it is ``self.<attr>``), not a closure variable, not a global."""
-        resolver = self.ctx.resolver
-        frames = resolver.frames
-        if resolver.has_star_import or any(
-            "self" in frame.bindings for frame in frames[:-1] if frame.kind != "class"
-        ):
-            return None
-        uses: list[cst.Attribute] = []
-        if not _only_attribute_uses(node.params, uses) or not _only_attribute_uses(node.body, uses):
-            return None
-        return next((use for use in uses if use.attr.value in _TASK_ATTRIBUTES), None)
-
     def _add_bind(self) -> NodeFix | None:
         """``bind=True`` in the task decorator itself (not through an alias or a spread).
         Unsafe until ``review_fix`` has seen the project's call sites."""
         scope = self.ctx.function
         task = scope.task if scope is not None else None
-        if task is None or not (
-            task.ref in SHARED_TASK_REFS
-            or task.ref in LEGACY_TASK_REFS
-            or is_app_task_ref(task.ref)
-        ):
+        new = bound_decorator(task) if task is not None else None
+        if task is None or new is None:
             return None
-        expr = task.node.decorator
-        true = cst.Name("True")
-        if task.call is None:
-            new: cst.BaseExpression = cst.Call(expr, [keyword("bind", true)])
-        else:
-            if any(arg.star for arg in task.call.args):
-                return None
-            existing = next(
-                (a for a in task.call.args if a.keyword is not None and a.keyword.value == "bind"),
-                None,
-            )
-            if existing is not None:
-                new = task.call.with_deep_changes(existing, value=true)
-            else:
-                new = with_arguments(task.call, [keyword("bind", true)], first=True)
-        return self.fix(
-            {task.node: task.node.with_changes(decorator=new)},
-            "Add `bind=True`",
-            FixSafety.UNSAFE,
-        )
+        return self.fix({task.node: new}, "Add `bind=True`", FixSafety.UNSAFE)
 
     @classmethod
     def review_fix(cls, diagnostic: Diagnostic, index: ProjectIndex) -> Fix | None:
@@ -586,58 +466,6 @@ class RetryWithoutBind(FileRule):
         if fix is None or condition is None or fix.safety is FixSafety.SAFE:
             return fix
         task = index.task_for(diagnostic.path, condition.function)
-        if task is None or _may_pass_self(index, task):
+        if task is None or may_pass_self(index, task):
             return fix
         return dataclasses.replace(fix, safety=FixSafety.SAFE)
-
-
-#: what code reaches through the bound task object
-_TASK_ATTRIBUTES = frozenset({"retry", "request", "update_state"})
-
-
-def _only_attribute_uses(node: cst.CSTNode, uses: list[cst.Attribute]) -> bool:
-    """Collect the ``self.<attr>`` under ``node`` in source order; False when ``self``
-    appears any other way (a parameter, an assignment, ``f(self)``, a keyword ``self=``)."""
-    for child in node.children:
-        if isinstance(child, cst.Name) and child.value == "self":
-            if not (isinstance(node, cst.Attribute) and node.value is child):
-                return False
-            uses.append(node)
-        elif not _only_attribute_uses(child, uses):
-            return False
-    return True
-
-
-_SIGNATURES = SIGNATURE_METHODS | BATCH_METHODS
-
-
-def _may_pass_self(index: ProjectIndex, task: Task) -> bool:
-    """Could a call of the (unbound) task bind a value to ``self``? True when a call's
-    arguments bind with ``self`` as an ordinary parameter, are not literal, or go through a
-    signature that a canvas may complete."""
-    qualname = task.qualname
-    for facts in index.by_path.values():
-        for site in facts.call_sites:
-            if site.method == "send_task":
-                first = site.args[0] if site.args else None
-                if not isinstance(first, str) or first != task.name:
-                    continue
-            elif site.receiver is None:
-                continue
-            else:
-                target = index.task_at(site.receiver)
-                if target is None or target.qualname != qualname:
-                    continue
-                if site.method in _SIGNATURES:
-                    return True
-            if site.positional is None or site.keywords is None:
-                return True
-            if bind(task.fact.params, site.positional, site.keywords) is None:
-                return True
-    for entry in beat_arguments(index):
-        if (
-            entry.task == task.name
-            and bind(task.fact.params, entry.positional, entry.keywords) is None
-        ):
-            return True
-    return False

@@ -7,7 +7,8 @@ from celerylint.project.index import ProjectIndex
 from celerylint.project.routing_model import routing_model
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
-from celerylint.semantics.routing import BUILTIN_TASK_NAMES, Consumed, queue_consumed
+from celerylint.semantics.queue_consumers import Consumed, queue_consumed
+from celerylint.semantics.routing import BUILTIN_TASK_NAMES
 
 _TASKS = {
     "mail/__init__.py": "",

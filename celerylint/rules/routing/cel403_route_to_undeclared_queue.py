@@ -6,7 +6,7 @@ from celerylint.diagnostics import Severity
 from celerylint.project.index import ProjectIndex
 from celerylint.project.routing_model import routing_model
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
-from celerylint.semantics.routing import Consumed, queue_consumed
+from celerylint.semantics.queue_consumers import Consumed, queue_consumed
 
 _TASKS = {
     "proj/__init__.py": "",
