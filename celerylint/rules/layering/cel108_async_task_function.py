@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, Severity
 from celerylint.project.index import ProjectIndex, Task
-from celerylint.project.workers import BUILTIN_POOLS, custom_pool_in_commands
+from celerylint.project.pools import BUILTIN_POOLS, custom_pool_in_commands
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
 
