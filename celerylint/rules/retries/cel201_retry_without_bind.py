@@ -9,7 +9,8 @@ from celerylint.kit.edits import NodeFix
 from celerylint.kit.fixkit import keyword, with_arguments
 from celerylint.kit.values import evaluate
 from celerylint.project.calls import beat_arguments
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.arity import bind
 from celerylint.semantics.call_shapes import BATCH_METHODS, SIGNATURE_METHODS

@@ -7,7 +7,8 @@ from celerylint.diagnostics import Severity, Span
 from celerylint.kit.values import UNKNOWN, CallValue, DictValue, ListValue, Ref, Value
 from celerylint.project.config_checks import number, truth
 from celerylint.project.config_model import ProjectConfig
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.brokers import (
