@@ -88,7 +88,7 @@ class ProjectIndex:
     @cached_property
     def config(self) -> ProjectConfig:
         """The project's Celery configuration as Celery reads it (settings modules and
-        classes, app configuration, namespaces, classification): ``semantics/config_model``."""
+        classes, app configuration, namespaces, classification): ``project/config_model.py``."""
         from celerylint.project.config_model import ProjectConfig
 
         return ProjectConfig.of(self)

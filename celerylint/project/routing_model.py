@@ -16,7 +16,7 @@ from functools import cached_property
 from celerylint.diagnostics import Span
 from celerylint.factdata import TaskNameRefFact
 from celerylint.kit.values import UNKNOWN, DictValue, Ref, Value, is_known
-from celerylint.project.config_model import ConfigValue
+from celerylint.project.config_types import ConfigValue
 from celerylint.project.index import ProjectIndex
 from celerylint.project.task_model import Task
 from celerylint.project.workers import worker_commands

@@ -9,7 +9,7 @@ from celerylint.factdata import ModuleEndFact, ModuleFacts
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import line_starts, position
 from celerylint.kit.values import Ref
-from celerylint.project.config_model import DJANGO_SETTINGS_SOURCES
+from celerylint.project.config_types import DJANGO_SETTINGS_SOURCES
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 

@@ -4,8 +4,9 @@ from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity, Span
 from celerylint.project.config_checks import number
-from celerylint.project.config_model import ConfigValue, ProjectConfig
+from celerylint.project.config_model import ProjectConfig
 from celerylint.project.config_select import per_unit_production_values
+from celerylint.project.config_types import ConfigValue
 from celerylint.project.index import ProjectIndex
 from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from celerylint.diagnostics import Severity, Span
-from celerylint.project.config_model import ConfigValue
+from celerylint.project.config_types import ConfigValue
 from celerylint.project.deployment_files import is_production_file
 from celerylint.project.index import ProjectIndex
 from celerylint.project.pools import POOL_OPTION_FLAGS, POOL_OPTION_SETTINGS, ignored_by, pool_name
