@@ -71,10 +71,10 @@ class ConfigSources:
         #: modules that could not be resolved for some app (``config_from_envvar``, a
         #: computed ``config_from_object`` argument): the picture is incomplete
         self.unresolved: list[str] = []
-        self.django_modules: frozenset[str] = frozenset()
+        self._django_modules: frozenset[str] = frozenset()
         #: (module, use, where) of modules an environment variable may select
         #: (``semantics.config_select``); classified as settings references are
-        self.selection_uses: list[tuple[str, str, str]] = []
+        self._selection_uses: list[tuple[str, str, str]] = []
 
     def app_of(self, receiver: str) -> str | None:
         resolved = self.index.resolve(receiver)
@@ -176,7 +176,7 @@ class ConfigSources:
         namespaces: list[str | None] = []
         known = True
         for _, target, namespace, given in self.config_calls:
-            if self.is_django_settings(target):
+            if self._is_django_settings(target):
                 if given and not isinstance(namespace, str) and namespace is not None:
                     known = False
                     continue
@@ -191,13 +191,13 @@ class ConfigSources:
         return ("CELERY",), False, True
 
     @staticmethod
-    def is_django_settings(target: Value) -> bool:
+    def _is_django_settings(target: Value) -> bool:
         if isinstance(target, str):
             return target in DJANGO_SETTINGS_SOURCES
         return isinstance(target, Ref) and target.name in DJANGO_SETTINGS_SOURCES
 
     @cached_property
-    def settings_references(self) -> list[tuple[str, str, str]]:
+    def _settings_references(self) -> list[tuple[str, str, str]]:
         """(module, use, where) for DJANGO_SETTINGS_MODULE values found anywhere.
 
         ``use``: "production" (wsgi/asgi, deployment files), "test" (pytest, tox, CI,
@@ -252,10 +252,12 @@ class ConfigSources:
 
     @cached_property
     def draft_units(self) -> dict[str, DraftUnit]:
+        """Every settings unit by name, classified: settings modules, the modules they
+        star-import, the config modules and classes apps read, and classes inheriting one."""
         index = self.index
         units: dict[str, DraftUnit] = {}
         django: set[str] = set()
-        for module, _, _ in self.settings_references:
+        for module, _, _ in self._settings_references:
             facts = index.modules.get(module)
             if facts is not None and self._looks_like_settings(facts):
                 django.add(module)
@@ -272,7 +274,7 @@ class ConfigSources:
                     if self._looks_like_settings(star):
                         django.add(imp.target)
                         pending.append(imp.target)
-        self.django_modules = frozenset(django)
+        self._django_modules = frozenset(django)
         # celery config modules and classes named by apps
         referenced = self._referenced()
         # modules an app's config module star-imports (``from proj.config.base import *``)
@@ -322,8 +324,8 @@ class ConfigSources:
             unit.parents = [p for p in unit.parents if p in units]
         classify(
             units,
-            self.settings_references,
-            self.selection_uses,
+            self._settings_references,
+            self._selection_uses,
             self.config.project_globs("production-settings"),
             self.config.project_globs("test-settings"),
             self.index.root,
@@ -337,7 +339,7 @@ class ConfigSources:
         index = self.index
         referenced: dict[str, list[tuple[str, str | None, bool]]] = {}
         for app, target, namespace, given in self.config_calls:
-            if self.is_django_settings(target):
+            if self._is_django_settings(target):
                 continue
             ns = namespace if given and isinstance(namespace, str) else None
             ns_known = not given or isinstance(namespace, str) or namespace is None
@@ -351,7 +353,7 @@ class ConfigSources:
                     refs = referenced.setdefault(chosen.module, [])
                     if (app, ns, ns_known) not in refs:
                         refs.append((app, ns, ns_known))
-                    self.selection_uses.append((chosen.module, chosen.use, chosen.where))
+                    self._selection_uses.append((chosen.module, chosen.use, chosen.where))
                 continue
             referenced.setdefault(unit_name, []).append((app, ns, ns_known))
         for facts in index.modules.values():
@@ -396,11 +398,11 @@ class ConfigSources:
                 unit.kind,
                 unit.reason,
                 tuple(unit.parents),
-                self.source_of(unit),
+                self._source_of(unit),
             )
         return out
 
-    def source_of(self, unit: DraftUnit) -> ConfigSource | None:
+    def _source_of(self, unit: DraftUnit) -> ConfigSource | None:
         if unit.referenced_by_app or unit.module.rsplit(".", 1)[-1] == "celeryconfig":
             refs = unit.referenced_by_app
             namespaces = {ns for _, ns, _ in refs}
@@ -410,15 +412,15 @@ class ConfigSources:
             return ConfigSource(kind, unit.name, namespace, known, tuple(a for a, _, _ in refs))
         # inherited by a unit an app reads (``class Production(Base)``, star imports)
         for other in self.draft_units.values():
-            if other.referenced_by_app and unit.name in self.ancestors(other.name):
-                source = self.source_of(other)
+            if other.referenced_by_app and unit.name in self._ancestors(other.name):
+                source = self._source_of(other)
                 if source is not None:
                     return source
-        if unit.module in self.django_modules:
+        if unit.module in self._django_modules:
             django_ns, django_known, read = self.django_namespaces
             if not read:
                 return None
-            apps = tuple(a for a, t, _, _ in self.config_calls if self.is_django_settings(t))
+            apps = tuple(a for a, t, _, _ in self.config_calls if self._is_django_settings(t))
             return ConfigSource(
                 SourceKind.DJANGO,
                 unit.name,
@@ -428,7 +430,7 @@ class ConfigSources:
             )
         return None
 
-    def ancestors(self, name: str) -> list[str]:
+    def _ancestors(self, name: str) -> list[str]:
         seen: list[str] = []
         stack = [name]
         while stack:

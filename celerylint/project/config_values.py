@@ -158,6 +158,7 @@ class ConfigWrites:
 
     @cached_property
     def app_values(self) -> list[ConfigValue]:
+        """Writes on the apps themselves (``Celery(**kw)``, ``app.conf...``), in module order."""
         out: list[ConfigValue] = []
         for facts in self.index.modules.values():
             for write in facts.conf_writes:
