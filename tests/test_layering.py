@@ -179,10 +179,10 @@ def test_load_closure_follows_ready_imports_and_flags_dynamic_ones(tmp_path: Pat
         },
     )
     index = index_project(tmp_path)
-    loaded, dynamic = index.load_closure(["shop.apps"])
+    loaded, dynamic = index.imports.load_closure(["shop.apps"])
     assert loaded == {"shop", "shop.apps", "shop.signals", "shop.cron"}
     assert not dynamic
-    assert index.load_closure(["reports"])[1]
+    assert index.imports.load_closure(["reports"])[1]
 
 
 def test_next_hops_to_stops_at_blocked_modules(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ def test_next_hops_to_stops_at_blocked_modules(tmp_path: Path) -> None:
         },
     )
     index = index_project(tmp_path)
-    hops = index.next_hops_to({"goal"}, through=lambda m: m != "blocked")
+    hops = index.imports.next_hops_to({"goal"}, through=lambda m: m != "blocked")
     assert hops == {"goal": None, "b": "goal", "blocked": "goal", "a": "b"}
 
 

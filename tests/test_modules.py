@@ -302,7 +302,7 @@ def test_relative_imports_in_the_project_index(tmp_path: Path, prefilter: bool) 
         results = run_phase_one(jobs, frozenset(), {}, 1)
     index = ProjectIndex(r.facts for r in results if r.facts is not None)
     edges = {
-        module: sorted({edge.target for edge in index.import_edges(module)})
+        module: sorted({edge.target for edge in index.imports.import_edges(module)})
         for module in ("proj", "shop.models", "shop.models.order")
     }
     assert edges["proj"] == ["proj.celery"]
@@ -315,5 +315,5 @@ def test_relative_imports_in_the_project_index(tmp_path: Path, prefilter: bool) 
         assert "shop.services.pricing" in order_edges  # class bodies run at load time
     assert "shop.services.billing" not in order_edges  # under TYPE_CHECKING
     assert index.task_modules >= {"shop.tasks", "proj.search"}
-    chain = index.shortest_import_path("shop.models.order", index.task_modules)
+    chain = index.imports.shortest_import_path("shop.models.order", index.task_modules)
     assert chain is not None and chain[-1] in {"shop.tasks", "proj.search"}

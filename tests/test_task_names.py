@@ -182,7 +182,11 @@ def test_possible_task_names(tmp_path: Path) -> None:
         },
     )
     index = index_project(tmp_path)
-    assert {"pkg.export", "pkg.tasks.Import", "pkg.tasks.vendor_task"} <= index.possible_task_names
+    assert {
+        "pkg.export",
+        "pkg.tasks.Import",
+        "pkg.tasks.vendor_task",
+    } <= index.task_finder.possible_task_names
     assert not index.task_names_complete
 
 

@@ -11,6 +11,7 @@ from celerylint.diagnostics import TaskCondition
 from celerylint.kit.names import Frame, NameResolver
 from celerylint.kit.values import UNKNOWN, Ref
 from celerylint.project.index import ProjectIndex
+from celerylint.project.option_sites import extra_option_names
 from celerylint.semantics.tasks import decorator_alias
 from celerylint.testing import index_project, write_files
 
@@ -241,7 +242,7 @@ def test_base_classes_contribute_options(tmp_path: Path) -> None:
     foreign = task["with_foreign_base"]
     assert foreign.option("acks_late") is UNKNOWN  # QueueOnce may set anything
     assert foreign.option("bind") is False  # but not decorator-only options
-    assert index.extra_option_names(task["with_base"]) == frozenset(
+    assert extra_option_names(index, task["with_base"]) == frozenset(
         {"acks_late", "retry_backoff", "on_failure", "alert_channel"}
     )
 
@@ -254,7 +255,7 @@ def test_task_classes(tmp_path: Path) -> None:
         "proj.tasks.Registered",
         "proj.tasks.Unregistered",
     } <= index.task_classes
-    assert index.registered_task_classes == frozenset({"proj.tasks.Registered"})
+    assert index.task_finder.registered_task_classes == frozenset({"proj.tasks.Registered"})
     registered = next(t for t in index.tasks if t.kind == "class")
     assert registered.name == "registered"
     assert [p.name for p in registered.fact.params] == ["x"]
@@ -312,9 +313,9 @@ def test_transactions(tmp_path: Path) -> None:
         },
     )
     index = index_project(tmp_path)
-    assert index.is_atomic_wrapper("app.db.traced_atomic")
-    assert index.is_atomic_wrapper("app.db.atomic_default")
-    assert not index.is_atomic_wrapper("app.db.span")
+    assert index.transactions.is_atomic_wrapper("app.db.traced_atomic")
+    assert index.transactions.is_atomic_wrapper("app.db.atomic_default")
+    assert not index.transactions.is_atomic_wrapper("app.db.span")
 
 
 def _alias_of(source: str) -> str | None:

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from celerylint.project.deployment_files import copies, is_production_file
+from celerylint.project.pools import custom_pool_in_commands
 from celerylint.project.workers import (
-    copies,
-    custom_pool_in_commands,
     find_app,
-    is_production_file,
     parse_celery_commands,
     parse_worker_commands,
     worker_commands,

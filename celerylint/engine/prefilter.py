@@ -98,7 +98,7 @@ def _relevant_modules(index: ProjectIndex) -> set[str]:
         module, _ = index.split_module(app)
         if module is not None:
             relevant.add(module)
-    for ref in (*index.task_classes, *index.app_classes, *index.task_factories):
+    for ref in (*index.task_classes, *index.app_classes, *index.task_finder.task_factories):
         module, _ = index.split_module(ref)
         if module is not None:
             relevant.add(module)
@@ -108,7 +108,7 @@ def _relevant_modules(index: ProjectIndex) -> set[str]:
         ):
             relevant.add(facts.module)
         for assignment in facts.assignments:
-            if index.decorator_options(f"{facts.module}.{assignment.name}")[0]:
+            if index.task_finder.decorator_options(f"{facts.module}.{assignment.name}")[0]:
                 relevant.add(facts.module)
                 break
     return relevant
@@ -122,7 +122,7 @@ def _may_become_task(index: ProjectIndex, decorator: str) -> bool:
     is promoted; one from outside the project, or a project function or class that applies
     no task decorator (``cached_property``), never makes a task."""
     resolved = index.resolve(decorator)
-    return resolved in index.task_factories or is_app_task_ref(resolved)
+    return resolved in index.task_finder.task_factories or is_app_task_ref(resolved)
 
 
 def _settings_like(module: str) -> bool:
@@ -211,7 +211,7 @@ def _reaching(index: ProjectIndex, goal: frozenset[str]) -> frozenset[str]:
     """Modules that reach a module in ``goal`` through load-time imports: one backward
     search over the import graph instead of a forward search per models module."""
     importers: dict[str, list[str]] = {}
-    for module, targets in index.load_graph.items():
+    for module, targets in index.imports.load_graph.items():
         for target in targets:
             importers.setdefault(target, []).append(module)
     seen: set[str] = set()

@@ -13,7 +13,8 @@ from celerylint.kit.values import (
 from celerylint.semantics import celery_data
 
 if TYPE_CHECKING:
-    from celerylint.project.index import ProjectIndex, Task
+    from celerylint.project.index import ProjectIndex
+    from celerylint.project.task_model import Task
 from celerylint.semantics.calls import (
     THIRD_PARTY_BACKEND_CHORDS,
     BeatCall,

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from celerylint.kit.values import Value
-from celerylint.project.config_model import ConfigValue, ProjectConfig, SourceKind
+from celerylint.project.config_model import ProjectConfig
+from celerylint.project.config_types import ConfigValue, SourceKind
 from celerylint.semantics.config_env import selects_environment, truthy
 from celerylint.semantics.config_names import NEW_TO_OLD, OLD_TO_NEW, SETTING_KEYS
 

@@ -21,7 +21,7 @@ only as a ``sibling`` of the default *named like an environment*; a module such 
 
 Nothing is guessed: when the variable's name is not a literal, or the lookup is not an
 environment read, there is no candidate (the caller marks the app's picture incomplete).
-Each candidate is classified by the usual settings classification (``config_model``), with
+Each candidate is classified by the usual settings classification (``config_classify``), with
 ``deploy``/``test`` uses counting as ``DJANGO_SETTINGS_MODULE`` references do.
 """
 
@@ -37,7 +37,8 @@ from celerylint.semantics.django import is_test_module
 from celerylint.semantics.project_files import ProjectFiles
 
 if TYPE_CHECKING:
-    from celerylint.project.config_model import ConfigValue, ProjectConfig
+    from celerylint.project.config_model import ProjectConfig
+    from celerylint.project.config_types import ConfigValue
     from celerylint.project.index import ProjectIndex
 
 Resolver = Callable[[Value], "tuple[Value, EnvRead | None]"]

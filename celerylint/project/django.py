@@ -13,7 +13,8 @@ from celerylint.semantics.config_env import Kind, guard_classification
 
 if TYPE_CHECKING:
     from celerylint.factdata import DatabasesWriteFact
-    from celerylint.project.config_model import ConfigValue, ProjectConfig
+    from celerylint.project.config_model import ProjectConfig
+    from celerylint.project.config_types import ConfigValue
     from celerylint.project.index import ProjectIndex
 from celerylint.semantics.django import (
     MODEL_BASES,

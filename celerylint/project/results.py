@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from celerylint.factdata import ResultSource
+from celerylint.project.option_sites import extra_option_names
 
 if TYPE_CHECKING:
-    from celerylint.project.index import ProjectIndex, Task
+    from celerylint.project.index import ProjectIndex
+    from celerylint.project.task_model import Task
 from celerylint.semantics.results import (
     CURRENT_APP_REFS,
 )
@@ -93,7 +95,7 @@ def stores_result(task: Task, index: ProjectIndex) -> bool | None:
     as ``ignore_result`` (the task's, its base class's, then ``task_ignore_result``) and
     ``backend=`` say; None when that is not known: a base class or app Task class the
     index cannot see, an option or setting that is not literal."""
-    if index.extra_option_names(task) is None:
+    if extra_option_names(index, task) is None:
         return None  # a base class (or an app-wide Task class) we cannot see
     if task.option("backend") is not None:
         return None  # the task's own backend: not the project's configuration

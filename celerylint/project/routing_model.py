@@ -16,8 +16,9 @@ from functools import cached_property
 from celerylint.diagnostics import Span
 from celerylint.factdata import TaskNameRefFact
 from celerylint.kit.values import UNKNOWN, DictValue, Ref, Value, is_known
-from celerylint.project.config_model import ConfigValue
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.config_types import ConfigValue
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.project.workers import worker_commands
 from celerylint.semantics.routing import (
     CREATE_MISSING_QUEUES,
@@ -213,7 +214,7 @@ class RoutingModel:
         index = self.index
         return TaskNames(
             frozenset(index.tasks_by_name),
-            index.possible_task_names,
+            index.task_finder.possible_task_names,
             index.task_names_complete,
         )
 

@@ -9,7 +9,7 @@ Project-defined wrappers (a context manager or decorator whose body enters
 ``transaction.atomic``) are recognised in two steps: phase 1 records the references of the
 other context managers and decorators around the code (``TransactionScope.candidates``) and
 which module-level functions enter ``atomic`` (``enters_atomic``); the project index then
-decides (``ProjectIndex.is_atomic_wrapper``).
+decides (``project/transactions.py``: ``index.transactions.is_atomic_wrapper``).
 
 SQLAlchemy transactions are ``with`` blocks entering ``<x>.begin()`` or
 ``<x>.begin_nested()`` on a session, a ``scoped_session`` (Flask-SQLAlchemy's

@@ -4,8 +4,9 @@ from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
 from celerylint.project.calls import ignores_result
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
 from celerylint.project.results import source_confirmed, source_task
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
 

@@ -5,7 +5,8 @@ from collections.abc import Iterable, Iterator
 from celerylint.diagnostics import Severity, Span
 from celerylint.factdata import CallSiteFact, ModuleFacts
 from celerylint.project.calls import beat_arguments, checkable_task
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import env_selected_project
 from celerylint.semantics.arity import BindProblem, bind, caller_parameters, render_signature

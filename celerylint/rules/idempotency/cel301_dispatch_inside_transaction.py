@@ -329,11 +329,11 @@ class DispatchInsideTransaction(ProjectRule):
     def check(self, index: ProjectIndex) -> Iterator[Finding]:
         for facts in index.by_path.values():
             for call in facts.tx_calls:
-                django = index.in_transaction(call.atomic, call.candidates)
-                begin = None if django else index.sqlalchemy_transaction(call)
+                django = index.transactions.in_transaction(call.atomic, call.candidates)
+                begin = None if django else index.transactions.sqlalchemy_transaction(call)
                 if not django and begin is None:
                     continue
-                found = index.dispatch_of(call)
+                found = index.transactions.dispatch_of(call)
                 if found is None:
                     continue
                 text, dispatch = found
@@ -347,7 +347,9 @@ class DispatchInsideTransaction(ProjectRule):
                     atomic = "`transaction.atomic()`"
                     advice = DJANGO_ADVICE
                 else:
-                    wrapper = next(c for c in call.candidates if index.is_atomic_wrapper(c))
+                    wrapper = next(
+                        c for c in call.candidates if index.transactions.is_atomic_wrapper(c)
+                    )
                     atomic = f"`{wrapper.rsplit('.', 1)[-1]}()` (it opens `transaction.atomic()`)"
                     advice = DJANGO_ADVICE
                 via = f" (it calls `{dispatch}()`)" if dispatch != text else ""

@@ -129,7 +129,7 @@ class SelectForUpdateOutsideAtomic(ProjectRule):
     def check(self, index: ProjectIndex) -> Iterator[Finding]:
         for facts in index.by_path.values():
             for lock in facts.locks:
-                if index.in_transaction(lock.atomic, lock.candidates):
+                if index.transactions.in_transaction(lock.atomic, lock.candidates):
                     continue
                 task = index.task_for(facts.path, lock.function)
                 name: str | None = task.fact.function if task is not None else None

@@ -260,9 +260,9 @@ class DispatchInSignalOrSave(ProjectRule):
         for facts in index.by_path.values():
             for hook in facts.hook_dispatches:
                 where = self._where(index, facts, hook, connected)
-                if where is None or not index.dispatches(hook.kind, hook.target):
+                if where is None or not index.transactions.dispatches(hook.kind, hook.target):
                     continue
-                if index.in_transaction(False, hook.candidates):
+                if index.transactions.in_transaction(False, hook.candidates):
                     continue  # CEL301 reports it
                 fix = next((f.fix for f in facts.hook_fixes if f.span == hook.span), None)
                 yield Finding(

@@ -237,9 +237,9 @@ class DispatchUnderAtomicRequests(ProjectRule):
                     continue
                 if not is_django_view(hook.handler, index):
                     continue
-                if not index.dispatches(hook.kind, hook.target):
+                if not index.transactions.dispatches(hook.kind, hook.target):
                     continue
-                if index.in_transaction(False, hook.candidates):
+                if index.transactions.in_transaction(False, hook.candidates):
                     continue  # CEL301 reports it
                 where = (
                     f"set in `{serving.module}`"

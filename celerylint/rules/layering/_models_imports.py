@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from celerylint.factdata import ImportFact, ModuleFacts
 from celerylint.kit.values import CallValue
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.semantics.django import is_models_module
 from celerylint.semantics.sqlalchemy_orm import DECLARATIVE_BASES, DECLARATIVE_FACTORIES
 
@@ -166,10 +167,10 @@ def direct_task_import(
             if task is not None and task.module != module and task.module in goal:
                 return TaskImport(task.module, task)
     for fact in statement:
-        for loaded in index.modules_loaded_by(module, fact.target, fact.name):
+        for loaded in index.imports.modules_loaded_by(module, fact.target, fact.name):
             if loaded in goal:
                 return TaskImport(loaded, None)
-        symbol = index.imported_symbol_module(fact)
+        symbol = index.imports.imported_symbol_module(fact)
         if symbol is not None and symbol in goal and symbol != module:
             return TaskImport(symbol, None)
     return None
@@ -177,4 +178,4 @@ def direct_task_import(
 
 def cycle_back(index: ProjectIndex, task_module: str, models_module: str) -> list[str] | None:
     """The load-time chain from the task module back to the models module, if any."""
-    return index.shortest_import_path(task_module, {models_module})
+    return index.imports.shortest_import_path(task_module, {models_module})

@@ -305,14 +305,14 @@ class ModelsImportTasksTransitive(ProjectRule):
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         options: TransitiveOptions = self.options
         goal = layering.targets(index)
-        hops = index.next_hops_to(goal, through=lambda m: not is_models_module(m))
+        hops = index.imports.next_hops_to(goal, through=lambda m: not is_models_module(m))
         for facts, first in layering.models_imports(index):
             statement = layering.statement_facts(facts, first)
             if first.span is None or layering.direct_task_import(index, facts, statement, goal):
                 continue
             best: list[str] | None = None
             for fact in statement:
-                for loaded in index.modules_loaded_by(facts.module, fact.target, fact.name):
+                for loaded in index.imports.modules_loaded_by(facts.module, fact.target, fact.name):
                     if loaded not in hops or is_models_module(loaded):
                         continue
                     chain = [facts.module, loaded]

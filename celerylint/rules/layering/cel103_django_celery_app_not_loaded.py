@@ -9,7 +9,7 @@ from celerylint.factdata import ModuleEndFact, ModuleFacts
 from celerylint.kit.context import FileContext
 from celerylint.kit.edits import line_starts, position
 from celerylint.kit.values import Ref
-from celerylint.project.config_model import DJANGO_SETTINGS_SOURCES
+from celerylint.project.config_types import DJANGO_SETTINGS_SOURCES
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
@@ -284,9 +284,9 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
         apps = _django_apps(index)
         if not apps or all(index.task_app(t) is not None for t in index.tasks):
             return
-        roots = set(index.django_startup_roots)
+        roots = set(index.imports.django_startup_roots)
         roots.update(m for m in index.modules if m.rsplit(".", 1)[-1] in {"wsgi", "asgi"})
-        loaded, dynamic = index.load_closure(roots)
+        loaded, dynamic = index.imports.load_closure(roots)
         if dynamic:
             return
         for app, module in sorted(apps.items()):

@@ -34,7 +34,7 @@ def _worker_roots(index: ProjectIndex) -> tuple[set[str], list[str]] | None:
         return None
     packages = {m for m, facts in index.modules.items() if facts.is_package}
     # Django's fixup runs django.setup() and the system checks before task modules load
-    roots = set(index.django_startup_roots) | set(index.app_modules)
+    roots = set(index.imports.django_startup_roots) | set(index.app_modules)
     related_names: dict[str, None] = {}
     for call in calls:
         kwargs = dict(call.kwargs)
@@ -410,7 +410,7 @@ class TaskNotDiscoverable(ProjectRule):
         if found is None:
             return
         roots, related = found
-        loaded, dynamic = index.load_closure(roots)
+        loaded, dynamic = index.imports.load_closure(roots)
         if dynamic:
             return
         described = " and ".join(related)

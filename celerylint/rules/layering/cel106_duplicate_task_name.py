@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.django import is_test_module
 from celerylint.semantics.tasks import generated_task_name

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import NO_SPAN, Severity
-from celerylint.project.index import ProjectIndex, Task
-from celerylint.project.workers import BUILTIN_POOLS, custom_pool_in_commands
+from celerylint.project.index import ProjectIndex
+from celerylint.project.pools import BUILTIN_POOLS, custom_pool_in_commands
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
 

@@ -10,7 +10,8 @@ from celerylint.kit.context import FileContext
 from celerylint.kit.fixkit import keyword, with_arguments
 from celerylint.kit.scope import TaskDecorator
 from celerylint.project.calls import beat_arguments
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.semantics.arity import bind
 from celerylint.semantics.call_shapes import BATCH_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.tasks import LEGACY_TASK_REFS, SHARED_TASK_REFS, is_app_task_ref

@@ -7,7 +7,8 @@ from __future__ import annotations
 from celerylint.diagnostics import NO_SPAN, Span
 from celerylint.factdata import OptionFact
 from celerylint.kit.values import ListValue, Ref, Value
-from celerylint.project.index import OptionSite, ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import OptionSite, Task
 
 _KIND_TEXT = {
     "decorator": "the decorator of",

@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
 from celerylint.kit.values import DictValue
-from celerylint.project.index import OptionSite, ProjectIndex
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import OptionSite
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import holder_text, span_of
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from celerylint.diagnostics import Severity
-from celerylint.project.index import ProjectIndex, truthy
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import truthy
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.retries._options import origin_span
 

@@ -3,14 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
+from celerylint.project.deployment_files import copies, is_production_file
 from celerylint.project.index import ProjectIndex
-from celerylint.project.workers import (
-    CeleryCommand,
-    celery_commands,
-    copies,
-    find_app,
-    is_production_file,
-)
+from celerylint.project.workers import CeleryCommand, celery_commands, find_app
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 
 #: schedulers that take a lock, so that only one of several beats sends (RedBeat keeps

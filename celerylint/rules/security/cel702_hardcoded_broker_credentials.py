@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
 from celerylint.kit.values import DictValue, Value
-from celerylint.project.config_model import ConfigValue
+from celerylint.project.config_types import ConfigValue
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project

@@ -4,7 +4,8 @@ import re
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.semantics.call_shapes import SEND_METHODS, SIGNATURE_METHODS
 from celerylint.semantics.django import is_test_module

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from celerylint.diagnostics import Fix, FixSafety, Severity
 from celerylint.kit.edits import line_insertion
 from celerylint.project.config_checks import truth
-from celerylint.project.config_model import ConfigValue
+from celerylint.project.config_types import ConfigValue
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project

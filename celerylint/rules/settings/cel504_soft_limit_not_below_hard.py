@@ -4,9 +4,11 @@ from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity, Span
 from celerylint.project.config_checks import number
-from celerylint.project.config_model import ConfigValue, ProjectConfig
+from celerylint.project.config_model import ProjectConfig
 from celerylint.project.config_select import per_unit_production_values
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.config_types import ConfigValue
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project, env_selected_project
 from celerylint.semantics.django import is_test_module

@@ -5,7 +5,8 @@ from collections.abc import Callable, Iterable
 from celerylint.diagnostics import Severity, Span
 from celerylint.kit.values import UNKNOWN, Value
 from celerylint.project.config_checks import number, truth
-from celerylint.project.index import ProjectIndex, Task
+from celerylint.project.index import ProjectIndex
+from celerylint.project.task_model import Task
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._broker_limits import Limit, broker_limit
 from celerylint.rules.settings._projects import django_project

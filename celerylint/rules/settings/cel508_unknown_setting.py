@@ -4,7 +4,8 @@ from collections.abc import Iterable, Iterator
 
 from celerylint.diagnostics import Severity
 from celerylint.kit.values import CallValue, DictValue, ListValue, Ref, Value
-from celerylint.project.config_model import ConfigValue, ProjectConfig, SourceKind
+from celerylint.project.config_model import ProjectConfig
+from celerylint.project.config_types import ConfigValue, SourceKind
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project

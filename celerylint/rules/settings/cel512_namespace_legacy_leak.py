@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Severity
-from celerylint.project.config_model import SourceKind
+from celerylint.project.config_types import SourceKind
 from celerylint.project.index import ProjectIndex
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project

@@ -3,18 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from celerylint.diagnostics import Severity, Span
-from celerylint.project.config_model import ConfigValue
+from celerylint.project.config_types import ConfigValue
+from celerylint.project.deployment_files import is_production_file
 from celerylint.project.index import ProjectIndex
-from celerylint.project.workers import (
-    POOL_OPTION_FLAGS,
-    POOL_OPTION_SETTINGS,
-    CeleryCommand,
-    celery_commands,
-    find_app,
-    ignored_by,
-    is_production_file,
-    pool_name,
-)
+from celerylint.project.pools import POOL_OPTION_FLAGS, POOL_OPTION_SETTINGS, ignored_by, pool_name
+from celerylint.project.workers import CeleryCommand, celery_commands, find_app
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
 from celerylint.rules.settings._projects import django_project
 from celerylint.semantics.django import is_test_module

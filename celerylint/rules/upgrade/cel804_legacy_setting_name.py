@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from celerylint.diagnostics import FixSafety, Severity
 from celerylint.project.config_checks import mixed_style_keys
-from celerylint.project.config_model import SourceKind
+from celerylint.project.config_types import SourceKind
 from celerylint.project.index import ProjectIndex
 from celerylint.project.setting_renames import rename_fix
 from celerylint.rules.base import Finding, Invalid, ProjectRule, Valid
