@@ -824,7 +824,7 @@ def test_a_replayed_run_counts_the_files_it_checked(
 def test_the_summary_counts_findings_by_severity(severities: list[str], expected: str) -> None:
     from types import SimpleNamespace
 
-    from celerylint.cli import _summary
+    from celerylint.cli.report import summary as _summary
     from celerylint.diagnostics import Severity
 
     found = [SimpleNamespace(severity=Severity(s), fix=None) for s in severities]
