@@ -2,10 +2,12 @@
 
 The loop (ruff's): check the project, apply every applicable, non-overlapping fix of a
 file in one pass, re-check only the files that changed (phase 1 for them, phase 2 for the
-project), and repeat until nothing changes, at most ``MAX_ROUNDS`` times. A file whose
-fixed source no longer parses is never written: the fixes that break it are dropped and
-reported. Files are written atomically (a temporary file in the same directory, then
-``os.replace``), keeping their permissions, line endings and encoding.
+project), and repeat until nothing changes, at most ``MAX_ROUNDS`` times; all through one
+``engine/session.py::Session``, so the prefilter, the result cache and one process pool
+serve every round. A file whose fixed source no longer parses is never written: the fixes
+that break it are dropped and reported. Files are written atomically (a temporary file in
+the same directory, then ``os.replace``), keeping their permissions, line endings and
+encoding.
 """
 
 from __future__ import annotations

@@ -40,10 +40,12 @@ from celerylint.engine.phase_two import finish_diagnostics, run_project_rules
 from celerylint.engine.plan import FileJob, plan_jobs
 from celerylint.engine.prefilter import to_promote
 from celerylint.engine.request import RunRequest
+from celerylint.engine.suppression import UNUSED_NOQA
 from celerylint.engine.walker import RuleCrash
 from celerylint.factdata import ModuleFacts
 from celerylint.files import Trace
 from celerylint.project.index import ProjectIndex
+from celerylint.rules import rules_by_code
 
 if TYPE_CHECKING:
     from celerylint.engine.manifest import Manifest
@@ -258,9 +260,6 @@ class Session:
         than guess."""
         results = [self.results[p] for p in paths if p in self.results]
         if provisional:
-            from celerylint.engine.suppression import UNUSED_NOQA
-            from celerylint.rules import rules_by_code
-
             enabled = frozenset(
                 code
                 for code, rule in rules_by_code().items()
