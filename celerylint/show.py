@@ -2,8 +2,8 @@
 configuration, and the project model celerylint inferred (as ruff's options of the same
 names). Findings depend on this model: users need to see it to trust or correct it.
 
-Nothing here is derived anew: the files come from the run's own planning
-(``runner.plan_jobs``), the model from the project index and ``semantics/``
+Nothing here is derived anew: the files come from the run's own planning (a ``Session``
+of ``engine/session.py``), the model from the project index and ``semantics/``
 (``ProjectConfig``, ``workers``), exactly as the rules see them.
 """
 
@@ -39,29 +39,28 @@ def show(
     output_format: str,
 ) -> str:
     """The text (or JSON) of ``--show-settings`` (``settings``) or ``--show-files``."""
-    from celerylint.engine.runner import analyse, display_path, plan_jobs
+    from celerylint.engine.plan import display_path
+    from celerylint.engine.session import Session
 
     projects: list[_Project] = []
 
     def one(found: Settings, project_paths: list[Path]) -> RunReport:
         request = request_for(found, project_paths)
-        other: set[str] = set()
         skipped: list[tuple[str, str]] = []
-        jobs, report_only = plan_jobs(request, other_projects=other, skipped=skipped)
-        checked = sorted(
-            job.path for job in jobs if report_only is None or job.abspath in report_only
-        )
-        skipped = [(display_path(path, request.cwd), why) for path, why in skipped]
-        skipped += [(job.path, job.problem) for job in jobs if job.problem is not None]
-        project = _Project(found, request, checked, sorted(set(skipped)))
-        if settings:
-            results, index = analyse(request, jobs)
-            for result in results:
-                if result.facts is None and result.diagnostics and result.path in checked:
-                    project.skipped.append((result.path, result.diagnostics[0].message))
-            project.model = _model(index, request, results)
+        with Session(request) as session:
+            plan = session.plan(skipped=skipped)
+            checked = sorted(plan.reported)
+            skipped = [(display_path(path, request.cwd), why) for path, why in skipped]
+            skipped += [(job.path, job.problem) for job in plan.jobs if job.problem is not None]
+            project = _Project(found, request, checked, sorted(set(skipped)))
+            if settings:
+                results = session.analyse(plan.jobs)
+                for result in results:
+                    if result.facts is None and result.diagnostics and result.path in checked:
+                        project.skipped.append((result.path, result.diagnostics[0].message))
+                project.model = _model(session.index, request, results)
         projects.append(project)
-        return RunReport(other_projects=other)
+        return RunReport(other_projects=plan.other_projects)
 
     run_projects(paths, resolver, one)
     if output_format == "json":
@@ -104,7 +103,7 @@ def _model(index: Any, request: RunRequest, results: Sequence[Any]) -> dict[str,
     root = request.settings.root
 
     def shown(path: str) -> str:
-        from celerylint.engine.runner import display_path
+        from celerylint.engine.plan import display_path
 
         return display_path(os.path.abspath(path), cwd)
 

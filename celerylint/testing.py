@@ -16,7 +16,10 @@ from typing import Any
 
 from celerylint.config import Settings, build_options, load_settings
 from celerylint.diagnostics import Diagnostic
-from celerylint.engine.runner import RunRequest, plan_jobs, run, run_phase_one
+from celerylint.engine.phase_one import run_phase_one
+from celerylint.engine.plan import plan_jobs
+from celerylint.engine.request import RunRequest
+from celerylint.engine.runner import run
 from celerylint.project.index import ProjectIndex
 from celerylint.rules import all_rules, rules_by_code
 from celerylint.rules.base import Example

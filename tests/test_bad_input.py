@@ -481,16 +481,16 @@ def test_an_engine_bug_on_one_file_does_not_abort_the_run(
 ) -> None:
     """Not a rule: the engine itself fails on a file. The file gets a CEL000 (it is not
     silently lost), the others are checked, and the exit code is 2 (an internal error)."""
-    from celerylint.engine import runner
+    from celerylint.engine import phase_one
 
-    real_check = runner.check_file
+    real_check = phase_one.check_file
 
     def failing_check(path: str, *args: object, **kwargs: object) -> object:
         if path.endswith("victim.py"):
             raise AssertionError("an engine bug")
         return real_check(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner, "check_file", failing_check)
+    monkeypatch.setattr(phase_one, "check_file", failing_check)
     write_tree(tmp_path, {**GOOD, "victim.py": "bad()\n"})
     result = invoke("--select", "CEL990,CEL000", "--no-cache", cwd=tmp_path)
     assert result.exit_code == 2

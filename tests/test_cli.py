@@ -22,7 +22,7 @@ from conftest import CallsBad, CallsMeh, FlaggedTask, Invoke, write_tree
 import celerylint
 import celerylint.rules
 from celerylint.docs import rule_page
-from celerylint.engine import runner
+from celerylint.engine import phase_one
 from celerylint.rules import rules_by_code
 from celerylint.rules.base import Rule
 from celerylint.selection import resolve, resolve_layers
@@ -538,7 +538,7 @@ def _many_files(root: Path, count: int = 40) -> dict[str, int]:
             expected["CEL990"] += 1
             expected["CEL992"] += 1
     write_tree(root, files)
-    assert len(files) > runner.PARALLEL_THRESHOLD
+    assert len(files) > phase_one.PARALLEL_THRESHOLD
     return expected
 
 
@@ -553,13 +553,13 @@ def test_jobs_give_identical_results_and_really_use_the_pool(
 ) -> None:
     expected = _many_files(tmp_path)
     pools: list[int] = []
-    real_pool = runner.ProcessPoolExecutor
+    real_pool = phase_one.ProcessPoolExecutor
 
     def counting_pool(processes: int, **kwargs: object) -> object:
         pools.append(processes)
         return real_pool(processes, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", counting_pool)
+    monkeypatch.setattr(phase_one, "ProcessPoolExecutor", counting_pool)
     one = invoke("--jobs", "1", "--select", "CEL99,CEL000,CEL001", cwd=_uncached(tmp_path))
     assert pools == []
     two = invoke("--jobs", "2", "--select", "CEL99,CEL000,CEL001", cwd=_uncached(tmp_path))
@@ -755,7 +755,7 @@ def test_a_crashing_rule_does_not_abort_the_run(
 def test_test_rules_are_installed_only_on_request(fake_rules: object) -> None:
     codes = {rule.code for rule in celerylint.rules.all_rules()}
     assert {CallsBad.code, CallsMeh.code, FlaggedTask.code} <= codes
-    assert {rule.code for rule in runner.all_rules()} == codes
+    assert {rule.code for rule in phase_one.all_rules()} == codes
 
 
 # -- a run that checked nothing ---------------------------------------------------------
@@ -824,7 +824,7 @@ def test_a_replayed_run_counts_the_files_it_checked(
 def test_the_summary_counts_findings_by_severity(severities: list[str], expected: str) -> None:
     from types import SimpleNamespace
 
-    from celerylint.cli import _summary
+    from celerylint.cli.report import summary as _summary
     from celerylint.diagnostics import Severity
 
     found = [SimpleNamespace(severity=Severity(s), fix=None) for s in severities]

@@ -22,7 +22,7 @@ import pytest
 
 from celerylint.config import Settings, find_config, load_settings
 from celerylint.diagnostics import Diagnostic
-from celerylint.engine import runner
+from celerylint.engine import phase_one
 from celerylint.engine.runner import PARALLEL_THRESHOLD, RunRequest, run
 from celerylint.rules import all_rules
 
@@ -69,7 +69,7 @@ class _SpyPool(futures.ProcessPoolExecutor):
 @pytest.fixture
 def spy_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_SpyPool]]:
     _SpyPool.started = 0
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", _SpyPool, raising=False)
+    monkeypatch.setattr(phase_one, "ProcessPoolExecutor", _SpyPool)
     monkeypatch.setattr(futures, "ProcessPoolExecutor", _SpyPool)
     yield _SpyPool
 

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import celerylint.engine.fixes as fixes
 from celerylint.cli import cli
 from celerylint.config import Settings
 from celerylint.engine.fixes import NotWritten, fix_run, write_atomic, write_fixes
 from celerylint.engine.runner import RunRequest
+from celerylint.engine.session import Session
 
 LEGACY = "from celery.task import task\n\n\n@task\ndef cleanup():\n    return 1\n"
 FIXED = "from celery import shared_task as task\n\n\n@task\ndef cleanup():\n    return 1\n"
@@ -101,15 +101,15 @@ def test_a_file_changed_while_it_was_checked_is_not_fixed(
     """The findings are about the content phase 1 read: applied to newer content they
     would land in the wrong places."""
     (tmp_path / "a.py").write_text(LEGACY)
-    real = fixes.run_phase_one
+    real = Session.phase_one
 
-    def edit_after_reading(*args: Any, **kwargs: Any) -> Any:
-        results = real(*args, **kwargs)
+    def edit_after_reading(self: Session, *args: Any, **kwargs: Any) -> Any:
+        results = real(self, *args, **kwargs)
         (tmp_path / "a.py").write_text("# moved down\n" + LEGACY)
         return results
 
     (tmp_path / "b.py").write_text(LEGACY)
-    monkeypatch.setattr(fixes, "run_phase_one", edit_after_reading)
+    monkeypatch.setattr(Session, "phase_one", edit_after_reading)
     result = fix_run(_request(tmp_path))
     assert [f.path for f in result.files] == ["b.py"]  # the run goes on with the others
     assert result.changed_on_disk == ["a.py"]

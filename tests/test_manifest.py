@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke
 
-from celerylint.engine import runner
+from celerylint.engine import plan
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -171,13 +171,13 @@ def test_a_gitignore_created_in_an_existing_file_s_place_is_seen(
 def walks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
     """Records every discovery walk."""
     calls: list[object] = []
-    real = runner.discover
+    real = plan.discover
 
     def counting(*args: object, **kwargs: object) -> Iterator[object]:
         calls.append(args)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner, "discover", counting)
+    monkeypatch.setattr(plan, "discover", counting)
     yield calls
 
 

@@ -345,7 +345,6 @@ def _check_file(
         indent = tree.default_indent.rsplit("\x0c", 1)[-1] or "    "
         tree = tree.with_changes(default_indent=indent)
     text = _decode(data, tree.encoding)
-    suppressions = parse_suppressions(text)
     scope = build_module_scope(tree, module_name, is_package)
     ctx = FileContext(path, module_name, is_package, scope)
     collectors = [make(ctx) for make in COLLECTORS]
@@ -360,29 +359,11 @@ def _check_file(
         if rule_class.collector is not None
     ]
     walker = Walker(ctx, [*collectors, *(c for _, c in owned), *instances])
-    old_limit = sys.getrecursionlimit()
-    try:
-        sys.setrecursionlimit(max(old_limit, 50_000))  # safe on the large stack
-        walk(tree, walker, walker.interesting_types())
-        positions = node_ranges(tree, ctx.wanted_positions) if ctx.wanted_positions else None
-        fixes, note = _text_fixes(tree, text, ctx)
-    except RecursionError:
-        return error_result(path, "is nested too deeply to analyse; the file was not checked")
-    finally:
-        sys.setrecursionlimit(old_limit)
-
-    to_text = _text_ranges(tree, text) if positions else None
-
-    def span_of(node: cst.CSTNode) -> Span:
-        assert positions is not None
-        r = positions.get(id(node))
-        if r is None:  # not asked for with ``want_position``: one more (rare) targeted pass
-            positions.update(node_ranges(tree, [node]))
-            r = positions.get(id(node), (1, 0, 1, 0))
-        if to_text is not None:
-            r = to_text(r)
-        return Span(r[0], r[1] + 1, r[2], r[3] + 1)
-
+    walked = _walk(tree, text, ctx, walker)
+    if isinstance(walked, FileResult):
+        return walked
+    positions, fixes, note = walked
+    span_of = _span_finder(tree, text, positions)
     diagnostics = tuple(
         Diagnostic(
             f.code,
@@ -395,20 +376,70 @@ def _check_file(
         )
         for f, fix in zip(ctx.findings, fixes, strict=True)
     )
+    spans = span_of if positions is not None else None
     fields: dict[str, Any] = {}
     for collector in collectors:
-        fields.update(collector.finish(span_of if positions is not None else None))
-    rule_facts = []
+        fields.update(collector.finish(spans))
     crashes = list(walker.crashes)
+    rule_facts = _rule_facts(path, owned, spans, crashes)
+    if rule_facts:
+        fields["rule_facts"] = rule_facts
+    facts = ModuleFacts(path=path, module=module_name, is_package=is_package, **fields)
+    return FileResult(path, facts, diagnostics, parse_suppressions(text), tuple(crashes))
+
+
+def _walk(
+    tree: cst.Module, text: str, ctx: FileContext, walker: Walker
+) -> tuple[dict[int, Range] | None, list[Fix | None], str] | FileResult:
+    """The one traversal, then the positions that were asked for and the findings' fixes
+    as text edits; an error result when the tree is too deep to walk."""
+    old_limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(old_limit, 50_000))  # safe on the large stack
+        walk(tree, walker, walker.interesting_types())
+        positions = node_ranges(tree, ctx.wanted_positions) if ctx.wanted_positions else None
+        fixes, note = _text_fixes(tree, text, ctx)
+    except RecursionError:
+        return error_result(ctx.path, "is nested too deeply to analyse; the file was not checked")
+    finally:
+        sys.setrecursionlimit(old_limit)
+    return positions, fixes, note
+
+
+def _span_finder(
+    tree: cst.Module, text: str, positions: dict[int, Range] | None
+) -> Callable[[cst.CSTNode], Span]:
+    """A node's span in the file's text (1-based columns)."""
+    to_text = _text_ranges(tree, text) if positions else None
+
+    def span_of(node: cst.CSTNode) -> Span:
+        assert positions is not None
+        r = positions.get(id(node))
+        if r is None:  # not asked for with ``want_position``: one more (rare) targeted pass
+            positions.update(node_ranges(tree, [node]))
+            r = positions.get(id(node), (1, 0, 1, 0))
+        if to_text is not None:
+            r = to_text(r)
+        return Span(r[0], r[1] + 1, r[2], r[3] + 1)
+
+    return span_of
+
+
+def _rule_facts(
+    path: str,
+    owned: Sequence[tuple[str, Any]],
+    spans: Callable[[cst.CSTNode], Span] | None,
+    crashes: list[RuleCrash],
+) -> tuple[tuple[str, Any], ...]:
+    """What the rules' own collectors gathered, by rule code; a collector that fails adds
+    to ``crashes`` (a rule bug must not abort the run)."""
+    rule_facts = []
     for code, own in owned:
         try:
-            gathered = own.finish(span_of if positions is not None else None)
-        except Exception as exc:  # a rule bug must not abort the run
+            gathered = own.finish(spans)
+        except Exception as exc:
             crashes.append(RuleCrash(code, path, f"{type(exc).__name__}: {exc}", format_exc()))
             continue
         if gathered is not None:
             rule_facts.append((code, gathered))
-    if rule_facts:
-        fields["rule_facts"] = tuple(rule_facts)
-    facts = ModuleFacts(path=path, module=module_name, is_package=is_package, **fields)
-    return FileResult(path, facts, diagnostics, suppressions, tuple(crashes))
+    return tuple(rule_facts)

@@ -2,10 +2,12 @@
 
 The loop (ruff's): check the project, apply every applicable, non-overlapping fix of a
 file in one pass, re-check only the files that changed (phase 1 for them, phase 2 for the
-project), and repeat until nothing changes, at most ``MAX_ROUNDS`` times. A file whose
-fixed source no longer parses is never written: the fixes that break it are dropped and
-reported. Files are written atomically (a temporary file in the same directory, then
-``os.replace``), keeping their permissions, line endings and encoding.
+project), and repeat until nothing changes, at most ``MAX_ROUNDS`` times; all through one
+``engine/session.py::Session``, so the prefilter, the result cache and one process pool
+serve every round. A file whose fixed source no longer parses is never written: the fixes
+that break it are dropped and reported. Files are written atomically (a temporary file in
+the same directory, then ``os.replace``), keeping their permissions, line endings and
+encoding.
 """
 
 from __future__ import annotations
@@ -27,18 +29,11 @@ import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Edit, Fix
 from celerylint.diagnostics import is_applicable as is_applicable
-from celerylint.engine.file_pass import FileResult
-from celerylint.engine.runner import (
-    FileJob,
-    RunReport,
-    RunRequest,
-    finish_diagnostics,
-    plan_jobs,
-    run_phase_one,
-)
+from celerylint.engine.plan import FileJob
+from celerylint.engine.request import RunReport, RunRequest
+from celerylint.engine.session import Plan, Session
 from celerylint.engine.source import read_bytes
 from celerylint.kit.edits import apply_edits
-from celerylint.project.index import ProjectIndex
 
 #: re-check rounds before giving up on fixes that keep producing new fixes
 MAX_ROUNDS = 10
@@ -201,104 +196,118 @@ def _apply_parsable(
 
 
 def fix_run(request: RunRequest, *, unsafe: bool = False, rounds: int = MAX_ROUNDS) -> FixReport:
-    """Check, fix in memory and re-check until stable. Nothing is written here."""
-    settings = request.settings
-    enabled = request.enabled
-    options = dict(settings.rule_options)
-    processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
-    other_projects: set[str] = set()
-    jobs, report_only = plan_jobs(request, other_projects=other_projects)
-    reported = {job.path for job in jobs if report_only is None or job.abspath in report_only}
-    job_by_path = {job.path: job for job in jobs}
-    # taken before phase 1 reads the files: a file that changes after this is not fixed
-    # from findings about its older content
-    stamps = {job.path: _stamp(job.abspath) for job in jobs if job.data is None}
-    results: dict[str, FileResult] = {
-        r.path: r for r in run_phase_one(jobs, enabled, options, processes)
-    }
-    files: dict[str, FixedFile] = {}
-    problems: list[str] = []
-    changed_on_disk: list[str] = []
+    """Check, fix in memory and re-check until stable. Nothing is written here.
 
-    def finish() -> RunReport:
-        report = RunReport()
-        for result in results.values():
-            report.crashes.extend(result.crashes)
-        index = ProjectIndex((r.facts for r in results.values() if r.facts is not None), settings)
-        report.diagnostics = finish_diagnostics(
-            [r for path, r in results.items() if path in reported],
-            index,
-            enabled,
-            options,
-            settings,
-            report,
-        )
-        report.files_checked = len(reported)
-        report.files_indexed = len(jobs)
-        report.other_projects = set(other_projects)
-        return report
+    The project goes through one :class:`Session` (its prefilter and result cache
+    included); a fixed file is re-analysed from its new text in memory, whose result is
+    cached by that content (so the next run finds it once the file is written)."""
+    with Session(request) as session:
+        plan = session.plan()
+        # taken before phase 1 reads the files: a file that changes after this is not
+        # fixed from findings about its older content
+        stamps = {job.path: _stamp(job.abspath) for job in plan.jobs if job.data is None}
+        session.analyse(plan.jobs)
+        fixer = _Fixer(session, stamps)
+        report = _report(session, plan)
+        for _ in range(rounds):
+            changed = fixer.fix(report.diagnostics, unsafe)
+            if not changed:
+                break
+            session.analyse(changed)
+            report = _report(session, plan)
+        else:
+            if any(is_applicable(d.fix, unsafe) for d in report.diagnostics):
+                fixer.problems.append(
+                    f"fixes did not settle after {rounds} rounds; some fixable findings "
+                    "remain (please report this bug)"
+                )
+    fixed = [f for f in fixer.files.values() if f.fixed != f.original]
+    return FixReport(report, fixed, fixer.problems, fixer.changed_on_disk)
 
-    report = finish()
-    for _ in range(rounds):
+
+def _report(session: Session, plan: Plan) -> RunReport:
+    """The findings left in the reported files (phase 2 over the session's state)."""
+    report = RunReport()
+    report.crashes.extend(session.file_crashes())
+    reported = plan.reported
+    report.diagnostics = session.finish(sorted(reported), report.crashes)
+    report.files_checked = len(reported)
+    report.files_indexed = len(plan.jobs)
+    report.files_analysed = sum(1 for r in session.results.values() if not r.light)
+    report.other_projects = set(plan.other_projects)
+    return report
+
+
+class _Fixer:
+    """The files fixed so far (in memory) and what went wrong."""
+
+    def __init__(self, session: Session, stamps: dict[str, tuple[int, int, int] | None]) -> None:
+        self.session = session
+        self.stamps = stamps
+        self.files: dict[str, FixedFile] = {}
+        self.problems: list[str] = []
+        self.changed_on_disk: list[str] = []
+
+    def fix(self, diagnostics: Iterable[Diagnostic], unsafe: bool) -> list[FileJob]:
+        """One round: apply each file's applicable fixes; the jobs of the changed files,
+        with their new content."""
         by_path: dict[str, list[Diagnostic]] = {}
-        for diag in report.diagnostics:
+        for diag in diagnostics:
             if is_applicable(diag.fix, unsafe):
                 by_path.setdefault(diag.path, []).append(diag)
         changed: list[FileJob] = []
-        for path, diagnostics in by_path.items():
-            job = job_by_path.get(path)
-            if job is None:
+        for path, found in by_path.items():
+            job = self.session.jobs.get(path)
+            current = self.files.get(path) if job is not None else None
+            if job is not None and current is None:
+                current = self._read(job)
+            if job is None or current is None:
                 continue
-            current = files.get(path)
-            if current is None:
-                data = job.data
-                source = None
-                if data is None:
-                    data, _ = read_bytes(job.abspath)
-                    if data is None:
-                        continue
-                    stamp = stamps.get(path)
-                    if stamp is None or stamp != _stamp(job.abspath):
-                        if path not in changed_on_disk:
-                            changed_on_disk.append(path)
-                            problems.append(f"{path}: {CHANGED}; it was not fixed (run again)")
-                        continue
-                    source = data
-                try:
-                    text, encoding = decode_source(data)
-                except UnicodeDecodeError:
-                    continue
-                current = FixedFile(path, job.abspath, text, text, encoding, source=source)
-            new_text, applied = _apply_parsable(current.fixed, diagnostics, problems)
-            if new_text == current.fixed:
-                continue
-            try:
-                data = new_text.encode(current.encoding)
-            except UnicodeEncodeError:
-                problems.append(
-                    f"{path}: the fixed code cannot be written in the file's encoding "
-                    f"({current.encoding}); the file was not fixed"
-                )
-                continue
-            current.fixed = new_text
-            current.fixed_codes.update(d.code for d in applied)
-            files[path] = current
-            job = dataclasses.replace(job, data=data, problem=None)
-            job_by_path[path] = job
-            changed.append(job)
-        if not changed:
-            break
-        for result in run_phase_one(changed, enabled, options, processes):
-            results[result.path] = result
-        report = finish()
-    else:
-        if any(is_applicable(d.fix, unsafe) for d in report.diagnostics):
-            problems.append(
-                f"fixes did not settle after {rounds} rounds; some fixable findings remain "
-                "(please report this bug)"
+            data = self._apply(current, found)
+            if data is not None:
+                self.files[path] = current
+                changed.append(dataclasses.replace(job, data=data, problem=None))
+        return changed
+
+    def _read(self, job: FileJob) -> FixedFile | None:
+        """The file as phase 1 saw it, or None (unreadable, undecodable, or changed on disk
+        since it was checked)."""
+        path = job.path
+        data = job.data
+        source = None
+        if data is None:
+            data, _ = read_bytes(job.abspath)
+            if data is None:
+                return None
+            stamp = self.stamps.get(path)
+            if stamp is None or stamp != _stamp(job.abspath):
+                if path not in self.changed_on_disk:
+                    self.changed_on_disk.append(path)
+                    self.problems.append(f"{path}: {CHANGED}; it was not fixed (run again)")
+                return None
+            source = data
+        try:
+            text, encoding = decode_source(data)
+        except UnicodeDecodeError:
+            return None
+        return FixedFile(path, job.abspath, text, text, encoding, source=source)
+
+    def _apply(self, current: FixedFile, diagnostics: Sequence[Diagnostic]) -> bytes | None:
+        """Apply the fixes to ``current``; its new bytes, or None when nothing changed."""
+        new_text, applied = _apply_parsable(current.fixed, diagnostics, self.problems)
+        if new_text == current.fixed:
+            return None
+        try:
+            data = new_text.encode(current.encoding)
+        except UnicodeEncodeError:
+            self.problems.append(
+                f"{current.path}: the fixed code cannot be written in the file's encoding "
+                f"({current.encoding}); the file was not fixed"
             )
-    fixed = [f for f in files.values() if f.fixed != f.original]
-    return FixReport(report, fixed, problems, changed_on_disk)
+            return None
+        current.fixed = new_text
+        current.fixed_codes.update(d.code for d in applied)
+        return data
 
 
 # -- writing -------------------------------------------------------------------------------

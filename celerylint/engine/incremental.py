@@ -32,14 +32,10 @@ from celerylint.engine import manifest as manifests
 from celerylint.engine.cache import content_hash
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.manifest import Manifest
+from celerylint.engine.phase_one import cache_for, job_key, run_phase_one
+from celerylint.engine.phase_two import suppressed
+from celerylint.engine.plan import FileJob
 from celerylint.engine.request import RunReport, RunRequest
-from celerylint.engine.runner import (
-    FileJob,
-    cache_for,
-    job_key,
-    run_phase_one,
-    suppressed,
-)
 from celerylint.engine.source import read_bytes
 from celerylint.files import Stat, stat_of
 
