@@ -136,14 +136,4 @@ def _report(
     )
     assert request.cache_dir is not None
     manifests.save(request.cache_dir, updated)
-    found = manifests.reported(updated, request.paths)
-    if found is None:
-        return None
-    shown, checked = found
-    return RunReport(
-        list(shown),
-        files_checked=checked,
-        files_indexed=len(kept.jobs),
-        files_analysed=kept.analysed,
-        other_projects=set(kept.nested),
-    )
+    return manifests.report(updated, request.paths)

@@ -143,8 +143,14 @@ def replay(request: RunRequest) -> RunReport | None:
     kept = usable(request)
     if kept is None or not fresh(kept):
         return None
-    found = reported(kept, request.paths)
-    assert found is not None
+    return report(kept, request.paths)
+
+
+def report(kept: Manifest, paths: Sequence[Path]) -> RunReport | None:
+    """What a run on ``paths`` reports from ``kept`` (None: see ``reported``)."""
+    found = reported(kept, paths)
+    if found is None:
+        return None
     diagnostics, checked = found
     return RunReport(
         list(diagnostics),
