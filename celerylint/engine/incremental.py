@@ -25,18 +25,15 @@ run's.
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine import manifest as manifests
-from celerylint.engine.cache import content_hash
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.manifest import Manifest
-from celerylint.engine.phase_one import cache_for, job_key, run_phase_one
+from celerylint.engine.phase_one import cache_for, cache_result, job_key, run_phase_one
 from celerylint.engine.phase_two import suppressed
 from celerylint.engine.plan import FileJob
 from celerylint.engine.request import RunReport, RunRequest
-from celerylint.engine.source import read_bytes
 from celerylint.files import Stat, stat_of
 
 #: more changed files than this: a full run (each would be analysed twice on a miss)
@@ -97,14 +94,14 @@ def early_cutoff(request: RunRequest, kept: Manifest) -> RunReport | None:
             return None
         jobs.append(job)
         old.append(entry[3])
-    processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
-    new = run_phase_one(jobs, request.enabled, options, processes, prefilter=request.prefilter)
+    new = run_phase_one(
+        jobs, request.enabled, options, request.processes, prefilter=request.prefilter
+    )
     same = True
     for job, before, after, (_, now) in zip(jobs, old, new, changed, strict=True):
         same = same and _same(before, after)
-        data, _ = read_bytes(job.abspath)
-        if data is not None and not after.crashes and stat_of(job.abspath) == now:
-            cache.put(job_key(job), os.stat(job.abspath), content_hash(data), after)
+        if stat_of(job.abspath) == now:  # not changed again while it was analysed
+            cache_result(cache, job, after)
     cache.save()
     if not same:
         return None

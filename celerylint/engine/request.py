@@ -3,6 +3,7 @@ the configuration and the manifest, never the parser)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,3 +55,8 @@ class RunRequest:
     #: which configuration each directory has: discovery leaves the directories with a
     #: configuration other than ``settings`` to their own project. None: one project
     resolver: ConfigResolver | None = None
+
+    @property
+    def processes(self) -> int:
+        """Worker processes for phase 1: ``jobs``, or every core when it is 0."""
+        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)

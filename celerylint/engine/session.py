@@ -96,7 +96,7 @@ class Session:
         self.settings = request.settings
         self.enabled = request.enabled
         self.options = dict(request.settings.rule_options)
-        self.processes = request.jobs if request.jobs > 0 else (os.cpu_count() or 1)
+        self.processes = request.processes
         self.cache = cache_for(request, self.options)
         self.pool = PhaseOnePool(
             self.enabled, self.options, self.processes, request.prefilter, mp_context
