@@ -1,4 +1,4 @@
-"""Regenerate celerylint/engine/cst_children.py from the installed libcst.
+"""Regenerate celerylint/kit/cst_children.py from the installed libcst.
 
 For every concrete node class libcst exports, the generated table lists the fields
 ``CSTNode.visit`` descends into, in the order it visits them: the keyword order of the
@@ -28,7 +28,7 @@ import libcst as cst
 from _generate import formatted, write_or_check
 
 LIBCST_VERSION = importlib.metadata.version("libcst")
-TARGET = Path(__file__).resolve().parent.parent / "celerylint" / "engine" / "cst_children.py"
+TARGET = Path(__file__).resolve().parent.parent / "celerylint" / "kit" / "cst_children.py"
 
 ONE, MANY, EITHER = 0, 1, 2
 #: libcst's field visitors: one node (or None / MaybeSentinel.DEFAULT), or a sequence

@@ -1,4 +1,4 @@
-"""The generated ``celerylint/engine/cst_children.py`` is what the installed libcst says: it
+"""The generated ``celerylint/kit/cst_children.py`` is what the installed libcst says: it
 equals the generator's output byte for byte. When libcst is upgraded, regenerate it with
 ``python scripts/generate_cst_children.py``."""
 
@@ -9,7 +9,7 @@ import importlib.metadata
 import libcst as cst
 from conftest import assert_generated_module_is_current
 
-from celerylint.engine import cst_children
+from celerylint.kit import cst_children
 
 HINT = "run `python scripts/generate_cst_children.py` and commit the result"
 

@@ -13,8 +13,9 @@ from typing import Any
 import libcst as cst
 import pytest
 
-from celerylint.engine import cst_walk, file_pass
-from celerylint.engine.cst_children import EITHER, ONE
+from celerylint.engine import file_pass
+from celerylint.kit import cst_walk
+from celerylint.kit.cst_children import EITHER, ONE
 from celerylint.engine.walker import Walker
 from celerylint.facts.collectors import COLLECTORS
 from celerylint.kit.context import FileContext
@@ -226,3 +227,59 @@ def test_classes_the_table_cannot_read_are_walked_through_libcst(
             assert everything.events == all_calls.events
     finally:
         cst_walk._plan.cache_clear()
+
+
+class _Hooks(cst.CSTVisitor):
+    """A read-only visitor of the usual shape: type hooks, one of them pruning."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[Event] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.events.append(("visit", "Assign", id(node)))
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self.events.append(("leave", "Assign", id(original_node)))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.events.append(("visit", "Name", id(node)))
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self.events.append(("visit", "Lambda", id(node)))
+        return False  # nothing inside a lambda
+
+
+class _AttributeHook(_Hooks):
+    def visit_Call_func(self, node: cst.Call) -> None:
+        self.events.append(("visit", "Call.func", id(node)))
+
+
+class _OwnDispatch(_Hooks):
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.events.append(("any", type(node).__name__, id(node)))
+        return super().on_visit(node)
+
+
+def test_hooked_types_are_the_overridden_type_hooks() -> None:
+    assert cst_walk.hooked_types(_Hooks) == frozenset({cst.Assign, cst.Name, cst.Lambda})
+    # hooks only node.visit calls: visit_read_only must fall back to it
+    assert cst_walk.hooked_types(_AttributeHook) is None
+    assert cst_walk.hooked_types(_OwnDispatch) is None
+
+
+@pytest.mark.parametrize("visitor", [_Hooks, _AttributeHook, _OwnDispatch])
+@pytest.mark.parametrize("corpus", ["rule-examples", "examples"])
+def test_visit_read_only_makes_the_calls_node_visit_makes(
+    corpus: str, visitor: type[_Hooks]
+) -> None:
+    for name, tree in _trees(corpus):
+        expected, actual = visitor(), visitor()
+        tree.visit(expected)
+        cst_walk.visit_read_only(tree, actual)
+        assert actual.events == expected.events, name
+        for stmt in tree.body[:3]:  # a subtree, as rules pass them
+            expected, actual = visitor(), visitor()
+            stmt.visit(expected)
+            cst_walk.visit_read_only(stmt, actual)
+            assert actual.events == expected.events, name

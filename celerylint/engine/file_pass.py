@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import libcst as cst
 
 from celerylint.diagnostics import Diagnostic, Fix, Severity, Span
-from celerylint.engine.cst_walk import walk
 from celerylint.engine.positions import Range, node_ranges
 from celerylint.engine.suppression import Suppressions, parse_suppressions
 from celerylint.engine.walker import RuleCrash, Walker
@@ -27,6 +26,7 @@ from celerylint.factdata import ModuleFacts
 from celerylint.facts.collectors import COLLECTORS
 from celerylint.facts.light import light_facts
 from celerylint.kit.context import FileContext
+from celerylint.kit.cst_walk import walk
 from celerylint.kit.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
 from celerylint.rules.base import FileRule, Rule
 from celerylint.semantics.module_scope import build_module_scope

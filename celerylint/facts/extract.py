@@ -25,6 +25,7 @@ from celerylint.factdata import (
     TaskFact,
 )
 from celerylint.kit.context import FileContext
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.kit.names import dotted_name, import_bindings, resolve_relative
 from celerylint.kit.values import CallValue, Value, evaluate
 from celerylint.semantics.call_shapes import TASK_CALL_METHODS
@@ -381,5 +382,5 @@ def _first_parameter_uses(node: cst.FunctionDef) -> tuple[tuple[str, ...], bool]
     if not params:
         return (), False
     found = _FirstParameterUses(params[0].name.value)
-    node.body.visit(found)
+    visit_read_only(node.body, found)
     return tuple(sorted(found.reads)), found.escapes

@@ -18,6 +18,7 @@ import libcst as cst
 from celerylint.diagnostics import Span
 from celerylint.factdata import SettingNameFact
 from celerylint.kit.context import FileContext
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.kit.values import string_value
 from celerylint.semantics.config_names import OLD_TO_NEW
 
@@ -41,17 +42,17 @@ class _Reads(cst.CSTVisitor):
         return not isinstance(node.target, cst.Name)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        visit_read_only(node.value, self)
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
+        visit_read_only(node.value, self)
         return False
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
-        node.annotation.visit(self)
+        visit_read_only(node.annotation, self)
         if node.value is not None:
-            node.value.visit(self)
+            visit_read_only(node.value, self)
         return False
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
@@ -139,13 +140,13 @@ class SettingNameCollector:
         written = frozenset(name for name, _, _, _ in self._found)
         if written:
             reads = _Reads(written)
-            node.visit(reads)
+            visit_read_only(node, reads)
             self._reads = reads.reads
         if self.ctx.resolver.has_star_import:
             # ``from .base import *`` then ``if CELERY_ALWAYS_EAGER:``: a reader of a name
             # another module writes, which a rename there would break
             others = _Reads(frozenset(OLD_TO_NEW) - written)
-            node.visit(others)
+            visit_read_only(node, others)
             self._inherited = tuple(sorted(n for n, count in others.reads.items() if count > 0))
 
     def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> dict[str, Any]:

@@ -280,18 +280,20 @@ def _render(node: cst.CSTNode, module: cst.Module, indent: tuple[str, ...]) -> s
     return "".join(state.tokens)
 
 
-def _changes(old: str, new: str, base: int) -> list[tuple[int, int, str]]:
+def _changes(old: str, new: str, base: int, by_lines: bool = False) -> list[tuple[int, int, str]]:
     """Minimal (start, end, content) edits turning ``old`` into ``new`` (offsets + base).
 
     Small texts give one trimmed edit; a large unit (a whole module, when a fix adds an
     import at the top and changes a statement further down) gives one edit per changed
-    region, so that the fix does not swallow the lines in between.
+    region, so that the fix does not swallow the lines in between. ``by_lines``: always
+    by changed lines (statements spliced into a body: whole lines added stay whole lines,
+    as when their parent is re-rendered).
     """
     if old == new:
         return []
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
-    if len(old_lines) <= 3:
+    if len(old_lines) <= 3 and not by_lines:
         single = _trimmed_edit(old, new, base)
         return [single] if single is not None else []
     starts = [0, *itertools.accumulate(len(line) for line in old_lines)]
@@ -364,13 +366,16 @@ class FixRealizer:
         entry = self._found[id(node)]
         return bool(entry[1] is not None and entry[1] > len(self._offsets) - 1)
 
-    def _unit(self, node: cst.CSTNode, replacement: Replacement) -> cst.CSTNode | None:
+    def _unit(self, node: cst.CSTNode, replacement: Replacement, fine: bool) -> cst.CSTNode | None:
         """The node to re-render for this replacement: the node itself, or the nearest
-        ancestor that renders the same on its own."""
+        ancestor that renders the same on its own. ``fine``: statements spliced into a
+        body are rendered in place of the old one, without their parent."""
         entry = self._found.get(id(node))
         if entry is None:
             return None
         ancestors: tuple[cst.CSTNode, ...] = entry[3]
+        if fine and _spliced_statements(node, replacement, ancestors):
+            return node
         unit = node
         climb = not isinstance(replacement, cst.CSTNode) or _needs_parent(type(replacement))
         depth = len(ancestors)
@@ -382,52 +387,90 @@ class FixRealizer:
             climb = False
         return unit
 
-    def realize(self, fix: NodeFix) -> Fix | None:
-        """The text edits of one fix, or None if it cannot be expressed (or changes nothing)."""
-        if not self.ok or not fix.replacements:
-            return None
-        table: dict[int, Replacement] = {}
-        units: dict[int, cst.CSTNode] = {}
-        for node, replacement in fix.replacements:
-            unit = self._unit(node, replacement)
-            if unit is None:
-                return None
-            table[id(node)] = replacement
-            units[id(unit)] = unit
-        # keep only the outermost units: an inner one is re-rendered as part of it
+    def _outermost(self, units: Iterable[cst.CSTNode]) -> list[tuple[int, int, cst.CSTNode]] | None:
+        """The units not inside another one, by position; None when two overlap partly (not
+        expressible as separate edits) or one has no known range."""
         ranged = []
-        for unit in units.values():
+        for unit in {id(u): u for u in units}.values():
             where = self._range(unit)
             if where is None:
                 return None
             ranged.append((where[0], -where[1], unit))
         ranged.sort(key=lambda item: (item[0], item[1]))
-        keep: set[int] = set()
-        for node, _ in fix.replacements:
-            keep.add(id(node))
-            keep.update(id(ancestor) for ancestor in self._found[id(node)][3])
-        replacer = _Replacer(table, keep)
-        edits: list[Edit] = []
+        kept: list[tuple[int, int, cst.CSTNode]] = []
         covered_end = -1
         for start, neg_end, unit in ranged:
             end = -neg_end
             if end <= covered_end:
                 continue  # inside the previous unit
             if start < covered_end:
-                return None  # partial overlap: not expressible as separate edits
+                return None
             covered_end = end
+            kept.append((start, end, unit))
+        return kept
+
+    def _pieces(self, fix: NodeFix) -> list[tuple[int, int, cst.CSTNode, bool]] | None:
+        """What to re-render for ``fix``: (start, end, unit, diff by lines).
+
+        The units are the smallest ancestors that render on their own. A unit of more than
+        three lines is compared with its new rendering line by line; inside such a unit,
+        statements spliced into a body (an import added after the last one) are rendered in
+        the old statement's place instead of re-rendering the parent (a whole module),
+        which gives the same edits: the lines in between are unchanged either way."""
+        pairs = fix.replacements
+        coarse = [self._unit(node, replacement, False) for node, replacement in pairs]
+        if any(unit is None for unit in coarse):
+            return None
+        outer = self._outermost(u for u in coarse if u is not None)
+        if outer is None:
+            return None
+        fine = [self._unit(node, replacement, True) for node, replacement in pairs]
+        pieces: list[tuple[int, int, cst.CSTNode, bool]] = []
+        for start, end, unit in outer:
+            if len(self.rendered[start:end].splitlines()) <= 3:
+                pieces.append((start, end, unit, False))
+                continue
+            inside = []
+            for candidate in fine:
+                where = self._range(candidate) if candidate is not None else None
+                if candidate is not None and where is not None and start <= where[0] < end:
+                    inside.append(candidate)
+            parts = self._outermost(inside)
+            if parts is None:
+                return None
+            pieces.extend((a, b, part, True) for a, b, part in parts)
+        return pieces
+
+    def realize(self, fix: NodeFix) -> Fix | None:
+        """The text edits of one fix, or None if it cannot be expressed (or changes nothing)."""
+        if not self.ok or not fix.replacements:
+            return None
+        pieces = self._pieces(fix)
+        if pieces is None:
+            return None
+        table: dict[int, Replacement] = {id(node): new for node, new in fix.replacements}
+        keep: set[int] = set()
+        for node, _ in fix.replacements:
+            keep.add(id(node))
+            keep.update(id(ancestor) for ancestor in self._found[id(node)][3])
+        replacer = _Replacer(table, keep)
+        edits: list[Edit] = []
+        for start, end, unit, by_lines in pieces:
             new_unit = unit.visit(replacer)
-            if not isinstance(new_unit, cst.CSTNode):
-                return None  # a unit cannot itself be removed
             entry = self._found[id(unit)]
-            new_text = _render(new_unit, self.module, entry[2])
+            if isinstance(new_unit, cst.FlattenSentinel):  # statements spliced in its place
+                new_text = "".join(_render(n, self.module, entry[2]) for n in new_unit.nodes)
+            elif isinstance(new_unit, cst.CSTNode):
+                new_text = _render(new_unit, self.module, entry[2])
+            else:
+                return None  # a unit cannot itself be removed
             if self._clipped(unit):
                 # the unit ends the file, whose last newline is missing: keep it missing
                 newline = self.module.default_newline
                 if not new_text.endswith(newline):
                     return None
                 new_text = new_text[: -len(newline)]
-            for a, b, content in _changes(self.rendered[start:end], new_text, start):
+            for a, b, content in _changes(self.rendered[start:end], new_text, start, by_lines):
                 if self._map is not None:
                     where = self._map.span(a, b)
                     if where is None:
@@ -437,6 +480,23 @@ class FixRealizer:
         if not edits:
             return None
         return Fix(fix.message, fix.safety, tuple(edits))
+
+
+def _spliced_statements(
+    node: cst.CSTNode, replacement: Replacement, ancestors: tuple[cst.CSTNode, ...]
+) -> bool:
+    """A statement of a module's or block's body replaced by statements: its parent renders
+    each of its statements on its own, with nothing passed down, so the new statements can
+    be rendered in the old one's place without re-rendering the parent (a whole module, when
+    a fix adds an import after the last one)."""
+    return (
+        isinstance(replacement, cst.FlattenSentinel)
+        and len(replacement.nodes) > 0
+        and all(isinstance(n, cst.BaseStatement) for n in replacement.nodes)
+        and isinstance(node, cst.BaseStatement)
+        and bool(ancestors)
+        and isinstance(ancestors[-1], cst.Module | cst.IndentedBlock)
+    )
 
 
 _indent_after_form_feed = re.compile(r"^[ \t]*\x0c+[ \t]+\S", re.M)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.kit.fixkit import add_module_import, import_line
 from celerylint.semantics.task_scope import is_name
 
@@ -72,7 +73,7 @@ class _RaiseFinder(cst.CSTVisitor):
 def _scan(handler: cst.ExceptHandler) -> _RaiseFinder:
     name = handler.name.name if handler.name is not None else None
     finder = _RaiseFinder(name.value if isinstance(name, cst.Name) else None)
-    handler.body.visit(finder)
+    visit_read_only(handler.body, finder)
     return finder
 
 

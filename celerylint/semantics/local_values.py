@@ -14,8 +14,7 @@ from collections import Counter
 
 import libcst as cst
 
-_NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+from celerylint.kit.cst_walk import visit_read_only
 
 
 class _Bindings(cst.CSTVisitor):
@@ -39,14 +38,39 @@ class _Bindings(cst.CSTVisitor):
             if isinstance(base, cst.Name):
                 self.counts[base.value] += 2  # ``name[i] = ...`` changes what it holds
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if node is not self.root and isinstance(node, _NESTED):
-            if isinstance(node, cst.FunctionDef | cst.ClassDef):
-                self.counts[node.name.value] += 2
-            return False
-        if isinstance(node, _COMPREHENSIONS):
-            return False  # comprehension targets have their own scope
-        return super().on_visit(node)
+    # nested scopes: their names are bound there; only a nested def's own name binds here
+    # (hooks rather than ``on_visit``, so that ``visit_read_only`` can skip what it need
+    # not enter)
+
+    def _scope(self, node: cst.FunctionDef | cst.ClassDef | cst.Lambda) -> bool:
+        if node is self.root:
+            return True
+        if isinstance(node, cst.FunctionDef | cst.ClassDef):
+            self.counts[node.name.value] += 2
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self._scope(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return self._scope(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self._scope(node)
+
+    # comprehension targets have their own scope
+
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return False
+
+    def visit_SetComp(self, node: cst.SetComp) -> bool:
+        return False
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return False
+
+    def visit_DictComp(self, node: cst.DictComp) -> bool:
+        return False
 
     def visit_Param(self, node: cst.Param) -> None:
         self.counts[node.name.value] += 2
@@ -95,5 +119,5 @@ class _Bindings(cst.CSTVisitor):
 def single_bindings(function: cst.FunctionDef | cst.Lambda) -> dict[str, cst.BaseExpression]:
     """The names ``function`` binds exactly once by ``name = value``, with their values."""
     visitor = _Bindings(function)
-    function.visit(visitor)
+    visit_read_only(function, visitor)
     return {name: value for name, value in visitor.values.items() if visitor.counts[name] == 1}

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from celerylint.diagnostics import Severity
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.task_scope import TaskBody, is_name, task_body
 
@@ -74,7 +75,7 @@ class _BeforeRetry(cst.CSTVisitor):
 
     def _has_retry(self, handler: cst.ExceptHandler) -> bool:
         found = _BeforeRetry(set(), self.self_name)
-        handler.visit(found)
+        visit_read_only(handler, found)
         return found.seen_retry
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -116,7 +117,7 @@ def _final_effect(
         return None
     node = effects[-1][0]
     found = _Contains(node)
-    last.visit(found)
+    visit_read_only(last, found)
     return node if found.found else None
 
 
@@ -358,7 +359,7 @@ class AcksLateNonIdempotent(FileRule):
         exposed: set[int] = set()
         if found.retries:
             walker = _BeforeRetry({id(n) for n, _ in found.effects}, task.self_name)
-            node.body.visit(walker)
+            visit_read_only(node.body, walker)
             exposed = walker.exposed
         final = _final_effect(node, found.effects)
         # the same finding under either condition; phase 2 keeps it once if both hold

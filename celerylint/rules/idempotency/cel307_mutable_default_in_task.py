@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.kit.edits import NodeFix, Replacement
 from celerylint.kit.fixkit import prepend_to_body
 from celerylint.kit.names import function_parameters
@@ -93,7 +94,7 @@ def _mutated_in_place(node: cst.FunctionDef) -> frozenset[str]:
     """Parameters the body changes in place and never rebinds (after ``tags = list(tags)``
     the body works on a copy)."""
     found = _Mutations()
-    node.body.visit(found)
+    visit_read_only(node.body, found)
     return frozenset(found.mutated - found.rebound)
 
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 import libcst as cst
 
 from celerylint.diagnostics import Severity
+from celerylint.kit.context import FileContext
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.kit.names import bind_target_names
 from celerylint.kit.values import UNKNOWN, Resolver, Value, evaluate
 from celerylint.rules.base import FileRule, Invalid, Valid
@@ -26,33 +30,37 @@ def _constant(node: cst.BaseExpression, resolve: Resolver) -> Value:
 
 
 class _Writes(cst.CSTVisitor):
-    """Every write to ``<self>.<attr>`` in a scope: the constant written, or UNKNOWN for
-    anything else (a computed value, ``+=``)."""
+    """Every write to ``<self>.<attr>`` in a scope, by attribute: the constants written, with
+    UNKNOWN for anything else (a computed value, ``+=``)."""
 
-    def __init__(self, self_name: str, attr: str, resolve: Resolver) -> None:
+    def __init__(self, self_name: str, resolve: Resolver) -> None:
         self.self_name = self_name
-        self.attr = attr
         self._resolve = resolve
-        self.values: set[Value] = set()
+        self.values: dict[str, set[Value]] = {}
 
-    def _is_target(self, target: cst.BaseExpression) -> bool:
-        return (
-            isinstance(target, cst.Attribute)
-            and target.attr.value == self.attr
-            and is_name(target.value, self.self_name)
-        )
+    def _attr(self, target: cst.BaseExpression) -> str | None:
+        if isinstance(target, cst.Attribute) and is_name(target.value, self.self_name):
+            return target.attr.value
+        return None
+
+    def _add(self, target: cst.BaseExpression, value: Value) -> None:
+        attr = self._attr(target)
+        if attr is not None:
+            self.values.setdefault(attr, set()).add(value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if any(self._is_target(t.target) for t in node.targets):
-            self.values.add(_constant(node.value, self._resolve))
+        attrs = {self._attr(t.target) for t in node.targets} - {None}
+        if attrs:
+            value = _constant(node.value, self._resolve)
+            for t in node.targets:
+                self._add(t.target, value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None and self._is_target(node.target):
-            self.values.add(_constant(node.value, self._resolve))
+        if node.value is not None:
+            self._add(node.target, _constant(node.value, self._resolve))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if self._is_target(node.target):
-            self.values.add(UNKNOWN)
+        self._add(node.target, UNKNOWN)
 
 
 class TaskInstanceState(FileRule):
@@ -192,6 +200,11 @@ class TaskInstanceState(FileRule):
         ),
     )
 
+    def __init__(self, ctx: FileContext, options: Any) -> None:
+        super().__init__(ctx, options)
+        #: by (scope, self name): the scope and its writes to the task's attributes
+        self._writes: dict[tuple[int, str], tuple[cst.CSTNode, dict[str, set[Value]]]] = {}
+
     def _body(self) -> TaskBody | None:
         body = task_body(self.ctx)
         if body is None or body.self_name is None:
@@ -257,9 +270,14 @@ class TaskInstanceState(FileRule):
             scope = self.ctx.function.node
         if scope is None:
             return False
-        writes = _Writes(body.self_name, target.attr.value, self.ctx.resolve)
-        scope.visit(writes)
-        return len(writes.values) == 1 and UNKNOWN not in writes.values
+        key = (id(scope), body.self_name)
+        writes = self._writes.get(key)
+        if writes is None:  # one read of the scope for all its assignments
+            found = _Writes(body.self_name, self.ctx.resolve)
+            visit_read_only(scope, found)
+            writes = self._writes[key] = (scope, found.values)
+        values = writes[1].get(target.attr.value, set())
+        return len(values) == 1 and UNKNOWN not in values
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

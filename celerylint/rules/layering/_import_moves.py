@@ -20,6 +20,7 @@ import libcst as cst
 from celerylint.diagnostics import FixSafety, Span
 from celerylint.factdata import ImportMoveFact, ModuleFacts
 from celerylint.kit.context import FileContext
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.kit.edits import NodeFix, Replacement
 from celerylint.kit.fixkit import prepend_to_body
 from celerylint.kit.names import bind_target_names, dotted_name, import_bindings
@@ -50,26 +51,26 @@ class _Uses(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._bound([node.name.value])
         for decorator in node.decorators:
-            decorator.visit(self)
-        node.params.visit(self)
+            visit_read_only(decorator, self)
+        visit_read_only(node.params, self)
         if node.returns is not None:
-            node.returns.visit(self)
+            visit_read_only(node.returns, self)
         outer = self.function
         if outer is None:
             self.function = node
             self.uses_name = ".".join([*self.class_path, node.name.value])
-        node.body.visit(self)
+        visit_read_only(node.body, self)
         self.function = outer
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._bound([node.name.value])
         for decorator in node.decorators:
-            decorator.visit(self)
+            visit_read_only(decorator, self)
         for arg in (*node.bases, *node.keywords):
-            arg.visit(self)
+            visit_read_only(arg, self)
         self.class_path.append(node.name.value)
-        node.body.visit(self)
+        visit_read_only(node.body, self)
         self.class_path.pop()
         return False
 
@@ -80,7 +81,7 @@ class _Uses(cst.CSTVisitor):
 
     def _mentions(self, node: cst.CSTNode) -> bool:
         finder = _Mentions(self.names)
-        node.visit(finder)
+        visit_read_only(node, finder)
         return finder.found
 
     # -- reads and bindings -----------------------------------------------------------------
@@ -94,19 +95,19 @@ class _Uses(cst.CSTVisitor):
             self.uses[self.function] = self.uses_name
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        visit_read_only(node.value, self)
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
+        visit_read_only(node.value, self)
         return False
 
     def visit_Param(self, node: cst.Param) -> bool:
         self._bound([node.name.value])
         if node.annotation is not None:
-            node.annotation.visit(self)
+            visit_read_only(node.annotation, self)
         if node.default is not None:
-            node.default.visit(self)
+            visit_read_only(node.default, self)
         return False
 
     def visit_Import(self, node: cst.Import) -> bool:
@@ -249,7 +250,7 @@ class ImportMoveCollector:
         if not names:
             return
         uses = _Uses(names, stmt)
-        module.visit(uses)
+        visit_read_only(module, uses)
         if uses.blocked or not uses.uses:
             return
         clean = stmt.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)

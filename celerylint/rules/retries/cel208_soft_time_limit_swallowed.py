@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from celerylint.diagnostics import FixSafety, Severity
+from celerylint.kit.cst_walk import visit_read_only
 from celerylint.rules.base import FileRule, Invalid, Valid
 from celerylint.semantics.except_handlers import (
     BARE_EXCEPT,
@@ -64,7 +65,7 @@ class _WorkFinder(cst.CSTVisitor):
 def _does_work(statements: Statements) -> bool:
     finder = _WorkFinder()
     for stmt in statements:
-        stmt.visit(finder)
+        visit_read_only(stmt, finder)
         if finder.found:
             return True
     return False

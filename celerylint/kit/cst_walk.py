@@ -14,11 +14,11 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Container
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import libcst as cst
 
-from celerylint.engine.cst_children import CHILDREN, EITHER, LIBCST_VERSION, ONE
+from celerylint.kit.cst_children import CHILDREN, EITHER, LIBCST_VERSION, ONE
 
 NodeType = type[cst.CSTNode]
 #: a known class's fields as (name, kind, the concrete classes the field may hold)
@@ -78,7 +78,7 @@ def known_fields() -> dict[NodeType, Fields | None]:
     }
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _plan(interesting: frozenset[NodeType] | None) -> _Plan:
     table = known_fields()
     if interesting is None:
@@ -173,3 +173,36 @@ def walk(
 
     if type(tree) not in skip:
         visit(tree)
+
+
+@cache
+def hooked_types(visitor_class: type[cst.CSTVisitor]) -> frozenset[NodeType] | None:
+    """The node types a ``CSTVisitor`` subclass has ``visit_<Type>``/``leave_<Type>`` hooks
+    for; None when it has attribute hooks (``visit_Call_func``) or its own
+    ``on_visit``/``on_leave``, which only ``node.visit`` calls as libcst does."""
+    base = cst.CSTVisitor
+    if visitor_class.on_visit is not base.on_visit or visitor_class.on_leave is not base.on_leave:
+        return None
+    types: set[NodeType] = set()
+    for attr in dir(visitor_class):
+        prefix, _, rest = attr.partition("_")
+        if prefix not in ("visit", "leave") or not rest:
+            continue
+        if getattr(visitor_class, attr) is getattr(base, attr, None):
+            continue  # libcst's own no-op
+        node_type = getattr(cst, rest, None)
+        if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
+            return None  # an attribute hook, or a name libcst does not dispatch on
+        types.add(node_type)
+    return frozenset(types)
+
+
+def visit_read_only(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """``node.visit(visitor)`` for a read-only visitor, without rebuilding any node and
+    without entering subtrees that cannot hold a node the visitor has a hook for. The
+    visitor sees the same hook calls in the same order as with ``node.visit``."""
+    types = hooked_types(type(visitor))
+    if types is None:
+        node.visit(visitor)
+        return
+    walk(node, visitor, types)
