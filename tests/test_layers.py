@@ -104,3 +104,24 @@ def test_no_package_cycle() -> None:
     for node in sorted(edges):
         if node not in state:
             visit(node, [])
+
+
+def test_read_only_walks_do_not_rebuild_the_tree() -> None:
+    """``node.visit(visitor)`` rebuilds every node below ``node`` (libcst's transform
+    machinery runs for read-only visitors too); called per statement or per assignment it
+    made phase 1 quadratic. Read-only code walks with ``kit.cst_walk.visit_read_only``;
+    only a transform (fix rendering) and the walk's own fallback call ``visit``."""
+    allowed = {PACKAGE / "kit" / "edits.py", PACKAGE / "kit" / "cst_walk.py"}
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "visit"
+                and len(node.args) == 1
+            ):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not found, f"use kit.cst_walk.visit_read_only: {found}"
