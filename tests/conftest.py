@@ -33,11 +33,6 @@ _DOCS = """
     ## Why is this bad?
     It is not; it gives the tests a finding they control.
 
-    ## Example
-    ```python
-    bad()
-    ```
-
     ## Use instead
     ```python
     good()

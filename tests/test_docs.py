@@ -85,6 +85,8 @@ def test_rule_docs_write_the_prose_sections_in_order(rule: type[Rule]) -> None:
     docs = rule.docs()
     headings = [h for h in _sections(docs) if h in PROSE]
     assert headings == list(PROSE), headings
+    # the page's Example is rendered from the tested examples: no second, hand-written copy
+    assert "Example" not in _sections(docs), f"{rule.code}: remove the docstring's Example"
     for section in PROSE:
         assert _body("\n" + docs, section), f"{rule.code}: the section `{section}` is empty"
 

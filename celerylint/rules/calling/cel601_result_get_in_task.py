@@ -31,15 +31,6 @@ class ResultGetInTask(ProjectRule):
     `result.get()` raises `RuntimeError("Never call result.get() within a task!")`
     (eager mode hides it).
 
-    ## Example
-    ```python
-    @shared_task
-    def update_page_info(url):
-        page = fetch_page.delay(url).get()
-        info = parse_page.delay(page).get()
-        store_page_info.delay(url, info)
-    ```
-
     ## Use instead
     ```python
     @shared_task

@@ -27,13 +27,6 @@ class BlockingGetInRequest(ProjectRule):
     never stored (CEL603), the request hangs forever. Waiting also turns the background
     job back into a synchronous one.
 
-    ## Example
-    ```python
-    def export_report(request, report_id):
-        result = build_report.delay(report_id)
-        return JsonResponse({"url": result.get()})
-    ```
-
     ## Use instead
     ```python
     def export_report(request, report_id):

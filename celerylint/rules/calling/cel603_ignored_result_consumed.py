@@ -36,17 +36,6 @@ class IgnoredResultConsumed(ProjectRule):
     the header's return values without storing them (`on_chord_part_return` is called
     either way), which is an implementation detail to rely on at one's peril.
 
-    ## Example
-    ```python
-    @shared_task(ignore_result=True)
-    def thumbnail(image_id): ...
-
-
-    result = thumbnail.delay(7)
-    if result.ready():
-        ...
-    ```
-
     ## Use instead
     ```python
     @shared_task

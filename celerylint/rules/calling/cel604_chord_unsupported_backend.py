@@ -31,15 +31,6 @@ class ChordUnsupportedBackend(ProjectRule):
     `result_chord_retry_interval` seconds, forever by default, until the header is done
     (Canvas guide, *Chords: Important Notes*).
 
-    ## Example
-    ```python
-    # settings.py
-    CELERY_RESULT_BACKEND = "rpc://"
-
-    # tasks.py
-    chord(resize.s(i) for i in image_ids)(publish_gallery.s())
-    ```
-
     ## Use instead
     ```python
     CELERY_RESULT_BACKEND = "redis://redis:6379/1"

@@ -39,15 +39,6 @@ class SignatureMutabilityMismatch(ProjectRule):
     before it is done, the rest never happens. Canvas guide, *Partials* (arguments are
     prepended) and *Immutability*.
 
-    ## Example
-    ```python
-    @shared_task
-    def notify_admins(): ...
-
-
-    chain(import_csv.s(path), notify_admins.s())
-    ```
-
     ## Use instead
     ```python
     chain(import_csv.s(path), notify_admins.si())

@@ -46,16 +46,6 @@ class CallArityMismatch(ProjectRule):
     `typing=False` tasks and messages sent by other services fail in the worker with a
     `TypeError`, far from the code that sent them.
 
-    ## Example
-    ```python
-    @shared_task
-    def resize(image_id, width, height=None): ...
-
-
-    resize.delay(7)
-    resize.delay(7, 320, depth=8)
-    ```
-
     ## Use instead
     ```python
     resize.delay(7, 320)

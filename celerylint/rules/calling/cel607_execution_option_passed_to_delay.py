@@ -55,11 +55,6 @@ class ExecutionOptionPassedToDelay(FileRule):
     with `typing` on, the call raises `TypeError`, and a task taking `**kwargs` swallows
     the option silently (Calling guide, *Basics*).
 
-    ## Example
-    ```python
-    cleanup.delay(tmp_id, countdown=60)
-    ```
-
     ## Use instead
     ```python
     cleanup.apply_async((tmp_id,), countdown=60)

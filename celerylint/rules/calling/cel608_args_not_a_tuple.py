@@ -49,11 +49,6 @@ class ArgsNotATuple(FileRule):
     "If you want to use a single item tuple for args, don't forget that the constructor is
     a comma".
 
-    ## Example
-    ```python
-    send_receipt.apply_async((order.pk), countdown=10)
-    ```
-
     ## Use instead
     ```python
     send_receipt.apply_async((order.pk,), countdown=10)

@@ -22,11 +22,6 @@ class ExpiresBeforeEta(FileRule):
     guide, *Expiration*): a task that expires before it is due never runs, and nothing
     but the revoked state says so.
 
-    ## Example
-    ```python
-    send_reminder.apply_async((user.pk,), countdown=3600, expires=600)
-    ```
-
     ## Use instead
     ```python
     send_reminder.apply_async((user.pk,), countdown=3600, expires=3600 + 600)

@@ -69,14 +69,6 @@ class ResultNotSerializable(ProjectRule):
     sees a failure, error callbacks run and the chain stops, although the work was done.
     With pickle the row would "work", as a stale copy of the object.
 
-    ## Example
-    ```python
-    @shared_task
-    def import_orders(feed_url):
-        ...
-        return Order.objects.filter(imported=True)
-    ```
-
     ## Use instead
     ```python
     @shared_task

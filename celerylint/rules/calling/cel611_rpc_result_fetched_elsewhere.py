@@ -53,17 +53,6 @@ class RpcResultFetchedElsewhere(ProjectRule):
     `NotImplementedError`: the backend cannot save or restore groups
     (`celery/backends/rpc.py`).
 
-    ## Example
-    ```python
-    # settings.py
-    CELERY_RESULT_BACKEND = "rpc://"
-
-
-    # views.py
-    def export_status(request, task_id):
-        return JsonResponse({"state": AsyncResult(task_id).state})
-    ```
-
     ## Use instead
     ```python
     # settings.py: a backend that stores results, so any process can look them up

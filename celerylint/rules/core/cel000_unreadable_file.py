@@ -17,11 +17,6 @@ class UnreadableFile(FileRule):
     A file that is not checked can hide every other problem. The run goes on with the
     other files; this finding makes sure the skipped one is not silently lost.
 
-    ## Example
-    ```python
-    {% if celery %}from celery import shared_task{% endif %}
-    ```
-
     ## Use instead
     Exclude templates and generated files (`extend-exclude` in `[tool.celerylint]`), or fix
     the syntax error.

@@ -14,11 +14,6 @@ class UnusedNoqa(FileRule):
     A stale suppression hides the next real finding on that line. Blanket `# noqa`
     comments are left alone because other linters (flake8, ruff) read them too.
 
-    ## Example
-    ```python
-    from shop import helpers  # noqa: CEL101
-    ```
-
     ## Use instead
     ```python
     from shop import helpers

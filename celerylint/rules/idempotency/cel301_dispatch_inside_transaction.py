@@ -43,13 +43,6 @@ class DispatchInsideTransaction(ProjectRule):
     (`DoesNotExist`); after a rollback the task runs for something that never existed
     (Tasks guide → *Database transactions*).
 
-    ## Example
-    ```python
-    with transaction.atomic():
-        order = Order.objects.create(total=total)
-        send_receipt.delay(order.pk)
-    ```
-
     ## Use instead
     ```python
     with transaction.atomic():

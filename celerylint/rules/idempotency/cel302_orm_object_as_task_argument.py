@@ -45,12 +45,6 @@ class OrmObjectAsTaskArgument(FileRule):
     (Tasks guide → *Performance and strategies → State*). Pass the primary key and load the
     row in the task.
 
-    ## Example
-    ```python
-    article = Article.objects.get(pk=article_id)
-    expand_abbreviations.delay(article)
-    ```
-
     ## Use instead
     ```python
     expand_abbreviations.delay(article.pk)  # the task does Article.objects.get(pk=...)

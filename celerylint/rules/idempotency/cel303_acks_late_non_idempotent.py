@@ -158,14 +158,6 @@ class AcksLateNonIdempotent(FileRule):
     too. "Make sure your tasks are idempotent" (Tasks guide → `Task.acks_late`): otherwise
     the customer is charged twice, or gets two emails.
 
-    ## Example
-    ```python
-    @shared_task(acks_late=True)
-    def charge(order_id):
-        order = Order.objects.get(pk=order_id)
-        stripe.Charge.create(amount=order.total, customer=order.customer_id)
-    ```
-
     ## Use instead
     ```python
     @shared_task(acks_late=True)

@@ -46,16 +46,6 @@ class RequeueLoop(FileRule):
     Celery 5.7 adds `retry_on_worker_lost`, which re-sends through `retry()` and is bounded
     by `max_retries`.
 
-    ## Example
-    ```python
-    @shared_task(bind=True, acks_late=True)
-    def import_feed(self, url):
-        try:
-            parse(url)
-        except ParseError as exc:
-            raise Reject(exc, requeue=True)
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True, acks_late=True)

@@ -34,14 +34,6 @@ class SleepInTask(FileRule):
     which the message is delivered again. "A task that blocks indefinitely may eventually
     stop the worker instance from doing any other work" (Tasks guide).
 
-    ## Example
-    ```python
-    @shared_task
-    def wait_for_export(job_id):
-        while not export_done(job_id):
-            time.sleep(10)
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True, max_retries=60)

@@ -39,13 +39,6 @@ class IoWithoutTimeout(FileRule):
     time limit is set. "If your task does I/O then make sure you add timeouts to these
     operations" (Tasks guide).
 
-    ## Example
-    ```python
-    @shared_task
-    def fetch_rates():
-        return requests.get("https://api.example.com/rates").json()
-    ```
-
     ## Use instead
     ```python
     @shared_task

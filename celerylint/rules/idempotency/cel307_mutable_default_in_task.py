@@ -113,14 +113,6 @@ class MutableDefaultInTask(FileRule):
     classes → Instantiation*). Whatever one run appends to the default is still there in
     the next run in that process: data leaks between messages and grows without bound.
 
-    ## Example
-    ```python
-    @shared_task
-    def tag_order(order_id, tags=[]):
-        tags.append("seen")
-        save_tags(order_id, tags)
-    ```
-
     ## Use instead
     ```python
     @shared_task

@@ -79,14 +79,6 @@ class TaskInstanceState(FileRule):
     Instantiation*). Anything stored on it survives into the next message that process
     runs: a customer's data shows up in another customer's run, lists grow forever.
 
-    ## Example
-    ```python
-    @shared_task(bind=True)
-    def import_feed(self, url):
-        self.items = fetch(url)
-        store(self.items)
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True)

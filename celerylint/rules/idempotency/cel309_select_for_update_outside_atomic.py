@@ -27,14 +27,6 @@ class SelectForUpdateOutsideAtomic(ProjectRule):
     MySQL, and on SQLite (used in tests) it silently takes no lock: the idempotency guard the
     lock was meant to be does not exist.
 
-    ## Example
-    ```python
-    @shared_task(bind=True, max_retries=3)
-    def process_payment(self, payment_id):
-        payment = Payment.objects.select_for_update().get(id=payment_id)
-        ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True, max_retries=3)

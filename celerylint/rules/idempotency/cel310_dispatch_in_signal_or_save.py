@@ -30,14 +30,6 @@ class DispatchInSignalOrSave(ProjectRule):
     task runs for a change that never happened. In `pre_save` and before `super().save()`
     the row is not even written yet.
 
-    ## Example
-    ```python
-    @receiver(post_save, sender=Order)
-    def order_saved(sender, instance, created, **kwargs):
-        if created:
-            send_receipt.delay(instance.pk)
-    ```
-
     ## Use instead
     ```python
     @receiver(post_save, sender=Order)

@@ -69,14 +69,6 @@ class DispatchUnderAtomicRequests(ProjectRule):
     (`DoesNotExist`, the old values), and when the view fails the transaction rolls back
     but the task still runs (Django docs → *Tying transactions to HTTP requests*).
 
-    ## Example
-    ```python
-    # settings: DATABASES["default"]["ATOMIC_REQUESTS"] = True
-    def checkout(request):
-        order = Order.objects.create(total=request.POST["total"])
-        send_receipt.delay(order.pk)
-    ```
-
     ## Use instead
     ```python
     def checkout(request):

@@ -21,12 +21,6 @@ class AtomicRequestsNotInDatabases(ProjectRule):
     ignored without a warning. The views are not wrapped in transactions, so code written
     for atomic requests (several writes that must succeed together) is not protected.
 
-    ## Example
-    ```python
-    DATABASES = {"default": env.db()}
-    ATOMIC_REQUESTS = True
-    ```
-
     ## Use instead
     ```python
     DATABASES = {"default": env.db()}

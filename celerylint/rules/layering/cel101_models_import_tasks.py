@@ -41,17 +41,6 @@ class ModelsImportTasks(ProjectRule):
     layer now depends on the asynchronous layer, and the next model import added to the
     task module closes the loop.
 
-    ## Example
-    ```python
-    # shop/models.py
-    from shop.tasks import send_receipt
-
-
-    class Order(models.Model):
-        def mark_paid(self):
-            send_receipt.delay(self.pk)
-    ```
-
     ## Use instead
     ```python
     # shop/models.py

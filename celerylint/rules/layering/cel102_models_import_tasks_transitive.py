@@ -42,17 +42,6 @@ class ModelsImportTasksTransitive(ProjectRule):
     models module is still being imported risks `ImportError: cannot import name ...`
     at start-up. The second hop only hides it.
 
-    ## Example
-    ```python
-    # billing/models.py
-    from billing.services import charge_later  # services.py: from billing.tasks import charge
-
-
-    class Invoice(models.Model):
-        def schedule_charge(self):
-            charge_later(self.pk)
-    ```
-
     ## Use instead
     ```python
     # billing/services.py

@@ -75,15 +75,6 @@ class DjangoCeleryAppNotLoaded(ProjectRule):
     default settings instead of your broker. Celery's *First steps with Django* has
     `proj/__init__.py` import the app "so that the `@shared_task` decorator will use it".
 
-    ## Example
-    ```python
-    # proj/celery.py
-    app = Celery("proj")
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-
-    # proj/__init__.py is empty
-    ```
-
     ## Use instead
     ```python
     # proj/__init__.py

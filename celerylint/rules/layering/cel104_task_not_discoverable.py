@@ -91,13 +91,6 @@ class TaskNotDiscoverable(ProjectRule):
     as `Received unregistered task of type ...` and dropped, while the web process sends
     them happily (mozilla/addons-server#9947 hit this with tasks in `cron.py`).
 
-    ## Example
-    ```python
-    # reports/cron.py  (the app calls app.autodiscover_tasks())
-    @shared_task
-    def purge_old_reports(): ...
-    ```
-
     ## Use instead
     Move the task to `reports/tasks.py`, import `reports.cron` from `reports/tasks.py`, or
     list it in the `imports` setting:

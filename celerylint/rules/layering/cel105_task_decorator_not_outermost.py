@@ -39,13 +39,6 @@ class TaskDecoratorNotOutermost(FileRule):
     the caller. Celery's task guide (*Basics → Multiple decorators*) says the task
     decorator must be applied last, which means first in the list.
 
-    ## Example
-    ```python
-    @logged
-    @shared_task
-    def notify_admins(message): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task

@@ -45,18 +45,6 @@ class DuplicateTaskName(ProjectRule):
     module was imported first, and the other function never runs. Celery 5.7 only emits a
     `DuplicateTaskNameWarning` at start-up.
 
-    ## Example
-    ```python
-    # shop/tasks.py
-    @shared_task(name="shop.rebuild_search_index")
-    def rebuild_search_index(order_id): ...
-
-
-    # notifications/tasks.py
-    @shared_task(name="shop.rebuild_search_index")
-    def rebuild_notifications_index(): ...
-    ```
-
     ## Use instead
     ```python
     # notifications/tasks.py

@@ -30,12 +30,6 @@ class TaskWithoutExplicitName(FileRule):
     worker drops them as `Received unregistered task of type ...`. An explicit name
     decouples the wire name from the code layout (Celery's task guide, *Names*).
 
-    ## Example
-    ```python
-    @shared_task
-    def charge(order_id): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(name="billing.charge")

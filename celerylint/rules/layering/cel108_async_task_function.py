@@ -28,14 +28,6 @@ class AsyncTaskFunction(ProjectRule):
     fails while the coroutine is serialized for the result backend). No built-in pool
     (prefork, threads, solo, eventlet, gevent) runs coroutines.
 
-    ## Example
-    ```python
-    @shared_task
-    async def refresh_feed(feed_id):
-        async with httpx.AsyncClient() as client:
-            await client.get(feed_url(feed_id))
-    ```
-
     ## Use instead
     ```python
     @shared_task

@@ -36,16 +36,6 @@ class RetryWithoutBind(FileRule):
     A `self.retry()` with no `self` in scope raises `NameError` the first time the task
     needs a retry: usually in production, on the error path that tests rarely take.
 
-    ## Example
-    ```python
-    @shared_task(max_retries=5)
-    def sync_user(self, user_id):
-        try:
-            push(user_id)
-        except Timeout as exc:
-            raise self.retry(exc=exc)
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True, max_retries=5)

@@ -37,15 +37,6 @@ class RetryNotRaised(FileRule):
     and the rest of the task runs too, so the task ends as SUCCESS or FAILURE while another
     attempt is already on its way.
 
-    ## Example
-    ```python
-    @shared_task(bind=True)
-    def sync_user(self, user_id):
-        if not ready(user_id):
-            self.retry(countdown=30)
-        push(user_id)
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True)

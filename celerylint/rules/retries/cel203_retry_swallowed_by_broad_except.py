@@ -61,17 +61,6 @@ class RetrySwallowedByBroadExcept(FileRule):
     message has already been sent, so the work runs again anyway; for `Reject`/`Ignore` the
     message is acknowledged as a success instead.
 
-    ## Example
-    ```python
-    @shared_task(bind=True)
-    def sync_user(self, user_id):
-        try:
-            if not push(user_id):
-                raise self.retry(countdown=30)
-        except Exception:
-            log.exception("sync failed")
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True)

@@ -26,12 +26,6 @@ class UnboundedRetries(ProjectRule):
     exceptions*). A poison message, or a dependency that never recovers, then circulates for
     good, using worker slots and broker capacity, and nothing ever reports the failure.
 
-    ## Example
-    ```python
-    @shared_task(bind=True, max_retries=None, autoretry_for=(ConnectionError,))
-    def sync_user(self, user_id): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True, max_retries=8, autoretry_for=(ConnectionError,), retry_backoff=True)

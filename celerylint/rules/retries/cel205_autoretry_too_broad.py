@@ -25,12 +25,6 @@ class AutoretryTooBroad(ProjectRule):
     and the real error surfaces minutes later. Celery itself manages some states with
     exceptions, which a catch-all interferes with.
 
-    ## Example
-    ```python
-    @shared_task(autoretry_for=(Exception,))
-    def fetch_rates(): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True, max_retries=5)

@@ -40,16 +40,6 @@ class RetryOptionsWithoutAutoretry(ProjectRule):
     still waits `default_retry_delay` (180 s) every time, with no backoff and no jitter,
     while the decorator suggests otherwise.
 
-    ## Example
-    ```python
-    @shared_task(bind=True, retry_backoff=True)
-    def sync_user(self, user_id):
-        try:
-            push(user_id)
-        except TimeoutError as exc:
-            raise self.retry(exc=exc)
-    ```
-
     ## Use instead
     ```python
     @shared_task(bind=True, autoretry_for=(TimeoutError,), retry_backoff=True)

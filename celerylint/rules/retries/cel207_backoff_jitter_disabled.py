@@ -23,12 +23,6 @@ class BackoffJitterDisabled(ProjectRule):
     too (1 s, 2 s, 4 s...), so a dependency that just went down is hit by synchronised
     waves of retries, the thundering herd that jitter exists to spread out.
 
-    ## Example
-    ```python
-    @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_jitter=False)
-    def push_event(event_id): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True)

@@ -139,17 +139,6 @@ class SoftTimeLimitSwallowed(FileRule):
     process: the task is lost mid-work, with no chance to clean up, and the pool restarts a
     process. Locks and leases sized to the soft limit expire while it still runs.
 
-    ## Example
-    ```python
-    @shared_task(soft_time_limit=60, time_limit=90)
-    def sync_accounts(ids):
-        for account_id in ids:
-            try:
-                sync(account_id)
-            except Exception:
-                log.exception("sync failed for %s", account_id)
-    ```
-
     ## Use instead
     ```python
     @shared_task(soft_time_limit=60, time_limit=90)

@@ -71,18 +71,6 @@ class TaskNotRouted(ProjectRule):
     reports an error. The Celery docs on `task_default_queue`: "This queue must be listed
     in `task_queues`".
 
-    ## Example
-    ```python
-    # settings.py
-    CELERY_TASK_QUEUES = (Queue("emails"), Queue("reports"))
-    CELERY_TASK_ROUTES = {"mail.tasks.*": {"queue": "emails"}}
-
-
-    # reports/tasks.py
-    @shared_task
-    def build(report_id): ...  # goes to "celery", which no worker consumes
-    ```
-
     ## Use instead
     ```python
     CELERY_TASK_ROUTES = {"mail.tasks.*": "emails", "reports.tasks.*": "reports"}

@@ -62,14 +62,6 @@ class DeadRoute(ProjectRule):
     Only keys containing `*` are globs, and only `re.compile` objects are regular
     expressions: `"(image|video)\\.tasks\\..*"` is a glob that matches nothing.
 
-    ## Example
-    ```python
-    CELERY_TASK_ROUTES = {
-        "images.tasks": {"queue": "images"},
-        "feeds.tasks.import_feeds": {"queue": "feeds"},
-    }
-    ```
-
     ## Use instead
     ```python
     CELERY_TASK_ROUTES = {

@@ -49,12 +49,6 @@ class RouteToUndeclaredQueue(ProjectRule):
     With `task_create_missing_queues=False`, `Router.expand_destination` raises
     `QueueNotFound` at the call.
 
-    ## Example
-    ```python
-    CELERY_TASK_QUEUES = (Queue("celery"), Queue("reports"))
-    CELERY_TASK_ROUTES = {"reports.tasks.export": {"queue": "exports"}}
-    ```
-
     ## Use instead
     ```python
     CELERY_TASK_QUEUES = (Queue("celery"), Queue("reports"), Queue("exports"))

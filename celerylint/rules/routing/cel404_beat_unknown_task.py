@@ -45,13 +45,6 @@ class BeatUnknownTask(ProjectRule):
     the message on schedule, and the worker discards it as an unregistered task
     (celery/celery#854, #5016): the job silently never runs.
 
-    ## Example
-    ```python
-    CELERY_BEAT_SCHEDULE = {
-        "nightly": {"task": "reports.tasks.nightly_build", "schedule": crontab(minute=0, hour=3)},
-    }
-    ```
-
     ## Use instead
     ```python
     CELERY_BEAT_SCHEDULE = {

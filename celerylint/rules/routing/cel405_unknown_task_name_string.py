@@ -50,11 +50,6 @@ class UnknownTaskNameString(ProjectRule):
     it. The worker rejects the message as an unregistered task, and the caller waiting on
     the result waits forever.
 
-    ## Example
-    ```python
-    app.send_task("mail.tasks.send_welcom", args=(user.pk,))
-    ```
-
     ## Use instead
     ```python
     app.send_task("mail.tasks.send_welcome", args=(user.pk,))

@@ -68,12 +68,6 @@ class EmbeddedBeatInProduction(ProjectRule):
     development: with an embedded beat, every copy of the worker (every dyno, replica or
     host it is scaled to) is another scheduler.
 
-    ## Example
-    ```
-    # Procfile
-    worker: celery -A proj worker -B -l info
-    ```
-
     ## Use instead
     ```
     # Procfile

@@ -26,15 +26,6 @@ class CrontabWildcardMinute(FileRule):
     sixty times, from 03:00 to 03:59. The Celery docs' crontab table lists
     `crontab(day_of_week="sunday")` as "Execute every minute (!) at Sundays".
 
-    ## Example
-    ```python
-    from celery.schedules import crontab
-
-    CELERY_BEAT_SCHEDULE = {
-        "nightly": {"task": "reports.tasks.build", "schedule": crontab(hour=3)},
-    }
-    ```
-
     ## Use instead
     ```python
     CELERY_BEAT_SCHEDULE = {

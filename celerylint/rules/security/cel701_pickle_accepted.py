@@ -38,11 +38,6 @@ class PickleAccepted(ProjectRule):
     to the result backend) can execute code in every worker (Security → *Serializers*).
     JSON is the default for a reason; `yaml` is safe too (kombu uses `safe_load`).
 
-    ## Example
-    ```python
-    CELERY_ACCEPT_CONTENT = ["pickle", "json"]
-    ```
-
     ## Use instead
     ```python
     CELERY_ACCEPT_CONTENT = ["json"]

@@ -60,11 +60,6 @@ class HardcodedBrokerCredentials(ProjectRule):
     control of the workers (Security → *Broker*); with pickle accepted (CEL701) it means
     code execution.
 
-    ## Example
-    ```python
-    CELERY_BROKER_URL = "redis://:S3cr3t@redis.internal:6379/0"
-    ```
-
     ## Use instead
     ```python
     CELERY_BROKER_URL = env("CELERY_BROKER_URL")

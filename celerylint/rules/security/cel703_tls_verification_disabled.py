@@ -39,11 +39,6 @@ class TlsVerificationDisabled(ProjectRule):
     Without verification anyone on the network path can impersonate the broker, read the
     task messages and inject their own (a man-in-the-middle).
 
-    ## Example
-    ```python
-    CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_NONE} if REDIS_SSL else None
-    ```
-
     ## Use instead
     ```python
     CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": CA_BUNDLE}

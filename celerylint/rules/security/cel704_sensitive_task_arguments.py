@@ -44,11 +44,6 @@ class SensitiveTaskArguments(ProjectRule):
     as-is, and they sit readable in the broker (Tasks → *Hiding sensitive information in
     arguments*).
 
-    ## Example
-    ```python
-    charge_card.delay(order.pk, card_number)
-    ```
-
     ## Use instead
     ```python
     charge_card.apply_async((order.pk, card_number), argsrepr=repr((order.pk, "****")))

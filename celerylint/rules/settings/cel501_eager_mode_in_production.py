@@ -32,12 +32,6 @@ class EagerModeInProduction(ProjectRule):
     work, and retries, time limits, routing and the result backend do nothing
     (Configuration → `task_always_eager`).
 
-    ## Example
-    ```python
-    # settings/base.py, star-imported by settings/production.py
-    CELERY_TASK_ALWAYS_EAGER = True
-    ```
-
     ## Use instead
     ```python
     # settings/test.py

@@ -32,12 +32,6 @@ class EagerWithoutPropagation(ProjectRule):
     `FAILURE`) instead of being raised at the call site, so a test that calls a broken
     task still passes (Configuration → `task_eager_propagates`).
 
-    ## Example
-    ```python
-    # settings/test.py
-    CELERY_TASK_ALWAYS_EAGER = True
-    ```
-
     ## Use instead
     ```python
     # settings/test.py

@@ -42,12 +42,6 @@ class NoTimeLimit(ProjectRule):
     Celery has no time limit by default (Configuration → `task_time_limit`): one call that
     hangs on a socket holds a worker process forever, and enough of them stop the worker.
 
-    ## Example
-    ```python
-    @shared_task
-    def sync_inventory(): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(time_limit=300, soft_time_limit=240)

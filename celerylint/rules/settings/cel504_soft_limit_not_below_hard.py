@@ -61,12 +61,6 @@ class SoftLimitNotBelowHard(ProjectRule):
     killed before `SoftTimeLimitExceeded` is raised, so the task never gets the chance to
     clean up.
 
-    ## Example
-    ```python
-    @shared_task(time_limit=60, soft_time_limit=60)
-    def export(): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(time_limit=90, soft_time_limit=60)

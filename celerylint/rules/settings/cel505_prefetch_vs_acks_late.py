@@ -27,11 +27,6 @@ class PrefetchVsAcksLate(ProjectRule):
     settings (Optimizing → *Reserve one task at a time*). With 0, a worker keeps taking
     messages; ETA tasks held in memory can exhaust RAM (celery/celery#9849).
 
-    ## Example
-    ```python
-    CELERY_TASK_ACKS_LATE = True
-    ```
-
     ## Use instead
     ```python
     CELERY_TASK_ACKS_LATE = True

@@ -64,11 +64,6 @@ class VisibilityTimeoutTooShort(ProjectRule):
     channel (`PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out`),
     and the message is delivered again when the worker reconnects.
 
-    ## Example
-    ```python
-    send_reminder.apply_async((user_id,), countdown=2 * 3600)
-    ```
-
     ## Use instead
     ```python
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}

@@ -30,13 +30,6 @@ class MixedSettingStyles(ProjectRule):
     Celery raises `ImproperlyConfigured: Cannot mix new and old setting keys` when the
     configuration is first read, so workers and producers fail at start-up.
 
-    ## Example
-    ```python
-    # celeryconfig.py
-    broker_url = "redis://redis:6379/0"
-    CELERYD_CONCURRENCY = 8
-    ```
-
     ## Use instead
     ```python
     broker_url = "redis://redis:6379/0"

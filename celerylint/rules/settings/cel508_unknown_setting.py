@@ -82,12 +82,6 @@ class UnknownSetting(ProjectRule):
     Celery never validates setting names: a misspelt or unsupported setting is ignored
     without a message, so the behaviour it was meant to change never happens.
 
-    ## Example
-    ```python
-    CELERY_TASK_ACK_LATE = True
-    CELERY_TASK_MAX_RETRIES = 3
-    ```
-
     ## Use instead
     ```python
     CELERY_TASK_ACKS_LATE = True

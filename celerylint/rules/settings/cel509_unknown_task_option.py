@@ -46,12 +46,6 @@ class UnknownTaskOption(ProjectRule):
     class and nothing reads them. A typo such as `max_retry=10` leaves the default (3)
     in force without any warning.
 
-    ## Example
-    ```python
-    @shared_task(autoretry_for=(TimeoutError,), max_retry=10, retry_backof=True)
-    def sync_user(user_id): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task(autoretry_for=(TimeoutError,), max_retries=10, retry_backoff=True)

@@ -52,13 +52,6 @@ class ResultsWithoutBackend(ProjectRule):
     `NotImplementedError: No result backend is configured` (or fails as in
     celery/celery#7340), and chords cannot work.
 
-    ## Example
-    ```python
-    CELERY_BROKER_URL = "redis://redis:6379/0"
-    # views.py
-    build_invoice.delay(order_id).get(timeout=10)
-    ```
-
     ## Use instead
     ```python
     CELERY_BROKER_URL = "redis://redis:6379/0"

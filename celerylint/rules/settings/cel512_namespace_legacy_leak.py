@@ -29,11 +29,6 @@ class NamespaceLegacyLeak(ProjectRule):
     A setting that *is* meant for Celery works only through the old-name fallback, which
     Celery deprecates for removal in 6.0 (`Settings.maybe_warn_deprecated_settings`).
 
-    ## Example
-    ```python
-    BROKER_URL = "amqp://rabbit//"  # for the events service
-    ```
-
     ## Use instead
     ```python
     EVENTS_BROKER_URL = "amqp://rabbit//"

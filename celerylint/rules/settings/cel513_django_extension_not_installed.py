@@ -62,12 +62,6 @@ class DjangoExtensionNotInstalled(ProjectRule):
     app the tables are never created and every result write or beat tick fails
     (First steps with Django → *django-celery-results*).
 
-    ## Example
-    ```python
-    INSTALLED_APPS = ["django.contrib.auth", "shop"]
-    CELERY_RESULT_BACKEND = "django-db"
-    ```
-
     ## Use instead
     ```python
     INSTALLED_APPS = ["django.contrib.auth", "django_celery_results", "shop"]

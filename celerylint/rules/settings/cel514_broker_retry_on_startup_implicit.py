@@ -23,11 +23,6 @@ class BrokerRetryOnStartupImplicit(ProjectRule):
     from 6.0 only `broker_connection_retry_on_startup` does. Setting it explicitly keeps
     the start-up behaviour when upgrading.
 
-    ## Example
-    ```python
-    CELERY_BROKER_CONNECTION_RETRY = False
-    ```
-
     ## Use instead
     ```python
     CELERY_BROKER_CONNECTION_RETRY = False

@@ -22,12 +22,6 @@ class ResultExpiryDisabled(ProjectRule):
     old results; without it the results table grows forever (Configuration →
     `result_expires`).
 
-    ## Example
-    ```python
-    CELERY_RESULT_BACKEND = "django-db"
-    CELERY_RESULT_EXPIRES = None
-    ```
-
     ## Use instead
     ```python
     CELERY_RESULT_BACKEND = "django-db"

@@ -75,12 +75,6 @@ class OptionIgnoredByPool(ProjectRule):
     solo do not apply the hard `time_limit` either. The protection the option promises
     (against leaks, against hung tasks) is not there.
 
-    ## Example
-    ```
-    # Procfile
-    worker: celery -A proj worker -P gevent -c 100 --max-tasks-per-child 500
-    ```
-
     ## Use instead
     Run the tasks that need these limits on a prefork worker, or enforce them in the
     task (a timeout on the network call, `gevent.Timeout`), and drop the option.

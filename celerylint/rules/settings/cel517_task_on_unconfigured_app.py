@@ -57,15 +57,6 @@ class TaskOnUnconfiguredApp(ProjectRule):
     while the rest of the project talks to the configured broker. The task is usually
     meant for the configured app (or for `@shared_task`).
 
-    ## Example
-    ```python
-    reports = Celery("reports")
-
-
-    @reports.task
-    def nightly_report(): ...
-    ```
-
     ## Use instead
     ```python
     from celery import shared_task

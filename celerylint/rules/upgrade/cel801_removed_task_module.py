@@ -46,13 +46,6 @@ class RemovedTaskModule(FileRule):
     in 5.0 → Removed deprecated modules*): the import fails with `ModuleNotFoundError` or
     `ImportError`, so the worker, and every module that imports this one, does not start.
 
-    ## Example
-    ```python
-    from celery.task import task
-    from celery.task.schedules import crontab
-    from celery.task.control import revoke
-    ```
-
     ## Use instead
     ```python
     from celery import shared_task as task

@@ -19,16 +19,6 @@ class PeriodicTaskDecorator(FileRule):
     from `beat_schedule` or from `add_periodic_task()` (*Periodic Tasks → Entries*). The
     job silently stops running.
 
-    ## Example
-    ```python
-    from celery.schedules import crontab
-    from celery.task import periodic_task
-
-
-    @periodic_task(run_every=crontab(minute=0, hour=3))
-    def purge_sessions(): ...
-    ```
-
     ## Use instead
     ```python
     # tasks.py

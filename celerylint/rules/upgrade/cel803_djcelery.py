@@ -32,13 +32,6 @@ class Djcelery(FileRule):
     beat fails at start-up. The database scheduler and result backends moved to
     `django_celery_beat` and `django_celery_results`.
 
-    ## Example
-    ```python
-    INSTALLED_APPS = ["django.contrib.admin", "djcelery"]
-    CELERYBEAT_SCHEDULER = "djcelery.schedulers.DatabaseScheduler"
-    CELERY_RESULT_BACKEND = "djcelery.backends.database:DatabaseBackend"
-    ```
-
     ## Use instead
     ```python
     INSTALLED_APPS = ["django.contrib.admin", "django_celery_beat", "django_celery_results"]

@@ -33,12 +33,6 @@ class LegacySettingName(ProjectRule):
     settings*); the worker's deprecation warning is suppressed for Django projects, so the
     upgrade breaks these settings silently.
 
-    ## Example
-    ```python
-    CELERY_DEFAULT_QUEUE = "default"
-    CELERYD_PREFETCH_MULTIPLIER = 1
-    ```
-
     ## Use instead
     ```python
     CELERY_TASK_DEFAULT_QUEUE = "default"

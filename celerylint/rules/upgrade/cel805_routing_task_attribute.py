@@ -27,12 +27,6 @@ class RoutingTaskAttribute(ProjectRule):
     tasks would then silently go to the default queue, where perhaps no worker listens.
     Routes in `task_routes` also keep the routing of the whole project in one place.
 
-    ## Example
-    ```python
-    @shared_task(queue="reports", priority=3)
-    def build_report(report_id): ...
-    ```
-
     ## Use instead
     ```python
     @shared_task

@@ -53,12 +53,6 @@ class RemovedBackendOrTransport(FileRule):
     *What's new in 5.0 → AMQP Result Backend / Riak Result Backend*; *What's new in 4.0 →
     Features removed for lack of funding*.
 
-    ## Example
-    ```python
-    CELERY_RESULT_BACKEND = "amqp://guest@localhost//"
-    BROKER_URL = "django://"
-    ```
-
     ## Use instead
     ```python
     CELERY_RESULT_BACKEND = "rpc://"

@@ -54,11 +54,6 @@ class DeprecatedSetting5x(ProjectRule):
     The setting stops working in the release named by `remove_by`; switching while both
     work is the cheap moment.
 
-    ## Example
-    ```python
-    CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
-    ```
-
     ## Use instead
     ```python
     CELERY_TASK_ACKS_ON_FAILURE = False
