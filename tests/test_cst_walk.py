@@ -14,11 +14,11 @@ import libcst as cst
 import pytest
 
 from celerylint.engine import file_pass
-from celerylint.kit import cst_walk
-from celerylint.kit.cst_children import EITHER, ONE
 from celerylint.engine.walker import Walker
 from celerylint.facts.collectors import COLLECTORS
+from celerylint.kit import cst_walk
 from celerylint.kit.context import FileContext
+from celerylint.kit.cst_children import EITHER, ONE
 from celerylint.rules import all_rules
 from celerylint.rules.base import FileRule
 from celerylint.semantics.module_scope import build_module_scope
