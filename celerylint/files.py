@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -71,9 +72,48 @@ class Trace:
 
     stats: dict[str, Stat] = field(default_factory=dict)
     walked: set[str] = field(default_factory=set)
+    #: every listed directory's entries, as a digest (``listing_digest``)
+    names: dict[str, str] = field(default_factory=dict)
 
     def record(self, path: str) -> None:
         self.stats[path] = stat_of(path)
+
+
+Entry = tuple[str, bool, bool]  # name, is a directory, is a symlinked directory
+
+
+def _entry_kinds(entries: Iterable[os.DirEntry[str]]) -> list[Entry]:
+    kinds = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        link = False
+        if is_dir:
+            try:
+                link = entry.is_symlink()
+            except OSError:
+                link = False
+        kinds.append((entry.name, is_dir, link))
+    return kinds
+
+
+def _digest(kinds: Iterable[Entry]) -> str:
+    return hashlib.blake2b(repr(sorted(kinds)).encode(), digest_size=16).hexdigest()
+
+
+def listing_digest(directory: str) -> str | None:
+    """A digest of what discovery sees in ``directory`` (each entry's name and kind), or
+    None when it cannot be listed. A directory's stat changes when an editor saves a file
+    by renaming a new copy over it; its digest does not, unless an entry was added,
+    removed or renamed."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return None
+    return _digest(_entry_kinds(entries))
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,19 +334,14 @@ def _walk(
             continue
         dirs: list[tuple[str, bool]] = []
         files: list[str] = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
+        kinds = _entry_kinds(entries)
+        if trace is not None:
+            trace.names[directory] = _digest(kinds)
+        for name, is_dir, link in kinds:
             if is_dir:
-                try:
-                    link = entry.is_symlink()
-                except OSError:
-                    link = False
-                dirs.append((entry.name, link))
+                dirs.append((name, link))
             else:
-                files.append(entry.name)
+                files.append(name)
         if boundary is not None and directory != start and "pyproject.toml" in files:
             if trace is not None:  # a configuration added or removed there changes the walk
                 trace.record(os.path.join(directory, "pyproject.toml"))

@@ -160,3 +160,43 @@ def test_a_file_made_unparsable_is_reported(
     assert cutoffs == [False]
     assert again == _truth(invoke, project, ".")
     assert "CEL000" in again[1]
+
+
+def _save_by_renaming(path: Path, text: str) -> None:
+    """Save the way many editors and ``git checkout`` do: a new file renamed over the old
+    one, so the directory's stat changes while its entries stay the same."""
+    directory = path.parent
+    before = directory.stat()
+    fresh = path.with_name(path.name + ".celerylint-test~")
+    fresh.write_text(text, encoding="utf-8")
+    os.replace(fresh, path)
+    stamp = max(before.st_mtime_ns, path.stat().st_mtime_ns) + 2_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+    os.utime(directory, ns=(stamp, stamp))
+
+
+def test_a_file_saved_by_renaming_is_cut_off(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    first = _check(invoke, project, ".")
+    path = project / "shop" / "tasks.py"
+    _save_by_renaming(path, path.read_text(encoding="utf-8") + "# reviewed\n")
+    again = _check(invoke, project, ".")
+    assert cutoffs == [True]
+    assert again == first == _truth(invoke, project, ".")
+
+
+def test_a_file_added_beside_is_not_cut_off(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    _check(invoke, project, ".")
+    path = project / "shop" / "tasks.py"
+    _save_by_renaming(path, path.read_text(encoding="utf-8") + "# reviewed\n")
+    (project / "shop" / "more_tasks.py").write_text(
+        "from celery import shared_task\n\n\n@shared_task\ndef extra():\n    return 1\n",
+        encoding="utf-8",
+    )
+    again = _check(invoke, project, ".")
+    assert cutoffs == []  # the listing changed: no manifest to cut off from
+    assert again == _truth(invoke, project, ".")
+    assert "more_tasks.py" in again[1]

@@ -44,11 +44,14 @@ def _changed(kept: Manifest) -> list[tuple[str, Stat]] | None:
     """The Python files whose stat changed since the manifest's run, with their stat now,
     or None when something else changed (or nothing did)."""
     jobs = {job[0] for job in kept.jobs}
+    unchanged = manifests.unchanged_test(kept)
     changed: list[tuple[str, Stat]] = []
     for path, stat in kept.stats:
         now = stat_of(path)
         if now == stat:
             continue
+        if path not in jobs and unchanged(path, stat):
+            continue  # a directory whose entries are the same (a save by renaming)
         if path not in jobs or len(changed) == MAX_CHANGED:
             return None
         changed.append((path, now))

@@ -28,14 +28,14 @@ identical output). Stdin, ``--no-cache`` and ``--fix`` runs never use it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine.cache import config_key, load_pickle, write_pickle
 from celerylint.engine.request import RunReport, RunRequest
-from celerylint.files import Stat, is_under, stat_of
+from celerylint.files import Stat, is_under, listing_digest, stat_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,8 @@ class Manifest:
     #: the indexed files the run analysed as full jobs (named or promoted), by absolute
     #: path; the others were prefilter ("auto") jobs
     full_jobs: frozenset[str] = frozenset()
+    #: (directory, digest of its entries) of every directory discovery listed
+    names: tuple[tuple[str, str], ...] = ()
 
 
 def manifest_key(parts: Sequence[object]) -> str:
@@ -94,14 +96,31 @@ def save(directory: Path, manifest: Manifest) -> None:
     write_pickle(directory, _path(directory, manifest.key), manifest)
 
 
+def unchanged_test(manifest: Manifest) -> Callable[[str, Stat], bool]:
+    """Whether a path the manifest's run read with a stat is as it was: the same stat or,
+    for a directory discovery listed, the same entries (a file saved by renaming a new copy
+    over it changes its directory's stat, not what is in it)."""
+    names = dict(manifest.names)
+
+    def unchanged(path: str, stat: Stat) -> bool:
+        if stat_of(path) == stat:
+            return True
+        digest = names.get(path)
+        return digest is not None and listing_digest(path) == digest
+
+    return unchanged
+
+
 def fresh(manifest: Manifest) -> bool:
     """Nothing the run read has changed since."""
-    return all(stat_of(path) == stat for path, stat in manifest.stats)
+    unchanged = unchanged_test(manifest)
+    return all(unchanged(path, stat) for path, stat in manifest.stats)
 
 
 def listing_fresh(manifest: Manifest) -> bool:
     """Discovery would find the same files (their contents may have changed)."""
-    return all(stat_of(path) == stat for path, stat in manifest.listing)
+    unchanged = unchanged_test(manifest)
+    return all(unchanged(path, stat) for path, stat in manifest.listing)
 
 
 def reported(

@@ -110,6 +110,7 @@ def _known_jobs(
     if trace is not None:
         trace.stats.update(known.listing)
         trace.walked.update(known.walked)
+        trace.names.update(known.names)
     if boundary is not None:
         boundary.found.update(known.nested)
     report_only = scope.report_only

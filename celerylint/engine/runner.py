@@ -127,5 +127,6 @@ def _keep_manifest(
             tuple(sorted(plan.other_projects)),
             tuple(sorted(set(unsuppressed), key=lambda d: d.sort_key)),
             frozenset(j.abspath for j in jobs if j.full),
+            tuple(sorted(trace.names.items())),
         ),
     )
