@@ -8,6 +8,7 @@ still writing. ``fake_rules`` registers them for one test, in this process only.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -222,6 +223,33 @@ def invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
         return CliResult(result.exit_code, result.stdout, result.stderr, result)
 
     yield run
+
+
+#: the bundled example project
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the Django example project alone (a module with a ``project`` fixture of
+    its own uses that one). The nested Flask service is a second project with its own
+    configuration: it would be a second run and blur what the manifest and cutoff tests
+    count."""
+    target = tmp_path / "examples"
+    ignore = shutil.ignore_patterns(".celerylint_cache", "flask_service")
+    shutil.copytree(EXAMPLES, target, ignore=ignore)
+    return target
+
+
+def check_concise(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
+    """(exit code, concise output) of a CLI run in ``project``."""
+    result = invoke(*args, "--output-format", "concise", cwd=project)
+    return result.exit_code, result.stdout
+
+
+def check_no_cache(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
+    """``check_concise`` with ``--no-cache``: the ground truth of every cached answer."""
+    return check_concise(invoke, project, *args, "--no-cache")
 
 
 #: a Celery app in one module of a package; tasks elsewhere use it

@@ -7,26 +7,17 @@ so that a silent fallback to the full run cannot pass for a working cutoff."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import Invoke
+from conftest import check_concise as _check
+from conftest import check_no_cache as _truth
 
 from celerylint.engine import incremental
 from celerylint.engine.manifest import Manifest
 from celerylint.engine.request import RunReport, RunRequest
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    target = tmp_path / "examples"
-    ignore = shutil.ignore_patterns(".celerylint_cache", "flask_service")
-    shutil.copytree(EXAMPLES, target, ignore=ignore)
-    return target
 
 
 @pytest.fixture
@@ -42,15 +33,6 @@ def cutoffs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
 
     monkeypatch.setattr(incremental, "early_cutoff", recording)
     yield seen
-
-
-def _check(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
-    result = invoke(*args, "--output-format", "concise", cwd=project)
-    return result.exit_code, result.stdout
-
-
-def _truth(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
-    return _check(invoke, project, *args, "--no-cache")
 
 
 def _edit(path: Path, text: str) -> None:

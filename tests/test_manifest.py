@@ -5,7 +5,6 @@ ground truth everywhere is the same command with ``--no-cache``."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,29 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import Invoke
+from conftest import check_concise as _check
+from conftest import check_no_cache as _truth
 
 from celerylint.engine import plan
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    # The Django project alone: the nested Flask service is a second project with its own
-    # configuration, so it would be a second run and blur what these tests count.
-    target = tmp_path / "examples"
-    ignore = shutil.ignore_patterns(".celerylint_cache", "flask_service")
-    shutil.copytree(EXAMPLES, target, ignore=ignore)
-    return target
-
-
-def _check(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
-    result = invoke(*args, "--output-format", "concise", cwd=project)
-    return result.exit_code, result.stdout
-
-
-def _truth(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
-    return _check(invoke, project, *args, "--no-cache")
 
 
 def _bump(path: Path) -> None:

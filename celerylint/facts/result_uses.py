@@ -56,9 +56,7 @@ class ResultUseCollector:
             self._assign_target(node.target, node.value)
 
     def _assign_target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        ctx = self.ctx
-        in_body = not ctx.functions and (not ctx.classes or len(ctx.classes) == 1)
-        if isinstance(target, cst.Name) and not in_body:
+        if isinstance(target, cst.Name):
             self._track_result_var(target.value, value)
 
     def _track_result_var(self, name: str, value: cst.BaseExpression) -> None:
