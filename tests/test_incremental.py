@@ -93,19 +93,65 @@ def test_a_noqa_added_on_a_finding_is_read(
     assert row not in again[1].splitlines()
 
 
-def test_a_line_added_above_the_facts_runs_the_project_phase(
+def test_a_line_added_above_the_facts_moves_the_last_runs_findings(
     invoke: Invoke, project: Path, cutoffs: list[bool]
 ) -> None:
-    _check(invoke, project, ".")
+    first = _check(invoke, project, ".")
+    path = project / "payments" / "tasks.py"
+    _edit(path, "# a new first line\n" + path.read_text(encoding="utf-8"))
+    again = _check(invoke, project, ".")
+    assert cutoffs == [True]
+    assert again == _truth(invoke, project, ".")
+    assert again != first  # the findings in payments/tasks.py moved down a line
+    # and a line taken out again (a blank one, in the middle of the file)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    blank = next(i for i in range(len(lines) // 2, len(lines)) if not lines[i].strip())
+    _edit(path, "".join(lines[:blank] + lines[blank + 1 :]))
+    assert _check(invoke, project, ".") == _truth(invoke, project, ".")
+    assert cutoffs == [True, True]
+
+
+def test_a_moved_line_named_in_a_message_runs_the_project_phase(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    first = _check(invoke, project, ".")
+    assert "already taken by `shop.tasks.rebuild_search_index` at shop/tasks.py:" in first[1]
     path = project / "shop" / "tasks.py"
     _edit(path, "# a new first line\n" + path.read_text(encoding="utf-8"))
     again = _check(invoke, project, ".")
-    assert cutoffs == [False]
+    assert cutoffs == [False]  # CEL106 in notifications/tasks.py names the line
     assert again == _truth(invoke, project, ".")
     # and the fallback left a manifest the next edit can use
     _append(path, "# later")
     assert _check(invoke, project, ".") == _truth(invoke, project, ".")
     assert cutoffs == [False, True]
+
+
+def _json(invoke: Invoke, project: Path, *args: str) -> str:
+    """The JSON report (fix edits and their positions included)."""
+    result = invoke(".", "--output-format", "json", "--exit-zero", *args, cwd=project)
+    return result.stdout
+
+
+def test_a_fix_on_the_line_after_a_statement_moves_with_it(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    """CEL513's fix inserts on the line after the setting it reports, a line no fact is
+    on: it moves with the statement, unless lines were added between the statement and
+    the next one (then the project phase runs)."""
+    path = project / "proj" / "settings" / "local.py"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("CELERY_BEAT_SCHEDULER"))
+    lines.insert(at + 1, "CELERY_TIMEZONE = 'UTC'\n")
+    _edit(path, "".join(lines))
+    first = _json(invoke, project)
+    assert '"row": 6,' in first and "INSTALLED_APPS +=" in first
+    for below in ("", "CELERY_TIMEZONE", "CELERY_BEAT_SCHEDULER"):  # top, below both, between
+        where = next((i + 1 for i, line in enumerate(lines) if below and below in line), 0)
+        lines.insert(where, "# moved\n")
+        _edit(path, "".join(lines))
+        assert _json(invoke, project) == _json(invoke, project, "--no-cache")
+    assert cutoffs == [True, True, False]
 
 
 def test_a_changed_task_option_runs_the_project_phase(

@@ -1,5 +1,5 @@
 """The early cutoff: after an edit that leaves a file's facts and findings as they were,
-the last whole-project run's answer still holds.
+or only moved their lines, the last whole-project run's answer still holds.
 
 The project phase is a function of every module's facts, the configuration and the
 project files the configuration model read (Procfiles, compose files ...). When the run
@@ -8,18 +8,20 @@ that changed are Python files, each changed file is analysed again, alone, the w
 last run analysed it (as a full or a prefilter job), and compared with the result that
 run used (the cached entry with the stat the manifest recorded):
 
-- same facts and same per-file findings for every changed file: the index the project
-  rules would read is the one the last run built, so every finding before suppression is
-  the last run's. Only the changed files' suppressions are applied again (an edit may add
-  or remove a ``noqa`` comment); the other files' findings are the manifest's as they are.
-- anything else (a fact changed, a finding moved, a crash, a changed file the last run
-  did not analyse, a project file changed): the full run, which reuses the results
-  computed here through the cache.
+- same facts and same per-file findings for every changed file, but for line numbers
+  that moved in order (``engine/line_shift.py``): the index the project rules would read
+  is the one the last run built, its positions in those files moved, so every finding
+  before suppression is the last run's, moved the same way. Only the changed files'
+  suppressions are applied again (an edit may add or remove a ``noqa`` comment); the
+  other files' findings are the manifest's as they are.
+- anything else (a fact changed, a finding that cannot be moved, a crash, a changed file
+  the last run did not analyse, a project file changed): the full run, which reuses the
+  results computed here through the cache.
 
-So appending a comment or editing a docstring's words costs one file's analysis and the
-start-up; an edit that moves a fact (a line added above a task) runs the project phase.
-``tests/test_incremental.py`` checks that every answer given here equals a ``--no-cache``
-run's.
+So appending a comment, editing a docstring's words or adding a line above a task costs
+one file's analysis and the start-up; an edit that changes a fact (a task option, an
+import) runs the project phase. ``tests/test_incremental.py`` checks that every answer
+given here equals a ``--no-cache`` run's.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import dataclasses
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine import manifest as manifests
+from celerylint.engine.cache import ResultCache
 from celerylint.engine.file_pass import FileResult
+from celerylint.engine.line_shift import LineShift, align
 from celerylint.engine.manifest import Manifest
 from celerylint.engine.phase_one import cache_for, cache_result, job_key, run_phase_one
 from celerylint.engine.phase_two import suppressed
@@ -58,15 +62,27 @@ def _changed(kept: Manifest) -> list[tuple[str, Stat]] | None:
     return changed or None
 
 
-def _same(old: FileResult, new: FileResult) -> bool:
-    return (
-        not new.crashes
-        and not old.crashes
-        and old.path == new.path
-        and old.light == new.light
-        and old.facts == new.facts
-        and old.diagnostics == new.diagnostics
-    )
+def _used(cache: ResultCache, job: FileJob, stat: Stat) -> tuple[FileJob, FileResult] | None:
+    """The job as the manifest's run analysed it, with the result it used: the cached entry
+    under the stat the run recorded, looked up the way phase 1 looks (a full analysis
+    first, so a light file promoted in that run is analysed in full here too)."""
+    for full in (True, False) if not job.full else (True,):
+        entry = cache.entry(job_key(job, full))
+        if entry is None or (entry[0], entry[1]) != (stat[0], stat[2]):
+            continue  # not the result the manifest's run used
+        if not isinstance(entry[3], FileResult):
+            return None
+        return dataclasses.replace(job, full=full), entry[3]
+    return None
+
+
+def _shift(old: FileResult, new: FileResult) -> LineShift | None:
+    """How the changed file's lines moved, when its new facts and per-file findings are the
+    old ones but for line numbers (``engine/line_shift.py``); None when they differ in
+    more."""
+    if new.crashes or old.crashes or old.path != new.path or old.light != new.light:
+        return None
+    return align((old.facts, old.diagnostics), (new.facts, new.diagnostics))
 
 
 def early_cutoff(request: RunRequest, kept: Manifest) -> RunReport | None:
@@ -90,25 +106,46 @@ def early_cutoff(request: RunRequest, kept: Manifest) -> RunReport | None:
         if problem is not None:
             return None
         job = FileJob(display, abspath, module, is_package, None, None, abspath in kept.full_jobs)
-        entry = cache.entry(job_key(job))
-        if entry is None or (entry[0], entry[1]) != (recorded[abspath][0], recorded[abspath][2]):
-            return None  # not the result the manifest's run used
-        if not isinstance(entry[3], FileResult):
+        used = _used(cache, job, recorded[abspath])
+        if used is None:
             return None
-        jobs.append(job)
-        old.append(entry[3])
+        jobs.append(used[0])
+        old.append(used[1])
     new = run_phase_one(
         jobs, request.enabled, options, request.processes, prefilter=request.prefilter
     )
-    same = True
+    shifts: dict[str, LineShift] = {}
     for job, before, after, (_, now) in zip(jobs, old, new, changed, strict=True):
-        same = same and _same(before, after)
+        shift = _shift(before, after)
+        if shift is not None:
+            shifts[after.path] = shift
         if stat_of(job.abspath) == now:  # not changed again while it was analysed
             cache_result(cache, job, after)
     cache.save()
-    if not same:
+    if len(shifts) < len(new):
         return None
-    return _report(request, kept, changed, new)
+    return _report(request, kept, changed, new, shifts)
+
+
+def _moved(kept: Manifest, shifts: dict[str, LineShift]) -> list[Diagnostic] | None:
+    """The last run's findings before suppression, those in the shifted files moved with
+    their lines; None when one cannot be moved (a line the map does not know, or a
+    message that names a line of a shifted file, such as CEL106's "also defined at")."""
+    moving = {path: shift for path, shift in shifts.items() if shift.moves}
+    named = tuple(f"{path}:" for path in moving)
+    moved: list[Diagnostic] = []
+    for diagnostic in kept.unsuppressed:
+        if any(name in diagnostic.message for name in named):
+            return None
+        shift = moving.get(diagnostic.path)
+        if shift is None:
+            moved.append(diagnostic)
+            continue
+        now = shift.diagnostic(diagnostic)
+        if now is None:
+            return None
+        moved.append(now)
+    return moved
 
 
 def _report(
@@ -116,10 +153,14 @@ def _report(
     kept: Manifest,
     changed: list[tuple[str, Stat]],
     results: list[FileResult],
+    shifts: dict[str, LineShift],
 ) -> RunReport | None:
+    unsuppressed = _moved(kept, shifts)
+    if unsuppressed is None:
+        return None
     paths = {r.path for r in results}
     again = suppressed(
-        [d for d in kept.unsuppressed if d.path in paths],
+        [d for d in unsuppressed if d.path in paths],
         {r.path: r.suppressions for r in results},
         request.enabled,
         request.settings,
@@ -133,6 +174,7 @@ def _report(
         kept,
         stats=tuple((path, now.get(path, stat)) for path, stat in kept.stats),
         diagnostics=tuple(diagnostics),
+        unsuppressed=tuple(sorted(unsuppressed, key=lambda d: d.sort_key)),
     )
     assert request.cache_dir is not None
     manifests.save(request.cache_dir, updated)

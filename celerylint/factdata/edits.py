@@ -14,6 +14,9 @@ class ModuleEndFact:
 
     span: Span  # an empty span after the last character
     newline: bool  # the text ends with a line break (or is empty)
+    #: the module has no text at all: the appended import needs no blank line before it
+    #: (a fact of its own, so that no rule reads meaning into an absolute position)
+    empty: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ class ModuleEndCollector:
         text = node.code
         line, column = position(line_starts(text), len(text))
         ends = text == "" or text.endswith(("\n", "\r"))
-        self._end = ModuleEndFact(Span(line, column, line, column), ends)
+        self._end = ModuleEndFact(Span(line, column, line, column), ends, text == "")
 
     def finish(self, span_of: Callable[[cst.CSTNode], Span] | None) -> ModuleEndFact | None:
         return self._end
@@ -304,6 +304,6 @@ def _load_app(facts: ModuleFacts, module: str, name: str) -> Fix | None:
     if "__all__" not in facts.defines:
         lines += ["", '__all__ = ("celery_app",)']
     text = "\n".join(lines) + "\n"
-    if end.span.column > 1 or end.span.line > 1:
+    if not end.empty:
         text = ("\n" if end.newline else "\n\n") + text
     return Fix("Import the Celery app in the package", FixSafety.SAFE, (Edit(text, end.span),))
