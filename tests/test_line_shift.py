@@ -4,9 +4,16 @@ last run's findings moved with it (the end-to-end answers are checked against
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 from celerylint.diagnostics import Diagnostic, Edit, Fix, FixSafety, Severity, Span
+from celerylint.engine import session
 from celerylint.engine.line_shift import LineShift, align
 from celerylint.factdata import ImportFact, ModuleFacts
+from celerylint.lsp import Project
 
 
 def _span(line: int, column: int = 1, end_line: int | None = None) -> Span:
@@ -89,3 +96,46 @@ def test_an_insertion_between_two_known_lines_that_moved_apart_is_not_moved() ->
     shift = LineShift((3, 4), (3, 6))
     assert shift.edit_line(4) is None
     assert LineShift((3, 4), (5, 6)).edit_line(4) == 6
+
+
+def _indexed(root: Path) -> Project:
+    project = Project(root, root / "pyproject.toml", scan=True)
+    project.install(project.scan())
+    project.ready.set()
+    return project
+
+
+def _all(project: Project) -> list[Diagnostic]:
+    grouped, crashes = project.diagnostics(sorted(project.results))
+    assert not crashes
+    return sorted((d for found in grouped.values() for d in found), key=lambda d: d.sort_key)
+
+
+def test_an_editor_line_added_above_a_task_runs_no_project_rule(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The language server's session: after an edit that only moves lines, the project
+    rules' last findings are moved rather than computed again, and they are what a new
+    session on the edited files finds."""
+    runs: list[int] = []
+    real = session.run_project_rules
+
+    def counting(*args: Any) -> list[Diagnostic]:
+        runs.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(session, "run_project_rules", counting)
+    editor = _indexed(project)
+    before = _all(editor)
+    path = project / "payments" / "tasks.py"
+    moved = "# a new first line\n" + path.read_text(encoding="utf-8")
+    editor.check(str(path), moved)
+    after = _all(editor)
+    assert len(runs) == 1  # the first findings only
+    assert after != before
+    path.write_text(moved, encoding="utf-8")
+    assert after == _all(_indexed(project))
+    # an edit that changes a fact runs the project rules again
+    editor.check(str(path), moved.replace("@shared_task", "@shared_task(acks_late=True)", 1))
+    _all(editor)
+    assert len(runs) == 3

@@ -32,7 +32,7 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.engine import manifest as manifests
 from celerylint.engine.cache import ResultCache
 from celerylint.engine.file_pass import FileResult
-from celerylint.engine.line_shift import LineShift, align
+from celerylint.engine.line_shift import LineShift, align, move_findings
 from celerylint.engine.manifest import Manifest
 from celerylint.engine.phase_one import cache_for, cache_result, job_key, run_phase_one
 from celerylint.engine.phase_two import suppressed
@@ -127,27 +127,6 @@ def early_cutoff(request: RunRequest, kept: Manifest) -> RunReport | None:
     return _report(request, kept, changed, new, shifts)
 
 
-def _moved(kept: Manifest, shifts: dict[str, LineShift]) -> list[Diagnostic] | None:
-    """The last run's findings before suppression, those in the shifted files moved with
-    their lines; None when one cannot be moved (a line the map does not know, or a
-    message that names a line of a shifted file, such as CEL106's "also defined at")."""
-    moving = {path: shift for path, shift in shifts.items() if shift.moves}
-    named = tuple(f"{path}:" for path in moving)
-    moved: list[Diagnostic] = []
-    for diagnostic in kept.unsuppressed:
-        if any(name in diagnostic.message for name in named):
-            return None
-        shift = moving.get(diagnostic.path)
-        if shift is None:
-            moved.append(diagnostic)
-            continue
-        now = shift.diagnostic(diagnostic)
-        if now is None:
-            return None
-        moved.append(now)
-    return moved
-
-
 def _report(
     request: RunRequest,
     kept: Manifest,
@@ -155,7 +134,7 @@ def _report(
     results: list[FileResult],
     shifts: dict[str, LineShift],
 ) -> RunReport | None:
-    unsuppressed = _moved(kept, shifts)
+    unsuppressed = move_findings(kept.unsuppressed, shifts)
     if unsuppressed is None:
         return None
     paths = {r.path for r in results}

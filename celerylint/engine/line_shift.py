@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -141,3 +142,24 @@ def align(old: Any, new: Any) -> LineShift | None:
     if any(a >= b for a, b in pairwise(news)):
         return None
     return LineShift(tuple(o for o, _ in pairs), news)
+
+
+def move_findings(
+    findings: Iterable[Diagnostic], shifts: Mapping[str, LineShift]
+) -> list[Diagnostic] | None:
+    """``findings`` (of the project before the edits), those in the shifted files (by
+    path) moved with their lines; None when one cannot be moved: on a line the map does not
+    know, or with a message that names a line of a moved file (CEL106's "already taken
+    ... at shop/tasks.py:13")."""
+    moving = {path: shift for path, shift in shifts.items() if shift.moves}
+    named = tuple(f"{path}:" for path in moving)
+    moved: list[Diagnostic] = []
+    for finding in findings:
+        if named and any(name in finding.message for name in named):
+            return None
+        shift = moving.get(finding.path)
+        now = finding if shift is None else shift.diagnostic(finding)
+        if now is None:
+            return None
+        moved.append(now)
+    return moved

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine.file_pass import FileResult
+from celerylint.engine.line_shift import align, move_findings
 from celerylint.engine.phase_one import PhaseOnePool, cache_for, cache_result, cached_result
 from celerylint.engine.phase_two import (
     finish_diagnostics,
@@ -59,6 +60,9 @@ if TYPE_CHECKING:
 #: a file that imports a wrapper defined in such a file needs one more round, and so on
 #: down an import chain (each round only re-checks the newly promoted files)
 PROMOTION_ROUNDS = 10
+
+#: ``Session._project_findings`` holds findings for the next index built
+_NEXT = object()
 
 
 @dataclass
@@ -112,7 +116,9 @@ class Session:
         self.computed: set[str] = set()
         self._unsaved = False
         self._index: ProjectIndex | None = None
-        self._project_findings: tuple[ProjectIndex, list[Diagnostic], list[RuleCrash]] | None
+        #: the project rules' findings and failures, for an index (or ``_NEXT``: for the
+        #: next one built, moved from the last one's)
+        self._project_findings: tuple[object, list[Diagnostic], list[RuleCrash]] | None
         self._project_findings = None
 
     # -- lifetime --------------------------------------------------------------------------
@@ -189,10 +195,24 @@ class Session:
             return
         if facts is None:
             del self.facts[path]
-            self._index = None
-        elif self.facts.get(path) != facts:
+            self._changed()
+        elif (old := self.facts.get(path)) != facts:
             self.facts[path] = facts
-            self._index = None
+            self._changed(path, old, facts)
+
+    def _changed(
+        self, path: str = "", old: ModuleFacts | None = None, new: ModuleFacts | None = None
+    ) -> None:
+        """The facts changed: the index is rebuilt when next needed. When a file's facts
+        only moved lines (``engine/line_shift.py``), the project rules' findings for the
+        index before, moved the same way, are the findings for the next one (an editor's
+        new line above a task costs no project rules)."""
+        found = self._project_findings
+        current = found is not None and (found[0] is _NEXT or found[0] is self._index)
+        shift = align(old, new) if current and old is not None and new is not None else None
+        moved = move_findings(found[1], {path: shift}) if shift and found else None
+        self._project_findings = (_NEXT, moved, found[2]) if moved is not None and found else None
+        self._index = None
 
     def forget(self, abspath: str) -> None:
         """Drop the file (or every file below the directory) ``abspath``."""
@@ -203,14 +223,14 @@ class Session:
             self.jobs.pop(path, None)
             self.results.pop(path, None)
             self.facts.pop(path, None)
-        self._index = None
+        self._changed()
 
     def reset(self) -> None:
         """Forget every file (before a new scan of the project is installed)."""
         self.jobs.clear()
         self.results.clear()
         self.facts.clear()
-        self._index = None
+        self._changed()
 
     def analyse(self, jobs: Sequence[FileJob]) -> list[FileResult]:
         """Phase 1 for ``jobs`` (new files, or files whose content changed), kept as the
@@ -247,6 +267,8 @@ class Session:
         per index."""
         index = self.index
         found = self._project_findings
+        if found is not None and found[0] is _NEXT:
+            found = self._project_findings = (index, found[1], found[2])
         if found is None or found[0] is not index:
             crashes: list[RuleCrash] = []
             diagnostics = run_project_rules(index, self.enabled, self.options, crashes)
