@@ -312,3 +312,17 @@ def test_find_app_follows_celery_lookup(tmp_path: Path) -> None:
 def test_custom_pool_in_commands(tmp_path: Path, line: str, custom: bool) -> None:
     (tmp_path / "Procfile").write_text(line + "\n")
     assert custom_pool_in_commands(ProjectFiles(tmp_path)) is custom
+
+
+def test_file_categories_are_the_first_pattern_that_matches() -> None:
+    """``ProjectFiles`` matches every pattern at once; the category is still the one of the
+    first pattern, in order, that ``fnmatch`` would match."""
+    import fnmatch
+
+    from celerylint.semantics import project_files
+
+    names = [pattern.replace("*", "x") for pattern, _ in project_files._PATTERNS]
+    names += ["Procfile", "compose.yml", "requirements.in", "a.txt", "README", "x.PY", ".envrc"]
+    for name in names:
+        first = next((c for p, c in project_files._PATTERNS if fnmatch.fnmatchcase(name, p)), None)
+        assert project_files.ProjectFiles._category(name, set(), False) == first, name

@@ -99,6 +99,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("pdm.lock", "lock"),
     ("*.py", "python"),
 )
+#: every pattern at once, in order (the first that matches names the group ``p<i>``):
+#: one match per file name instead of one per pattern
+_NAME_PATTERN = re.compile(
+    "|".join(f"(?P<p{i}>{fnmatch.translate(p)})" for i, (p, _) in enumerate(_PATTERNS))
+)
 #: folders whose extensionless files are usually shell scripts
 _SCRIPT_DIRS = frozenset({"bin", "scripts", "script", "docker", "deploy", "deployment", "ops"})
 _K8S_DIRS = frozenset({"k8s", "kubernetes", "helm", "deploy", "deployment", "manifests", "charts"})
@@ -178,9 +183,9 @@ class ProjectFiles:
             return "test"
         if name == ".gitlab-ci.yml":
             return "test"
-        for pattern, category in _PATTERNS:
-            if fnmatch.fnmatchcase(name, pattern):
-                return category
+        found = _NAME_PATTERN.match(name)
+        if found is not None and found.lastgroup is not None:
+            return _PATTERNS[int(found.lastgroup[1:])][1]
         if name.endswith((".yml", ".yaml")) and parts & _K8S_DIRS:
             return "deploy"
         if "." not in name and parts & _SCRIPT_DIRS:
