@@ -241,6 +241,26 @@ def project(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def cutoffs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Whether each attempted early cutoff (``engine/incremental.py``) answered (True) or
+    fell back to the full run (False)."""
+    from celerylint.engine import incremental
+    from celerylint.engine.manifest import Manifest
+    from celerylint.engine.request import RunReport, RunRequest
+
+    seen: list[bool] = []
+    real = incremental.early_cutoff
+
+    def recording(request: RunRequest, kept: Manifest) -> RunReport | None:
+        answer = real(request, kept)
+        seen.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(incremental, "early_cutoff", recording)
+    yield seen
+
+
 def check_concise(invoke: Invoke, project: Path, *args: str) -> tuple[int, str]:
     """(exit code, concise output) of a CLI run in ``project``."""
     result = invoke(*args, "--output-format", "concise", cwd=project)

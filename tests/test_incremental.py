@@ -7,32 +7,11 @@ so that a silent fallback to the full run cannot pass for a working cutoff."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from conftest import Invoke
 from conftest import check_concise as _check
 from conftest import check_no_cache as _truth
-
-from celerylint.engine import incremental
-from celerylint.engine.manifest import Manifest
-from celerylint.engine.request import RunReport, RunRequest
-
-
-@pytest.fixture
-def cutoffs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    """Whether each attempted early cutoff answered (True) or fell back (False)."""
-    seen: list[bool] = []
-    real = incremental.early_cutoff
-
-    def recording(request: RunRequest, kept: Manifest) -> RunReport | None:
-        answer = real(request, kept)
-        seen.append(answer is not None)
-        return answer
-
-    monkeypatch.setattr(incremental, "early_cutoff", recording)
-    yield seen
 
 
 def _edit(path: Path, text: str) -> None:

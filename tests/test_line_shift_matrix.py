@@ -8,31 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, Invoke
 
-from celerylint.engine import incremental
-from celerylint.engine.manifest import Manifest
-from celerylint.engine.request import RunReport, RunRequest
-
 pytestmark = pytest.mark.slow  # two full runs per edit: `-m "not slow"` skips it
-
-
-@pytest.fixture
-def cutoffs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    seen: list[bool] = []
-    real = incremental.early_cutoff
-
-    def recording(request: RunRequest, kept: Manifest) -> RunReport | None:
-        answer = real(request, kept)
-        seen.append(answer is not None)
-        return answer
-
-    monkeypatch.setattr(incremental, "early_cutoff", recording)
-    yield seen
 
 
 def _report(invoke: Invoke, root: Path, *args: str) -> tuple[int, str]:
