@@ -34,7 +34,13 @@ from celerylint.engine.cache import ResultCache
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.line_shift import LineShift, align, move_findings
 from celerylint.engine.manifest import Manifest
-from celerylint.engine.phase_one import cache_for, cache_result, job_key, run_phase_one
+from celerylint.engine.phase_one import (
+    cache_for,
+    cache_result,
+    job_key,
+    lookups,
+    run_phase_one,
+)
 from celerylint.engine.phase_two import suppressed
 from celerylint.engine.plan import FileJob
 from celerylint.engine.request import RunReport, RunRequest
@@ -66,7 +72,7 @@ def _used(cache: ResultCache, job: FileJob, stat: Stat) -> tuple[FileJob, FileRe
     """The job as the manifest's run analysed it, with the result it used: the cached entry
     under the stat the run recorded, looked up the way phase 1 looks (a full analysis
     first, so a light file promoted in that run is analysed in full here too)."""
-    for full in (True, False) if not job.full else (True,):
+    for full in lookups(job):
         entry = cache.entry(job_key(job, full))
         if entry is None or (entry[0], entry[1]) != (stat[0], stat[2]):
             continue  # not the result the manifest's run used

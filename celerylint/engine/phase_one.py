@@ -183,11 +183,17 @@ def job_key(job: FileJob, full: bool | None = None) -> str:
     return f"{job.abspath}\0{'full' if full else 'auto'}"
 
 
+def lookups(job: FileJob) -> tuple[bool, ...]:
+    """Which analyses of ``job`` may answer for it, in the order they are looked up (True:
+    the full one). A full analysis is always a valid answer for a file the prefilter may
+    skip (the prefilter never changes the output), so files promoted last time are not
+    promoted again, round by round."""
+    return (True,) if job.full else (True, False)
+
+
 def _keys(job: FileJob) -> list[str]:
-    """Where a result for ``job`` may be: a full analysis is always a valid answer for a
-    file the prefilter may skip (the prefilter never changes the output), so files
-    promoted last time are not promoted again, round by round."""
-    return [job_key(job)] if job.full else [job_key(job, True), job_key(job)]
+    """Where a result for ``job`` may be (``lookups``)."""
+    return [job_key(job, full) for full in lookups(job)]
 
 
 def cached_result(cache: ResultCache, job: FileJob) -> FileResult | None:

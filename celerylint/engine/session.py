@@ -207,12 +207,16 @@ class Session:
         only moved lines (``engine/line_shift.py``), the project rules' findings for the
         index before, moved the same way, are the findings for the next one (an editor's
         new line above a task costs no project rules)."""
-        found = self._project_findings
-        current = found is not None and (found[0] is _NEXT or found[0] is self._index)
-        shift = align(old, new) if current and old is not None and new is not None else None
-        moved = move_findings(found[1], {path: shift}) if shift and found else None
-        self._project_findings = (_NEXT, moved, found[2]) if moved is not None and found else None
-        self._index = None
+        found, self._project_findings = self._project_findings, None
+        index, self._index = self._index, None
+        if found is None or old is None or new is None:
+            return
+        if found[0] is not _NEXT and (index is None or found[0] is not index):
+            return  # findings for an older index
+        shift = align(old, new)
+        moved = move_findings(found[1], {path: shift}) if shift is not None else None
+        if moved is not None:
+            self._project_findings = (_NEXT, moved, found[2])
 
     def forget(self, abspath: str) -> None:
         """Drop the file (or every file below the directory) ``abspath``."""
