@@ -121,6 +121,7 @@ class Discovered:
     abspath: str
     explicit: bool  # named on the command line (checked even if excluded)
     problem: str | None = None  # e.g. a directory named like a Python file
+    given: int = 0  # which of the paths given to ``discover`` found it (its index)
 
 
 class _Matcher:
@@ -266,15 +267,15 @@ def discover(
     matcher = _Matcher(root, exclude)
     gitignore = _GitIgnore(respect_gitignore, trace)
     seen: set[str] = set()
-    for given in paths:
+    for index, given in enumerate(paths):
         path = Path(os.path.abspath(given))
         if path.is_dir():
-            yield from _walk(path, matcher, gitignore, seen, trace, boundary)
+            yield from _walk(path, matcher, gitignore, seen, trace, boundary, index)
         elif str(path) not in seen:
             seen.add(str(path))
             if force_exclude and _excluded_with_parents(path, root, matcher):
                 continue
-            yield Discovered(str(path), True)
+            yield Discovered(str(path), True, None, index)
 
 
 def _excluded_with_parents(path: Path, root: Path, matcher: _Matcher) -> bool:
@@ -317,6 +318,7 @@ def _walk(
     seen: set[str],
     trace: Trace | None,
     boundary: Boundary | None = None,
+    given: int = 0,
 ) -> Iterator[Discovered]:
     """Top-down like ``os.walk`` (symlinked directories listed, not entered; unreadable
     directories skipped), with string paths and one ``scandir`` per directory."""
@@ -360,7 +362,7 @@ def _walk(
                 continue
             if name.endswith(".py") and child not in seen:
                 seen.add(child)
-                yield Discovered(child, False, "is a directory, not a Python file")
+                yield Discovered(child, False, "is a directory, not a Python file", given)
             if not link:
                 descend.append(child)
         for name in sorted(files):
@@ -374,7 +376,7 @@ def _walk(
                     skipped.append((child, _why_skipped(matcher, gitignore, child, name, False)))
                 continue
             seen.add(child)
-            yield Discovered(child, False)
+            yield Discovered(child, False, None, given)
         pending.extend(reversed(descend))  # depth first, in sorted order, like os.walk
 
 

@@ -63,19 +63,38 @@ def test_a_path_the_whole_project_run_did_not_index_runs_for_real(
         assert len(runs) == before + 2  # the check itself and the --no-cache truth
 
 
-def test_only_a_run_on_the_project_root_is_kept(invoke: Invoke, project: Path) -> None:
+def test_a_run_that_names_a_path_the_root_walk_skips_is_not_kept(
+    invoke: Invoke, project: Path
+) -> None:
     """A run on named files or directories may index files the root's walk skips (an
-    excluded file named explicitly): it never writes the manifest."""
+    excluded file named explicitly): then it never writes the manifest."""
     (project / "build").mkdir()
     (project / "build" / "gen.py").write_text("from celery.task import task\n")
     cache = project / ".celerylint_cache"
-    for args in (("build/gen.py",), ("build",), ("shop", "build"), ("shop/models.py",)):
+    for args in (("build/gen.py",), ("build",), ("shop", "build"), ("shop/models.py", "build")):
         _check(invoke, project, *args)
         assert not list(cache.glob("run-*.pickle")), args
     _check(invoke, project, "build/gen.py")
     assert _check(invoke, project, ".") == _truth(invoke, project, ".")
     assert list(cache.glob("run-*.pickle"))
     assert _check(invoke, project, "build/gen.py") == _truth(invoke, project, "build/gen.py")
+
+
+@pytest.mark.parametrize("args", [("shop/models.py",), ("shop",), ("shop/models.py", "billing")])
+def test_a_run_on_part_of_the_project_keeps_the_whole_project_for_the_next(
+    invoke: Invoke, project: Path, runs: list[object], args: tuple[str, ...]
+) -> None:
+    """pre-commit names the changed files, never the root: such a run plans every file of
+    the project as a run on the root does, and keeps the project's findings on all of them,
+    so the next run (on any part, or the root) is replayed, or cut off after an edit."""
+    _check(invoke, project, *args)
+    assert len(runs) == 1
+    for again in (args, (".",), ("shop/models.py",), ("reports",)):
+        assert _check(invoke, project, *again) == _truth(invoke, project, *again), again
+    assert len(runs) == 1 + 4  # only the --no-cache truths ran
+    _edit_a_file(project)
+    assert _check(invoke, project, *args) == _truth(invoke, project, *args)
+    assert _check(invoke, project, ".") == _truth(invoke, project, ".")
 
 
 def _edit_a_file(project: Path) -> None:

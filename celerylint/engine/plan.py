@@ -67,12 +67,15 @@ class _Scope:
     report_under: tuple[str, ...] = ()
     stdin_abspath: str | None = None
     jobs: list[FileJob] = field(default_factory=list)
+    #: the project root is walked first, then ``paths`` (files and directories inside it)
+    root_first: bool = False
 
 
 def _scope(request: RunRequest) -> _Scope:
     """Stdin or named files: index the whole project, report only those; directories
     inside the project: index the whole project (so cross-file rules see the settings and
-    routes that live elsewhere), report only under them."""
+    routes that live elsewhere), report only under them. The project is walked first, so
+    that its files come in the order a run on the root gives them."""
     settings = request.settings
     paths = list(request.paths)
     if request.stdin is not None:
@@ -82,13 +85,13 @@ def _scope(request: RunRequest) -> _Scope:
     if paths and all(not p.is_dir() for p in paths):
         report_only = {os.path.abspath(p) for p in paths}
         if all(Path(p).is_relative_to(settings.root) for p in report_only):
-            paths = [*paths, settings.root]
+            return _Scope(paths, report_only, root_first=True)
         return _Scope(paths, report_only)
     if paths:
         given = [os.path.abspath(p) for p in paths]
         root = str(settings.root)
         if root not in given and all(Path(g).is_relative_to(settings.root) for g in given):
-            return _Scope([*paths, settings.root], None, tuple(given))
+            return _Scope(paths, None, tuple(given), root_first=True)
     return _Scope(paths)
 
 
@@ -121,12 +124,18 @@ def _known_jobs(
 
 def _discovered_jobs(
     request: RunRequest, scope: _Scope, trace: Trace | None, boundary: Boundary | None
-) -> None:
+) -> bool:
+    """Discovery's files as jobs; whether they are the project's own (the files a run on
+    the root alone finds: no path was named that its walk leaves out)."""
     settings = request.settings
     namer = ModuleNamer(settings.src)
     exclude = (*(settings.exclude or DEFAULT_EXCLUDE), *settings.extend_exclude)
+
+    report_only = scope.report_only
+    root = str(settings.root)
+    paths = [settings.root, *scope.paths] if scope.root_first else scope.paths
     found_files = discover(
-        scope.paths,
+        paths,
         settings.root,
         exclude,
         settings.respect_gitignore,
@@ -134,8 +143,13 @@ def _discovered_jobs(
         trace,
         boundary,
     )
-    report_only = scope.report_only
+    # every file was found by the walk of the root (then the paths named inside it add
+    # none), or the root alone was asked for
+    complete = bool(paths) and os.path.abspath(paths[0]) == root
+    if not scope.root_first:
+        complete = complete and all(os.path.abspath(p) == root for p in paths)
     for found in found_files:
+        complete = complete and found.given == 0
         if found.abspath == scope.stdin_abspath:
             continue
         module, is_package = namer.name(found.abspath)
@@ -149,6 +163,18 @@ def _discovered_jobs(
                 full=report_only is not None and found.abspath in report_only,
             )
         )
+    return complete and scope.stdin_abspath is None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The files of a run: every job to analyse and, when only some are to be reported,
+    which (absolute paths); ``complete``: the jobs are the project's own, the files a run
+    on the root alone would plan (so its findings on all of them are the project's)."""
+
+    jobs: list[FileJob]
+    report_only: set[str] | None
+    complete: bool
 
 
 def plan_jobs(
@@ -158,6 +184,19 @@ def plan_jobs(
     other_projects: set[str] | None = None,
     skipped: list[tuple[str, str]] | None = None,
 ) -> tuple[list[FileJob], set[str] | None]:
+    """The files to analyse and, when only some are to be reported, which
+    (``plan_project``)."""
+    planned = plan_project(request, trace, known, other_projects, skipped)
+    return planned.jobs, planned.report_only
+
+
+def plan_project(
+    request: RunRequest,
+    trace: Trace | None = None,
+    known: Manifest | None = None,
+    other_projects: set[str] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
+) -> Planned:
     """The files to analyse and, when only some are to be reported, which. ``trace``
     collects what discovery read (for the run manifest); ``known``, a manifest whose
     listing is unchanged and whose walk covers the request, stands in for discovery.
@@ -167,8 +206,9 @@ def plan_jobs(
     boundary = _boundary(request, skipped)
     if known is not None:
         _known_jobs(scope, known, trace, boundary)
+        complete = request.stdin is None
     else:
-        _discovered_jobs(request, scope, trace, boundary)
+        complete = _discovered_jobs(request, scope, trace, boundary)
     jobs = scope.jobs
     if request.stdin is not None and scope.stdin_abspath is not None:
         module, is_package = ModuleNamer(request.settings.src).name(scope.stdin_abspath)
@@ -189,4 +229,4 @@ def plan_jobs(
         report_only = {
             job.abspath for job in jobs if any(is_under(job.abspath, g) for g in scope.report_under)
         }
-    return jobs, report_only
+    return Planned(jobs, report_only, complete)

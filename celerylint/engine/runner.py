@@ -4,7 +4,6 @@ the run manifest (``engine/manifest.py``) for the next one."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -62,14 +61,10 @@ def _check(session: Session) -> RunReport:
     session.save_cache()
     reported = plan.reported
     report.crashes.extend(session.file_crashes())
-    # a run on the project root alone: what any run on part of the project indexes too
-    root = str(request.settings.root)
-    whole = (
-        trace is not None
-        and bool(request.paths)
-        and all(os.path.abspath(p) == root for p in request.paths)
-        and not report.crashes
-    )
+    # every file of the project was planned (as a run on the root alone plans them, also
+    # when only some are reported: pre-commit names the changed files), so the project's
+    # findings on all of them are kept in the manifest for the next run
+    whole = trace is not None and plan.complete and not report.crashes
     everything, unsuppressed = session.finish_unsuppressed(
         [r.path for r in results] if whole else sorted(reported), report.crashes
     )

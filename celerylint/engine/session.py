@@ -43,7 +43,7 @@ from celerylint.engine.phase_two import (
     suppressed,
     unsuppressed_diagnostics,
 )
-from celerylint.engine.plan import FileJob, plan_jobs
+from celerylint.engine.plan import FileJob, plan_project
 from celerylint.engine.prefilter import to_promote
 from celerylint.engine.request import RunRequest
 from celerylint.engine.suppression import UNUSED_NOQA
@@ -74,6 +74,8 @@ class Plan:
     report_only: set[str] | None
     #: directories left to projects of their own (``RunReport.other_projects``)
     other_projects: set[str] = field(default_factory=set)
+    #: the jobs are the project's own (``engine/plan.py::Planned``)
+    complete: bool = False
 
     @property
     def reported(self) -> set[str]:
@@ -154,10 +156,10 @@ class Session:
         known: Manifest | None = None,
         skipped: list[tuple[str, str]] | None = None,
     ) -> Plan:
-        """The files of the request (``engine/plan.py::plan_jobs``)."""
+        """The files of the request (``engine/plan.py::plan_project``)."""
         other: set[str] = set()
-        jobs, report_only = plan_jobs(self.request, trace, known, other, skipped)
-        return Plan(jobs, report_only, other)
+        planned = plan_project(self.request, trace, known, other, skipped)
+        return Plan(planned.jobs, planned.report_only, other, planned.complete)
 
     # -- phase 1 ---------------------------------------------------------------------------
 
