@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from conftest import Invoke
 from conftest import check_concise as _check
 from conftest import check_no_cache as _truth
+
+from celerylint.engine import incremental
 
 
 def _edit(path: Path, text: str) -> None:
@@ -54,6 +57,41 @@ def test_the_pre_commit_case_one_named_file(
         assert _check(invoke, project, name) == _truth(invoke, project, name)
     assert cutoffs == [True, True]
     assert _check(invoke, project, ".") == _truth(invoke, project, ".")
+
+
+def test_the_pre_commit_case_without_a_run_on_the_root(
+    invoke: Invoke, project: Path, cutoffs: list[bool]
+) -> None:
+    """pre-commit only ever names files: its first run keeps the manifest for the next."""
+    _check(invoke, project, "shop/models.py")
+    assert cutoffs == []
+    _append(project / "shop" / "tasks.py", "# touched")
+    assert _check(invoke, project, "shop/tasks.py") == _truth(invoke, project, "shop/tasks.py")
+    assert cutoffs == [True]
+    assert _check(invoke, project, ".") == _truth(invoke, project, ".")
+
+
+def test_a_save_that_changed_nothing_analyses_nothing(
+    invoke: Invoke, project: Path, cutoffs: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _check(invoke, project, ".")
+    analysed: list[object] = []
+    real = incremental.run_phase_one
+
+    def counting(jobs: list[object], *args: object, **kwargs: object) -> object:
+        analysed.extend(jobs)
+        return real(jobs, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(incremental, "run_phase_one", counting)
+    tasks = project / "shop" / "tasks.py"
+    _edit(tasks, tasks.read_text(encoding="utf-8"))  # the same bytes, a new mtime
+    assert _check(invoke, project, ".") == first
+    assert cutoffs == [True]
+    assert analysed == []
+    _append(tasks, "# reviewed")
+    assert _check(invoke, project, ".") == first == _truth(invoke, project, ".")
+    assert cutoffs == [True, True]
+    assert len(analysed) == 1
 
 
 def test_a_noqa_added_on_a_finding_is_read(

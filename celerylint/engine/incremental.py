@@ -19,7 +19,8 @@ run used (the cached entry with the stat the manifest recorded):
   results computed here through the cache.
 
 So appending a comment, editing a docstring's words or adding a line above a task costs
-one file's analysis and the start-up; an edit that changes a fact (a task option, an
+one file's analysis and the start-up (none when the file holds the bytes that run
+analysed: a save that changed nothing, a checkout of another branch and back); an edit that changes a fact (a task option, an
 import) runs the project phase. ``tests/test_incremental.py`` checks that every answer
 given here equals a ``--no-cache`` run's.
 """
@@ -30,7 +31,7 @@ import dataclasses
 
 from celerylint.diagnostics import Diagnostic
 from celerylint.engine import manifest as manifests
-from celerylint.engine.cache import ResultCache
+from celerylint.engine.cache import ResultCache, content_hash
 from celerylint.engine.file_pass import FileResult
 from celerylint.engine.line_shift import LineShift, align, move_findings
 from celerylint.engine.manifest import Manifest
@@ -44,6 +45,7 @@ from celerylint.engine.phase_one import (
 from celerylint.engine.phase_two import suppressed
 from celerylint.engine.plan import FileJob
 from celerylint.engine.request import RunReport, RunRequest
+from celerylint.engine.source import read_bytes
 from celerylint.files import Stat, stat_of
 
 #: more changed files than this: a full run (each would be analysed twice on a miss)
@@ -68,18 +70,26 @@ def _changed(kept: Manifest) -> list[tuple[str, Stat]] | None:
     return changed or None
 
 
-def _used(cache: ResultCache, job: FileJob, stat: Stat) -> tuple[FileJob, FileResult] | None:
-    """The job as the manifest's run analysed it, with the result it used: the cached entry
-    under the stat the run recorded, looked up the way phase 1 looks (a full analysis
-    first, so a light file promoted in that run is analysed in full here too)."""
+def _used(cache: ResultCache, job: FileJob, stat: Stat) -> tuple[FileJob, FileResult, str] | None:
+    """The job as the manifest's run analysed it, with the result it used and the digest of
+    the content it had: the cached entry under the stat the run recorded, looked up the
+    way phase 1 looks (a full analysis first, so a light file promoted in that run is
+    analysed in full here too)."""
     for full in lookups(job):
         entry = cache.entry(job_key(job, full))
         if entry is None or (entry[0], entry[1]) != (stat[0], stat[2]):
             continue  # not the result the manifest's run used
         if not isinstance(entry[3], FileResult):
             return None
-        return dataclasses.replace(job, full=full), entry[3]
+        return dataclasses.replace(job, full=full), entry[3], entry[2]
     return None
+
+
+def _same_content(abspath: str, digest: str) -> bool:
+    """The file holds the content the manifest's run analysed (a save that changed nothing,
+    a checkout of another branch and back): its result is that run's."""
+    data, _ = read_bytes(abspath)
+    return data is not None and content_hash(data) == digest
 
 
 def _shift(old: FileResult, new: FileResult) -> LineShift | None:
@@ -107,6 +117,7 @@ def early_cutoff(request: RunRequest, kept: Manifest) -> RunReport | None:
     by_path = {job[0]: job for job in kept.jobs}
     jobs: list[FileJob] = []
     old: list[FileResult] = []
+    todo: list[int] = []
     for abspath, _ in changed:
         _, display, module, is_package, problem = by_path[abspath]
         if problem is not None:
@@ -115,11 +126,21 @@ def early_cutoff(request: RunRequest, kept: Manifest) -> RunReport | None:
         used = _used(cache, job, recorded[abspath])
         if used is None:
             return None
+        if not _same_content(abspath, used[2]):
+            todo.append(len(jobs))
         jobs.append(used[0])
         old.append(used[1])
-    new = run_phase_one(
-        jobs, request.enabled, options, request.processes, prefilter=request.prefilter
-    )
+    new = list(old)
+    if todo:
+        computed = run_phase_one(
+            [jobs[i] for i in todo],
+            request.enabled,
+            options,
+            request.processes,
+            prefilter=request.prefilter,
+        )
+        for i, result in zip(todo, computed, strict=True):
+            new[i] = result
     shifts: dict[str, LineShift] = {}
     for job, before, after, (_, now) in zip(jobs, old, new, changed, strict=True):
         shift = _shift(before, after)
