@@ -74,7 +74,8 @@ def index_project(root: Path, extra: Mapping[str, Any] | None = None) -> Project
     settings = project_settings(root.resolve(), {}, extra)
     jobs, _ = plan_jobs(RunRequest([settings.root], settings, frozenset(), jobs=1, cwd=root))
     results = run_phase_one(jobs, frozenset(), {}, 1)
-    return ProjectIndex((r.facts for r in results if r.facts is not None), settings)
+    origins = {job.path: job.abspath for job in jobs}
+    return ProjectIndex((r.facts for r in results if r.facts is not None), settings, origins)
 
 
 def run_files(

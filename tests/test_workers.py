@@ -16,6 +16,7 @@ from celerylint.project.workers import (
 )
 from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.routing import WorkerCommand
+from celerylint.testing import index_project, write_files
 
 CASES = [
     ("worker: celery -A proj worker -l info", None, (), True),
@@ -326,3 +327,36 @@ def test_file_categories_are_the_first_pattern_that_matches() -> None:
     for name in names:
         first = next((c for p, c in project_files._PATTERNS if fnmatch.fnmatchcase(name, p)), None)
         assert project_files.ProjectFiles._category(name, set(), False) == first, name
+
+
+LAUNCHER = (
+    'import subprocess\n\n\ndef start():\n    subprocess.run(["celery", "-A", "proj", "worker"])\n'
+)
+
+
+@pytest.mark.parametrize("excluded", [True, False])
+def test_python_launchers_come_from_phase_one_where_it_read_the_file(
+    tmp_path: Path, excluded: bool
+) -> None:
+    """The project phase takes a Python file's worker launch line from its facts and reads
+    only the Python files phase 1 did not read (excluded ones), in the same order as
+    reading them all: the first launcher wins either way."""
+    exclude = 'extend-exclude = ["a_scripts"]\n' if excluded else ""
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": f"[tool.celerylint]\n{exclude}",
+            "a_scripts/start.py": "# helper\n" + LAUNCHER,
+            "proj/launch.py": LAUNCHER,
+            "proj/tasks.py": "from celery import shared_task\n",
+        },
+    )
+    index = index_project(tmp_path)
+    launches = index.worker_launches()
+    assert launches[str(tmp_path.resolve() / "proj" / "launch.py")] == 5
+    files = index.config.files
+    via_facts = worker_commands(files, launches)
+    assert via_facts == worker_commands(ProjectFiles(files.root))
+    assert [(w.path, w.line, w.known) for w in via_facts] == [("a_scripts/start.py", 6, False)]
+    read = {Path(p).name for p in files.stats if p.endswith(".py")}
+    assert read == ({"start.py"} if excluded else set())

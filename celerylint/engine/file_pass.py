@@ -30,6 +30,7 @@ from celerylint.kit.cst_walk import walk
 from celerylint.kit.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
 from celerylint.rules.base import FileRule, Rule
 from celerylint.semantics.module_scope import build_module_scope
+from celerylint.semantics.worker_launch import launch_line_of
 
 T = TypeVar("T")
 
@@ -334,6 +335,7 @@ def _check_file(
 ) -> FileResult:
     if b"\x00" in data:
         return error_result(path, "contains NUL bytes (a binary file?); the file was not checked")
+    launch = launch_line_of(data)
     data = lone_cr_as_lf(data)
     tree, failed = _parse(data, path)
     if failed is not None:
@@ -377,7 +379,7 @@ def _check_file(
         for f, fix in zip(ctx.findings, fixes, strict=True)
     )
     spans = span_of if positions is not None else None
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = {"worker_launch": launch}
     for collector in collectors:
         fields.update(collector.finish(spans))
     crashes = list(walker.crashes)

@@ -171,6 +171,9 @@ class ModuleFacts:
     databases_writes: tuple[DatabasesWriteFact, ...] = ()  # facts/atomic_requests.py
     #: what enabled rules' own collectors gathered (``Rule.collector``), by rule code
     rule_facts: tuple[tuple[str, Any], ...] = ()
+    #: the first line that builds a ``celery worker`` command (semantics/worker_launch.py),
+    #: full and light facts alike: the project phase need not read the file again
+    worker_launch: int | None = None
 
     def rule_data(self, code: str) -> Any:
         """What rule ``code``'s own collector returned for this module (None: nothing, or

@@ -16,6 +16,7 @@ import re
 
 from celerylint.factdata import ImportFact, ModuleFacts
 from celerylint.kit.names import resolve_relative
+from celerylint.semantics.worker_launch import launch_line_of
 
 _TRIPLE = re.compile(rb'""".*?"""|\'\'\'.*?\'\'\'', re.S)
 _CONTINUED = re.compile(rb"\\\r?\n")
@@ -112,4 +113,5 @@ def light_facts(data: bytes, path: str, module: str, is_package: bool) -> Module
         imports=tuple(imports),
         defines=tuple(dict.fromkeys(defines)),
         maybe_imports=tuple(dict.fromkeys(maybe)),
+        worker_launch=launch_line_of(data),
     )

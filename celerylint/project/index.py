@@ -12,7 +12,7 @@ is in ``task_model.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,10 +42,17 @@ if TYPE_CHECKING:
 
 
 class ProjectIndex:
-    def __init__(self, modules: Iterable[ModuleFacts], settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        modules: Iterable[ModuleFacts],
+        settings: Settings | None = None,
+        origins: Mapping[str, str] | None = None,
+    ) -> None:
         #: the run's configuration; project rules read ``[tool.celerylint]`` project-model
         #: keys through :meth:`project_option` and the project root through :attr:`root`
         self.settings = settings
+        #: the absolute path of each module's file, by its displayed path (when known)
+        self.origins: Mapping[str, str] = origins or {}
         self.modules: dict[str, ModuleFacts] = {}
         self.by_path: dict[str, ModuleFacts] = {}
         for facts in modules:
@@ -77,6 +84,15 @@ class ProjectIndex:
     def root(self) -> Path | None:
         """The project root (where ``pyproject.toml`` is), when the run knows it."""
         return self.settings.root if self.settings is not None else None
+
+    def worker_launches(self) -> dict[str, int | None]:
+        """Phase 1's ``worker_launch`` line of each module's file, by absolute path (the
+        files whose origin the run knows)."""
+        return {
+            self.origins[path]: facts.worker_launch
+            for path, facts in self.by_path.items()
+            if path in self.origins
+        }
 
     def project_option(self, key: str, default: Any = None) -> Any:
         """A project-level ``[tool.celerylint]`` key (``strict-routing``, ``celery-version``,

@@ -398,7 +398,7 @@ def routing_model(index: ProjectIndex) -> RoutingModel:
     model = _MODELS.get(index)
     if model is None:
         settings, complete = routing_settings(index)
-        workers = worker_commands(index.config.files)
+        workers = worker_commands(index.config.files, index.worker_launches())
         model = _MODELS[index] = RoutingModel(index, settings, complete, workers)
     return model
 

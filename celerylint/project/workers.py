@@ -1,6 +1,6 @@
 """Worker start commands (``celery -A proj worker -Q a,b``) found in deployment files.
 
-Read as plain text in phase 2 (cheap; Python files are never read again) from the
+Read as plain text in phase 2 (cheap) from the
 deployment files ``semantics/project_files.py`` finds near the project root: Procfiles,
 Makefiles, docker-compose/compose files, Dockerfiles, systemd units, supervisor configs,
 shell entrypoints and Kubernetes/Helm YAML. A command whose queue list comes from a
@@ -21,8 +21,8 @@ time limits (``HONOURED_BY``) and spots custom pools.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,43 +35,45 @@ from celerylint.project.command_lines import (
 )
 from celerylint.semantics.project_files import ProjectFiles
 from celerylint.semantics.routing import WorkerCommand
+from celerylint.semantics.worker_launch import launch_line
 
 if TYPE_CHECKING:
     from celerylint.project.index import ProjectIndex
 
 
-def worker_commands(files: ProjectFiles) -> tuple[WorkerCommand, ...]:
+def worker_commands(
+    files: ProjectFiles, launches: Mapping[str, int | None] | None = None
+) -> tuple[WorkerCommand, ...]:
     """Every ``celery worker`` command in the project's deployment files, and an *unknown*
     command for each Python file that builds one (``subprocess.Popen(f"celery -A proj
     worker -Q {queues}")``, an invoke or fabric task): its queues cannot be read, so it may
-    consume any queue."""
+    consume any queue. ``launches``: phase 1's ``ModuleFacts.worker_launch`` of the Python
+    files it read, by absolute path (``ProjectIndex.worker_launches``)."""
     found: list[WorkerCommand] = []
     for rel, text in files.deployment_texts():
         if "celery" in text and "worker" in text:
             found.extend(parse_worker_commands(text, rel))
     if all(w.known for w in found):
-        launcher = python_worker_launcher(files.of("python"))
+        launcher = python_worker_launcher(files, launches or {})
         if launcher is not None:
             found.append(WorkerCommand(launcher[0], launcher[1], None, (), known=False))
     return tuple(found)
 
 
-#: a string that starts a worker: ``"celery -A proj worker ..."``, or a list of arguments
-#: with ``"celery"`` and ``"worker"`` among its items
-_PY_WORKER = re.compile(
-    r"""["'][^"'\n]*\bcelery\b[^"'\n]*\bworker\b|["']celery["'].*["']worker["']"""
-)
-
-
-def python_worker_launcher(texts: Iterable[tuple[str, str]]) -> tuple[str, int] | None:
-    """(path, line) of the first Python file that builds a ``celery worker`` command."""
-    for path, text in texts:
-        if "worker" not in text or "celery" not in text:
+def python_worker_launcher(
+    files: ProjectFiles, launches: Mapping[str, int | None]
+) -> tuple[str, int] | None:
+    """(path, line) of the first Python file that builds a ``celery worker`` command, in
+    the order ``files`` lists them: from phase 1's line where it read the file, else from
+    the file's text."""
+    root = str(files.root)
+    for rel, category in files.files:
+        if category != "python":
             continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            code = line.split("#", 1)[0] if line.lstrip().startswith("#") else line
-            if "worker" in code and _PY_WORKER.search(code):
-                return path, number
+        abspath = os.path.join(root, rel)
+        line = launches[abspath] if abspath in launches else launch_line(files.read(rel))
+        if line is not None:
+            return rel, line
     return None
 
 

@@ -149,6 +149,7 @@ class ProjectFiles:
         #: the stat of every directory listed and file read, taken before reading it (the
         #: run manifest's inputs, ``engine/manifest.py``)
         self.stats: dict[str, Stat] = {}
+        self._texts: dict[str, str] = {}
 
     @cached_property
     def files(self) -> tuple[tuple[str, str], ...]:
@@ -193,12 +194,20 @@ class ProjectFiles:
         return None
 
     def read(self, rel: str) -> str:
+        """The text of the file at ``rel`` ("" when it is too large or cannot be read),
+        read once per run."""
+        text = self._texts.get(rel)
+        if text is None:
+            text = self._texts[rel] = self._read(rel)
+        return text
+
+    def _read(self, rel: str) -> str:
         assert self.root is not None
         path = self.root / rel
-        self.stats[str(path)] = stat_of(str(path))
+        stat = self.stats[str(path)] = stat_of(str(path))
+        if stat[2] > MAX_BYTES:
+            return ""
         try:
-            if path.stat().st_size > MAX_BYTES:
-                return ""
             return path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
