@@ -214,3 +214,36 @@ def test_the_else_branch_of_type_checking_runs_at_load_time() -> None:
     )
     found = run_files(shop(models=models + "\n"), {"CEL101"})
     assert [d.span.line for d in found] == [6]
+
+
+def test_the_load_graph_is_the_import_edges_of_every_module(tmp_path: Path) -> None:
+    """``load_graph`` works out each distinct import once; it must give what the edges of
+    each module give: the same targets, in the same order."""
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.celerylint]\n",
+            "shop/__init__.py": "",
+            "shop/models.py": "from shop import tasks\nfrom shop.tasks import send\n",
+            "shop/tasks.py": "import shop.util.text\nfrom . import models\n",
+            "shop/util/__init__.py": "",
+            "shop/util/text.py": "from shop.util import text\nimport shop\n",
+            "billing/__init__.py": "",
+            "billing/models.py": "from shop.tasks import send\nimport shop.util.text\n",
+        },
+    )
+    graph = index_project(tmp_path).imports
+    examples = index_project(Path(__file__).parent.parent / "examples").imports
+    for imports in (graph, examples):
+        expected = {
+            module: tuple(dict.fromkeys(e.target for e in imports.import_edges(module)))
+            for module in imports.modules
+        }
+        assert imports.load_graph == expected
+    assert graph.load_graph["shop.util.text"] == ()  # itself and its own packages
+    assert graph.load_graph["billing.models"] == (
+        "shop.tasks",
+        "shop",
+        "shop.util.text",  # the module an import loads, then the packages above it
+        "shop.util",
+    )

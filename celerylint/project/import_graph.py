@@ -51,6 +51,19 @@ class ImportGraph:
         module, _ = self.index.split_module(self.index.resolve(sub))
         return module
 
+    def _loaded(self, fact: ImportFact) -> tuple[str, ...]:
+        """The project modules a load-time import runs, wherever it stands: the module it
+        loads, then every package above the imported one (importing a.b.c also runs
+        a/__init__ and a/b/__init__)."""
+        loaded = []
+        target = self.imported_module(fact)
+        if target is not None:
+            loaded.append(target)
+        parts = fact.target.split(".")
+        for i in range(1, len(parts) + 1):
+            loaded.append(".".join(parts[:i]))
+        return tuple(name for name in dict.fromkeys(loaded) if name in self.modules)
+
     def import_edges(self, module: str) -> Iterator[ImportEdge]:
         facts = self.modules.get(module)
         if facts is None:
@@ -58,17 +71,9 @@ class ImportGraph:
         for fact in facts.imports:
             if not fact.load_time:
                 continue
-            loaded = []
-            target = self.imported_module(fact)
-            if target is not None:
-                loaded.append(target)
-            # importing a.b.c also runs a/__init__ and a/b/__init__, unless they are
-            # packages of ``module`` itself (already loaded before it)
-            parts = fact.target.split(".")
-            for i in range(1, len(parts) + 1):
-                loaded.append(".".join(parts[:i]))
-            for name in dict.fromkeys(loaded):
-                if name in self.modules and name != module and not module.startswith(name + "."):
+            for name in self._loaded(fact):
+                # the packages of ``module`` itself are loaded before it
+                if name != module and not module.startswith(name + "."):
                     yield ImportEdge(module, name, fact)
 
     def shortest_import_path(self, start: str, goal: set[str] | frozenset[str]) -> list[str] | None:
@@ -108,10 +113,24 @@ class ImportGraph:
     @cached_property
     def load_graph(self) -> dict[str, tuple[str, ...]]:
         """module -> the project modules its load-time imports run (``import_edges``)."""
-        return {
-            module: tuple(dict.fromkeys(edge.target for edge in self.import_edges(module)))
-            for module in self.modules
-        }
+        # ``import_edges`` of every module, with what each distinct import runs worked out
+        # once (``from django.db import models`` stands in hundreds of modules)
+        loads: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        graph: dict[str, tuple[str, ...]] = {}
+        for module, facts in self.modules.items():
+            targets: dict[str, None] = {}
+            for fact in facts.imports:
+                if not fact.load_time:
+                    continue
+                key = (fact.target, fact.name)
+                names = loads.get(key)
+                if names is None:
+                    names = loads[key] = self._loaded(fact)
+                for name in names:
+                    if name != module and not module.startswith(name + "."):
+                        targets[name] = None
+            graph[module] = tuple(targets)
+        return graph
 
     @cached_property
     def _importers(self) -> dict[str, list[str]]:
