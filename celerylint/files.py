@@ -8,9 +8,10 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 DEFAULT_EXCLUDE = (
     ".bzr",
@@ -202,6 +203,8 @@ class _GitIgnore:
                 if os.path.isfile(ignore_file):
                     with open(ignore_file, encoding="utf-8", errors="replace") as handle:
                         lines = handle.read().splitlines()
+                    import pathspec  # only where a .gitignore is: 10 ms to import
+
                     spec = pathspec.GitIgnoreSpec.from_lines(lines)
             except OSError:
                 spec = None

@@ -6,9 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celerylint.engine.cache import ResultCache, config_key, content_hash
 from celerylint.engine.file_pass import (
@@ -25,6 +23,10 @@ from celerylint.engine.source import read_bytes
 from celerylint.engine.walker import RuleCrash
 from celerylint.rules import all_rules
 from celerylint.rules.base import FileRule, Rule
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
 
 #: below this many files the pool costs more than it saves
 PARALLEL_THRESHOLD = 24
@@ -114,6 +116,8 @@ class PhaseOnePool:
             prefilter = self.prefilter
             return on_large_stack(lambda: [_run_job(job, rules, prefilter) for job in jobs])
         if self._executor is None:
+            from concurrent.futures import ProcessPoolExecutor  # 10 ms: only for a pool
+
             self._executor = ProcessPoolExecutor(
                 self.processes,
                 mp_context=self.mp_context,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 def run(request: RunRequest) -> RunReport:
     """Check one project (the CLI has already tried to replay the manifest)."""
+    known = None
     if request.manifest_key is not None and request.cache_dir is not None and not request.stdin:
         known = _unchanged_listing(request)
         if known is not None:
@@ -37,10 +38,12 @@ def run(request: RunRequest) -> RunReport:
             if cut is not None:
                 return cut
     with Session(request) as session:
-        return _check(session)
+        return _check(session, known)
 
 
-def _check(session: Session) -> RunReport:
+def _check(session: Session, known: Manifest | None) -> RunReport:
+    """The run, with ``known``: the last manifest, when its listing is still the project's
+    (``_unchanged_listing``, asked once per run)."""
     request = session.request
     report = RunReport()
     keep = request.manifest_key is not None and request.cache_dir is not None
@@ -50,7 +53,8 @@ def _check(session: Session) -> RunReport:
         # created before discovery lists its parent, so the first save does not make the
         # manifest stale at once
         ensure_directory(request.cache_dir)
-    known = _unchanged_listing(request) if trace is not None else None
+    else:
+        known = None
     plan = session.plan(trace, known)
     report.other_projects = plan.other_projects
     listing = dict(trace.stats) if trace is not None else {}

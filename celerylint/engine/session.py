@@ -29,7 +29,6 @@ import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -54,6 +53,8 @@ from celerylint.project.index import ProjectIndex
 from celerylint.rules import rules_by_code
 
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
     from celerylint.engine.manifest import Manifest
 
 #: promotion rounds, at most: a light file that imports a task module is analysed in full;
@@ -265,7 +266,8 @@ class Session:
     def index(self) -> ProjectIndex:
         """The project index of the current facts (rebuilt after a change of facts)."""
         if self._index is None:
-            self._index = ProjectIndex(self.facts.values(), self.settings)
+            origins = {path: job.abspath for path, job in self.jobs.items()}
+            self._index = ProjectIndex(self.facts.values(), self.settings, origins)
         return self._index
 
     def project_findings(self) -> tuple[list[Diagnostic], list[RuleCrash]]:

@@ -11,7 +11,6 @@ generated from, it falls back to ``tree.visit``.
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Container
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -43,11 +42,19 @@ class _Plan:
 
 @lru_cache(maxsize=1)
 def table_matches() -> bool:
-    """Whether the generated table describes the installed libcst."""
+    """Whether the generated table describes the installed libcst (its generated version
+    module when it has one: ``importlib.metadata`` costs some 15 ms per run to import and
+    to look the distribution up)."""
     try:
-        return importlib.metadata.version("libcst") == LIBCST_VERSION
-    except importlib.metadata.PackageNotFoundError:
-        return False
+        from libcst._version import __version__ as version
+    except ImportError:  # not a field of libcst's public API: ask the distribution
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version("libcst")
+        except importlib.metadata.PackageNotFoundError:
+            return False
+    return bool(version == LIBCST_VERSION)
 
 
 @lru_cache(maxsize=1)
