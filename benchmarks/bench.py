@@ -8,8 +8,9 @@ celery-audit) into their own virtualenv there, then times in one run:
 
 - celerylint cold (``--no-cache``) and warm (a filled cache),
 - celerylint on one file of the corpus with a warm cache, unchanged (an editor or a
-  pre-commit run with nothing new) and just edited (the pre-commit case: one comment line
-  appended before each run, removed after),
+  pre-commit run with nothing new), just edited (the pre-commit case: one comment line
+  appended before each run, removed after) and with an import added at the top (an edit
+  that changes the module's facts, so the project phase runs again),
 - ``ruff check`` (default rules, ``--no-cache``, ``--isolated``),
 - ``fixit lint`` (its default rules),
 - ``celery-audit`` (scans for task declarations, with celery's own config module),
@@ -99,15 +100,25 @@ def install_peers(work: Path) -> Path:
     return venv / "bin"
 
 
-def measure(cmd: list[str], runs: int, cwd: Path, edit: Path | None = None) -> dict[str, float]:
-    """Median and min wall time and peak memory of ``runs`` runs; with ``edit``, a comment
-    line is appended to that file before each run and removed after it."""
+#: how the edited file is changed before each run: a comment line appended (no fact
+#: changes), an import added as the first line (the module's facts change)
+EDITS = {
+    "comment": lambda text, i: text + f"# edited for the benchmark, run {i}\n".encode(),
+    "import": lambda text, i: f"import json as _benchmark_{i}\n".encode() + text,
+}
+
+
+def measure(
+    cmd: list[str], runs: int, cwd: Path, edit: Path | None = None, how: str = "comment"
+) -> dict[str, float]:
+    """Median and min wall time and peak memory of ``runs`` runs; with ``edit``, that file
+    is changed (``EDITS[how]``, new text each run) before each run and restored after it."""
     times: list[float] = []
     peak_kb = 0
     original = edit.read_bytes() if edit is not None else b""
     for i in range(runs):
         if edit is not None:
-            edit.write_bytes(original + f"# edited for the benchmark, run {i}\n".encode())
+            edit.write_bytes(EDITS[how](original, i))
         with tempfile.NamedTemporaryFile("r") as out:
             start = time.perf_counter()
             subprocess.run(
@@ -198,6 +209,12 @@ def main() -> int:
             corpus / ONE_FILE,
         ),
         (
+            "celerylint one file, import added",
+            [*celerylint, ONE_FILE, "--cache-dir", str(cache), "--exit-zero", "-q"],
+            args.runs,
+            corpus / ONE_FILE,
+        ),
+        (
             "celery-audit",
             [str(peers / "celery-audit"), ".", "--config", celery_config],
             args.runs,
@@ -216,7 +233,8 @@ def main() -> int:
     results: dict[str, dict[str, float]] = {}
     for name, cmd, runs, edit in cases:
         print(f"  timing {name} x{runs}", file=sys.stderr)
-        results[name] = measure(cmd, runs, corpus, edit)
+        how = "import" if name.endswith("import added") else "comment"
+        results[name] = measure(cmd, runs, corpus, edit, how)
     ruff = results[cases[0][0]]["median_s"]
     print(f"\ncorpus: {files} files, {lines} lines ({len(CORPUS)} packages)")
     print(
