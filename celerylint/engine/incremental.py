@@ -54,11 +54,15 @@ MAX_CHANGED = 32
 
 def _changed(kept: Manifest) -> list[tuple[str, Stat]] | None:
     """The Python files whose stat changed since the manifest's run, with their stat now,
-    or None when something else changed (or nothing did)."""
+    or None when something else changed (or nothing did). The paths of the manifest's
+    listing were found unchanged just before (``manifest.listing_fresh``): not again."""
     jobs = {job[0] for job in kept.jobs}
+    listed = dict(kept.listing)
     unchanged = manifests.unchanged_test(kept)
     changed: list[tuple[str, Stat]] = []
     for path, stat in kept.stats:
+        if listed.get(path) == stat:
+            continue
         now = stat_of(path)
         if now == stat:
             continue
