@@ -8,8 +8,9 @@ import libcst as cst
 import pytest
 
 from celerylint.diagnostics import FixSafety
-from celerylint.kit.edits import NodeFix, Replacement, apply_edits, realize_fixes
+from celerylint.kit.edits import NodeFix, Replacement, realize_fixes
 from celerylint.kit.fixkit import add_module_import, import_line
+from celerylint.kit.text_edits import apply_edits
 
 SOURCES = {
     "after imports": (

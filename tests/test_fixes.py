@@ -26,7 +26,7 @@ from celerylint.engine.fixes import (
     write_atomic,
 )
 from celerylint.engine.runner import RunRequest
-from celerylint.kit.edits import apply_edits, line_starts, offset, position
+from celerylint.kit.text_edits import apply_edits, line_starts, offset, position
 from celerylint.rules.base import FileRule
 
 # -- a toy rule that exercises every kind of replacement -----------------------------------

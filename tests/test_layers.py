@@ -125,3 +125,30 @@ def test_read_only_walks_do_not_rebuild_the_tree() -> None:
             ):
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not found, f"use kit.cst_walk.visit_read_only: {found}"
+
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def _generated(text: str) -> bool:
+    return "GENERATED" in text[:400]
+
+
+def test_modules_and_functions_stay_small() -> None:
+    """No hand-written module over 500 lines, no function over 80 (generated data modules
+    excepted): a module that grows past it holds two jobs and splits."""
+    large = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if _generated(text):
+            continue
+        where = path.relative_to(PACKAGE)
+        if text.count("\n") > MAX_MODULE_LINES:
+            large.append(f"{where}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    large.append(f"{where}:{node.lineno} {node.name}(): {length} lines")
+    assert not large, large

@@ -29,7 +29,7 @@ from celerylint.config import build_options
 from celerylint.diagnostics import Diagnostic, FixSafety
 from celerylint.engine.fixes import apply_fixes, fix_run
 from celerylint.engine.runner import RunRequest
-from celerylint.kit.edits import line_starts
+from celerylint.kit.text_edits import line_starts
 from celerylint.lsp import (
     FIX_ALL_KIND,
     Checked,

@@ -27,7 +27,8 @@ from celerylint.facts.collectors import COLLECTORS
 from celerylint.facts.light import light_facts
 from celerylint.kit.context import FileContext
 from celerylint.kit.cst_walk import walk
-from celerylint.kit.edits import NodeFix, SourceMap, line_starts, position, realize_fixes
+from celerylint.kit.edits import NodeFix, realize_fixes
+from celerylint.kit.text_edits import SourceMap, line_starts, position
 from celerylint.rules.base import FileRule, Rule
 from celerylint.semantics.module_scope import build_module_scope
 from celerylint.semantics.worker_launch import launch_line_of

@@ -33,7 +33,7 @@ from celerylint.engine.plan import FileJob
 from celerylint.engine.request import RunReport, RunRequest
 from celerylint.engine.session import Plan, Session
 from celerylint.engine.source import read_bytes
-from celerylint.kit.edits import apply_edits
+from celerylint.kit.text_edits import apply_edits
 
 #: re-check rounds before giving up on fixes that keep producing new fixes
 MAX_ROUNDS = 10

@@ -17,7 +17,7 @@ it against ``--no-cache`` runs).
 
 The spans of fix edits count like any other (a phase-1 fix is worked out from the text,
 so its positions move with it). A project rule's fix may compute one position from
-another: an insertion "on the line after this statement" (``kit/edits.line_insertion``)
+another: an insertion "on the line after this statement" (``kit/text_edits.line_insertion``)
 sits on a line no fact is on. ``LineShift.edit_line`` maps such a line from the line
 before it, and refuses when lines were added between the two.
 """

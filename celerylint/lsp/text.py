@@ -13,7 +13,7 @@ from pygls.workspace.position_codec import PositionCodec
 
 from celerylint.diagnostics import Diagnostic, Edit, FixSafety, Span
 from celerylint.engine.fixes import choose_fixes, chosen_edits
-from celerylint.kit.edits import line_starts, placed_edits, position
+from celerylint.kit.text_edits import line_starts, placed_edits, position
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

@@ -7,7 +7,7 @@ import libcst as cst
 from celerylint.diagnostics import NO_SPAN, Edit, Fix, FixSafety, Severity, Span
 from celerylint.factdata import ModuleEndFact, ModuleFacts
 from celerylint.kit.context import FileContext
-from celerylint.kit.edits import line_starts, position
+from celerylint.kit.text_edits import line_starts, position
 from celerylint.kit.values import Ref
 from celerylint.project.config_types import DJANGO_SETTINGS_SOURCES
 from celerylint.project.index import ProjectIndex

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Fix, FixSafety, Severity
-from celerylint.kit.edits import line_insertion
+from celerylint.kit.text_edits import line_insertion
 from celerylint.project.config_checks import truth
 from celerylint.project.config_types import ConfigValue
 from celerylint.project.index import ProjectIndex

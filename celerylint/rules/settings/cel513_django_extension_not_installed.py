@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celerylint.diagnostics import Fix, FixSafety, Severity
-from celerylint.kit.edits import line_insertion
+from celerylint.kit.text_edits import line_insertion
 from celerylint.kit.values import UNKNOWN, ListValue
 from celerylint.project.config_types import ConfigValue
 from celerylint.project.django import installed_apps
