@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent import futures
 from pathlib import Path
 
 import pytest
@@ -553,13 +554,14 @@ def test_jobs_give_identical_results_and_really_use_the_pool(
 ) -> None:
     expected = _many_files(tmp_path)
     pools: list[int] = []
-    real_pool = phase_one.ProcessPoolExecutor
+    real_pool = futures.ProcessPoolExecutor
 
     def counting_pool(processes: int, **kwargs: object) -> object:
         pools.append(processes)
         return real_pool(processes, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(phase_one, "ProcessPoolExecutor", counting_pool)
+    # phase 1 imports the pool class when it first needs one
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", counting_pool)
     one = invoke("--jobs", "1", "--select", "CEL99,CEL000,CEL001", cwd=_uncached(tmp_path))
     assert pools == []
     two = invoke("--jobs", "2", "--select", "CEL99,CEL000,CEL001", cwd=_uncached(tmp_path))

@@ -22,7 +22,6 @@ import pytest
 
 from celerylint.config import Settings, find_config, load_settings
 from celerylint.diagnostics import Diagnostic
-from celerylint.engine import phase_one
 from celerylint.engine.runner import PARALLEL_THRESHOLD, RunRequest, run
 from celerylint.rules import all_rules
 
@@ -69,7 +68,7 @@ class _SpyPool(futures.ProcessPoolExecutor):
 @pytest.fixture
 def spy_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_SpyPool]]:
     _SpyPool.started = 0
-    monkeypatch.setattr(phase_one, "ProcessPoolExecutor", _SpyPool)
+    # phase 1 imports the pool class when it first needs one
     monkeypatch.setattr(futures, "ProcessPoolExecutor", _SpyPool)
     yield _SpyPool
 
