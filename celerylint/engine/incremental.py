@@ -19,9 +19,9 @@ run used (the cached entry with the stat the manifest recorded):
   results computed here through the cache.
 
 So appending a comment, editing a docstring's words or adding a line above a task costs
-one file's analysis and the start-up (none when the file holds the bytes that run
-analysed: a save that changed nothing, a checkout of another branch and back); an edit that changes a fact (a task option, an
-import) runs the project phase. ``tests/test_incremental.py`` checks that every answer
+one file's analysis and the start-up (no analysis when the file holds the bytes that run
+analysed: a save that changed nothing, a checkout of another branch and back); an edit
+that changes a fact (a task option, an import) runs the project phase. ``tests/test_incremental.py`` checks that every answer
 given here equals a ``--no-cache`` run's.
 """
 

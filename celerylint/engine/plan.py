@@ -130,9 +130,7 @@ def _discovered_jobs(
     settings = request.settings
     namer = ModuleNamer(settings.src)
     exclude = (*(settings.exclude or DEFAULT_EXCLUDE), *settings.extend_exclude)
-
     report_only = scope.report_only
-    root = str(settings.root)
     paths = [settings.root, *scope.paths] if scope.root_first else scope.paths
     found_files = discover(
         paths,
@@ -143,11 +141,9 @@ def _discovered_jobs(
         trace,
         boundary,
     )
-    # every file was found by the walk of the root (then the paths named inside it add
-    # none), or the root alone was asked for
-    complete = bool(paths) and os.path.abspath(paths[0]) == root
-    if not scope.root_first:
-        complete = complete and all(os.path.abspath(p) == root for p in paths)
+    # the root is walked first and every file comes from that walk (the paths after it
+    # add none)
+    complete = bool(paths) and os.path.abspath(paths[0]) == str(settings.root)
     for found in found_files:
         complete = complete and found.given == 0
         if found.abspath == scope.stdin_abspath:

@@ -30,6 +30,7 @@ class ImportGraph:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
         self.modules = index.modules
+        self._loads: dict[tuple[str, str | None], tuple[str, ...]] = {}
 
     def imported_module(self, fact: ImportFact) -> str | None:
         """The project module an import loads (``from a import b`` may load ``a.b``)."""
@@ -54,17 +55,24 @@ class ImportGraph:
     def _loaded(self, fact: ImportFact) -> tuple[str, ...]:
         """The project modules a load-time import runs, wherever it stands: the module it
         loads, then every package above the imported one (importing a.b.c also runs
-        a/__init__ and a/b/__init__)."""
-        loaded = []
-        target = self.imported_module(fact)
-        if target is not None:
-            loaded.append(target)
-        parts = fact.target.split(".")
-        for i in range(1, len(parts) + 1):
-            loaded.append(".".join(parts[:i]))
-        return tuple(name for name in dict.fromkeys(loaded) if name in self.modules)
+        a/__init__ and a/b/__init__). Worked out once per distinct import (``from
+        django.db import models`` stands in hundreds of modules)."""
+        key = (fact.target, fact.name)
+        found = self._loads.get(key)
+        if found is None:
+            loaded = []
+            target = self.imported_module(fact)
+            if target is not None:
+                loaded.append(target)
+            parts = fact.target.split(".")
+            for i in range(1, len(parts) + 1):
+                loaded.append(".".join(parts[:i]))
+            found = tuple(name for name in dict.fromkeys(loaded) if name in self.modules)
+            self._loads[key] = found
+        return found
 
-    def import_edges(self, module: str) -> Iterator[ImportEdge]:
+    def _runs(self, module: str) -> Iterator[tuple[str, ImportFact]]:
+        """(project module, import) for each module ``module``'s load-time imports run."""
         facts = self.modules.get(module)
         if facts is None:
             return
@@ -74,7 +82,11 @@ class ImportGraph:
             for name in self._loaded(fact):
                 # the packages of ``module`` itself are loaded before it
                 if name != module and not module.startswith(name + "."):
-                    yield ImportEdge(module, name, fact)
+                    yield name, fact
+
+    def import_edges(self, module: str) -> Iterator[ImportEdge]:
+        for name, fact in self._runs(module):
+            yield ImportEdge(module, name, fact)
 
     def shortest_import_path(self, start: str, goal: set[str] | frozenset[str]) -> list[str] | None:
         """Module chain from ``start`` to any module in ``goal`` over load-time imports."""
@@ -113,24 +125,10 @@ class ImportGraph:
     @cached_property
     def load_graph(self) -> dict[str, tuple[str, ...]]:
         """module -> the project modules its load-time imports run (``import_edges``)."""
-        # ``import_edges`` of every module, with what each distinct import runs worked out
-        # once (``from django.db import models`` stands in hundreds of modules)
-        loads: dict[tuple[str, str | None], tuple[str, ...]] = {}
-        graph: dict[str, tuple[str, ...]] = {}
-        for module, facts in self.modules.items():
-            targets: dict[str, None] = {}
-            for fact in facts.imports:
-                if not fact.load_time:
-                    continue
-                key = (fact.target, fact.name)
-                names = loads.get(key)
-                if names is None:
-                    names = loads[key] = self._loaded(fact)
-                for name in names:
-                    if name != module and not module.startswith(name + "."):
-                        targets[name] = None
-            graph[module] = tuple(targets)
-        return graph
+        return {
+            module: tuple(dict.fromkeys(name for name, _ in self._runs(module)))
+            for module in self.modules
+        }
 
     @cached_property
     def _importers(self) -> dict[str, list[str]]:

@@ -71,7 +71,10 @@ def python_worker_launcher(
         if category != "python":
             continue
         abspath = os.path.join(root, rel)
-        line = launches[abspath] if abspath in launches else launch_line(files.read(rel))
+        if abspath in launches:
+            line = launches[abspath]
+        else:
+            line = launch_line(files.read(rel, keep=False))
         if line is not None:
             return rel, line
     return None

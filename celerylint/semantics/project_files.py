@@ -193,12 +193,15 @@ class ProjectFiles:
             return "deploy"  # an extensionless script: bin/worker, scripts/start-celery
         return None
 
-    def read(self, rel: str) -> str:
+    def read(self, rel: str, *, keep: bool = True) -> str:
         """The text of the file at ``rel`` ("" when it is too large or cannot be read),
-        read once per run."""
+        read once per run; ``keep=False`` for a file read only once (a Python file), so
+        that its text is not held for the rest of the run."""
         text = self._texts.get(rel)
         if text is None:
-            text = self._texts[rel] = self._read(rel)
+            text = self._read(rel)
+            if keep:
+                self._texts[rel] = text
         return text
 
     def _read(self, rel: str) -> str:
