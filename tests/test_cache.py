@@ -126,3 +126,56 @@ def test_a_read_only_cache_directory_does_not_fail_the_run(tmp_path: Path) -> No
         RunRequest([tmp_path], settings, ALL, jobs=1, cwd=tmp_path, cache_dir=blocker / "cache")
     )
     assert not report.crashes
+
+
+def test_cached_results_load_through_the_fast_state_functions(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every object of a cached result is one of celerylint's slotted dataclasses given
+    ``pickling.fast_pickling`` (or a builtin): loading the cache of a large project
+    creates some 125,000 of them, and the ``__setstate__`` that ``dataclass(slots=True)``
+    writes costs several times as much per object."""
+    import dataclasses
+
+    cache = tmp_path / "cache"
+    _run(project, cache)
+    shards = sorted(cache.glob("results-*.pickle"))
+    assert shards
+    slow: list[str] = []
+    original = dataclasses._dataclass_setstate  # type: ignore[attr-defined]
+
+    def spy(self: object, state: object) -> None:
+        slow.append(type(self).__qualname__)
+        original(self, state)
+
+    # ``dataclass(slots=True)`` binds its state function per class at class creation,
+    # so the spy goes on every class that still has it
+    classes = {
+        type(value)
+        for shard in shards
+        for value in _objects(pickle.loads(shard.read_bytes()))
+        if getattr(type(value), "__setstate__", None) is original
+    }
+    for cls in classes:
+        monkeypatch.setattr(cls, "__setstate__", spy)
+    for shard in shards:
+        pickle.loads(shard.read_bytes())
+    assert not slow, sorted(set(slow))
+
+
+def _objects(value: object, seen: set[int] | None = None) -> list[object]:
+    """``value`` and every object reachable from it through containers and slots."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or isinstance(value, (str, bytes, int, float, bool, type(None))):
+        return []
+    seen.add(id(value))
+    found = [value]
+    if isinstance(value, dict):
+        children: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        children = list(value)
+    else:
+        children = [getattr(value, name) for name in getattr(type(value), "__slots__", ())]
+    for child in children:
+        found.extend(_objects(child, seen))
+    return found

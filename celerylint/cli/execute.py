@@ -43,8 +43,10 @@ def execute(run: CheckRun) -> tuple[RunReport, int | None]:
     """Every project's run (replayed from the manifest when nothing changed), or the fix
     loop; the merged report and, when fixing, how many fixes were applied."""
     from celerylint.config import ConfigError
+    from celerylint.engine import gc_tuning
     from celerylint.engine.projects import run_projects
 
+    gc_tuning.for_batch_run()
     stdin = run.stdin
     try:
         # stdin is checked as the file it names, with that file's configuration

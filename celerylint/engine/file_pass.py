@@ -29,6 +29,7 @@ from celerylint.kit.context import FileContext
 from celerylint.kit.cst_walk import walk
 from celerylint.kit.edits import NodeFix, realize_fixes
 from celerylint.kit.text_edits import SourceMap, line_starts, position
+from celerylint.pickling import fast_pickling
 from celerylint.rules.base import FileRule, Rule
 from celerylint.semantics.module_scope import build_module_scope
 from celerylint.semantics.worker_launch import launch_line_of
@@ -446,3 +447,6 @@ def _rule_facts(
         if gathered is not None:
             rule_facts.append((code, gathered))
     return tuple(rule_facts)
+
+
+fast_pickling(globals())

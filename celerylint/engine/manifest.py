@@ -36,6 +36,7 @@ from celerylint.diagnostics import Diagnostic
 from celerylint.engine.cache import config_key, load_pickle, write_pickle
 from celerylint.engine.request import RunReport, RunRequest
 from celerylint.files import Stat, is_under, listing_digest, stat_of
+from celerylint.pickling import fast_pickling
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,3 +179,6 @@ def report(kept: Manifest, paths: Sequence[Path]) -> RunReport | None:
         files_analysed=kept.analysed,
         other_projects=set(kept.nested),
     )
+
+
+fast_pickling(globals())

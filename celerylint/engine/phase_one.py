@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from celerylint.engine.cache import ResultCache, config_key, content_hash
+from celerylint.engine import gc_tuning
 from celerylint.engine.file_pass import (
     FileResult,
     check_file,
@@ -46,6 +47,7 @@ def file_rules(enabled: frozenset[str], options: dict[str, Any]) -> list[tuple[t
 
 def _init_worker(enabled: frozenset[str], options: dict[str, Any], prefilter: bool = True) -> None:
     global _WORKER_RULES, _WORKER_PREFILTER
+    gc_tuning.for_batch_run()  # a forked worker has it already, a spawned one not
     _WORKER_RULES = file_rules(enabled, options)
     _WORKER_PREFILTER = prefilter
 

@@ -19,6 +19,7 @@ from celerylint.kit.names import (
     function_parameters,
     import_bindings,
 )
+from celerylint.pickling import fast_pickling
 from celerylint.semantics.tasks import find_task_decorator
 
 Hook = Callable[[cst.CSTNode], object]
@@ -240,3 +241,6 @@ class Walker(cst.CSTVisitor):
             frame = resolver.frames[-1]
             for local, target in import_bindings(node, self.ctx.module, self.ctx.is_package):
                 frame.bindings[local] = target
+
+
+fast_pickling(globals())

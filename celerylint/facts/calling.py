@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import libcst as cst
@@ -52,8 +53,10 @@ class CallingCollector:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.flow = ResultFlow(ctx)
-        self.canvas = CanvasReader(ctx.resolve, self._local)
         self._locals: dict[int, dict[str, cst.BaseExpression]] = {}
+        # not ``self._local``: a bound method kept by an attribute would make a reference
+        # cycle, and the file's tree would live until the cyclic garbage collector ran
+        self.canvas = CanvasReader(ctx.resolve, partial(_local_value, ctx, self._locals))
         self._reads: list[tuple[ResultReadFact, cst.CSTNode]] = []
         self._signatures: list[
             tuple[SignatureFact, cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None]
@@ -64,16 +67,6 @@ class CallingCollector:
         self._by_id: list[tuple[ResultByIdFact, cst.CSTNode, int]] = []
         self._by_id_seen: set[int] = set()
         self._dispatching: set[int] = set()  # functions that send a task
-
-    def _local(self, name: cst.Name) -> cst.BaseExpression | None:
-        """The value the current function certainly gave ``name`` (bound once)."""
-        fn = self.ctx.function
-        if fn is None:
-            return None
-        key = id(fn.node)
-        if key not in self._locals:
-            self._locals[key] = single_bindings(fn.node)
-        return self._locals[key].get(name.value)
 
     # -- dataflow --------------------------------------------------------------------------
 
@@ -275,3 +268,17 @@ class CallingCollector:
                 for f, n, key in self._by_id
             ),
         }
+
+
+def _local_value(
+    ctx: FileContext, known: dict[int, dict[str, cst.BaseExpression]], name: cst.Name
+) -> cst.BaseExpression | None:
+    """The value the current function certainly gave ``name`` (bound once); ``known``
+    keeps each function's bindings, worked out once."""
+    fn = ctx.function
+    if fn is None:
+        return None
+    key = id(fn.node)
+    if key not in known:
+        known[key] = single_bindings(fn.node)
+    return known[key].get(name.value)

@@ -178,8 +178,14 @@ def walk(
         if hit:
             on_leave(node)
 
-    if type(tree) not in skip:
-        visit(tree)
+    try:
+        if type(tree) not in skip:
+            visit(tree)
+    finally:
+        # the two functions reach each other (and themselves) through their cells: cut
+        # that cycle, so that the visitor and the tree it saw are freed as soon as the
+        # caller drops them, not at a later pass of the cyclic garbage collector
+        visit = opaque = None  # type: ignore[assignment]
 
 
 @cache

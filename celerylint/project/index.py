@@ -60,6 +60,8 @@ class ProjectIndex:
             self.modules.setdefault(facts.module, facts)
         self._assignments: dict[str, AssignmentFact] = {}
         self._bindings: dict[str, str] = {}
+        #: :meth:`resolve`'s answers (the index does not change once built)
+        self._resolved: dict[str, str] = {}
         for facts in self.modules.values():
             for a in facts.assignments:
                 if not a.conditional or f"{facts.module}.{a.name}" not in self._assignments:
@@ -122,6 +124,12 @@ class ProjectIndex:
 
     def resolve(self, ref: str) -> str:
         """Follow re-exports (``from .celery import app``) to where a name is defined."""
+        found = self._resolved.get(ref)
+        if found is None:
+            found = self._resolved[ref] = self._follow(ref)
+        return found
+
+    def _follow(self, ref: str) -> str:
         seen: set[str] = set()
         while ref not in seen:
             seen.add(ref)

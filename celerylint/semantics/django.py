@@ -4,6 +4,7 @@ signals and model classes."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -42,6 +43,7 @@ ORM_VALUES_METHODS = frozenset({"values", "values_list"})
 ORM_PAIR_METHODS = frozenset({"get_or_create", "update_or_create"})
 
 
+@cache  # asked for every module by several project rules
 def is_test_module(module: str) -> bool:
     parts = module.split(".")
     last = parts[-1]
@@ -50,6 +52,7 @@ def is_test_module(module: str) -> bool:
     return any(part in _TEST_DIRS for part in parts[:-1])
 
 
+@cache
 def is_models_module(module: str) -> bool:
     """``<app>.models`` or a module of a ``<app>.models`` package (not tests under it)."""
     parts = module.split(".")

@@ -169,13 +169,13 @@ class ProjectFiles:
             )
             for d in dirs:  # before os.walk lists them
                 self.stats[os.path.join(directory, d)] = stat_of(os.path.join(directory, d))
-            parts = set(Path(rel_dir).parts)
+            parts = set() if rel_dir == "." else set(rel_dir.split(os.sep))
             in_ci = ".github" in parts or ".gitlab" in parts
+            prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
             for name in sorted(names):
-                rel = name if rel_dir == "." else os.path.join(rel_dir, name)
                 category = self._category(name, parts, in_ci)
                 if category is not None:
-                    found.append((Path(rel).as_posix(), category))
+                    found.append((prefix + name, category))
         return tuple(found)
 
     @staticmethod
