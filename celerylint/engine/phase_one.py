@@ -8,8 +8,8 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from celerylint.engine.cache import ResultCache, config_key, content_hash
 from celerylint.engine import gc_tuning
+from celerylint.engine.cache import ResultCache, config_key, content_hash
 from celerylint.engine.file_pass import (
     FileResult,
     check_file,
