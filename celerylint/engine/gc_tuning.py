@@ -3,9 +3,9 @@
 A check creates millions of short-lived objects (a large module's libcst tree alone has
 some 20,000 nodes) and, on a large project, keeps some 170,000 loaded from the result
 cache. With CPython's default thresholds the collector passes over the young objects
-every 700 allocations and over everything alive every so often: about a tenth of a cold
-run's CPU and a fifth of a run after an edit that changes facts, spent finding nothing,
-because celerylint's trees, facts and results hold no reference cycles and are freed by
+every 700 allocations and over everything alive every so often. On the benchmark corpus
+that was up to a tenth of a cold run's CPU and up to a fifth of a run after an edit that
+changes facts, spent finding nothing, because celerylint's trees, facts and results hold no reference cycles and are freed by
 reference counting alone (``tests/test_cyclic_garbage.py`` keeps phase 1 that way).
 
 So a check run, and each phase-1 worker, lets the collector run far less often. It is
