@@ -125,10 +125,20 @@ class ImportGraph:
     @cached_property
     def load_graph(self) -> dict[str, tuple[str, ...]]:
         """module -> the project modules its load-time imports run (``import_edges``)."""
-        return {
-            module: tuple(dict.fromkeys(name for name, _ in self._runs(module)))
-            for module in self.modules
-        }
+        graph: dict[str, tuple[str, ...]] = {}
+        loaded = self._loaded
+        for module, facts in self.modules.items():
+            parts = module.split(".")
+            # the module itself and the packages above it are loaded before its body runs
+            own = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+            targets: dict[str, None] = {}
+            for fact in facts.imports:
+                if fact.load_time:
+                    for name in loaded(fact):
+                        if name not in own:
+                            targets[name] = None
+            graph[module] = tuple(targets)
+        return graph
 
     @cached_property
     def _importers(self) -> dict[str, list[str]]:

@@ -80,6 +80,17 @@ class ProjectIndex:
         self.transactions = Transactions(self)
         self.imports = ImportGraph(self)
 
+    @cached_property
+    def names_read(self) -> frozenset[str]:
+        """Every name some module reads as a setting (``settings.X``, ``app.conf.X``,
+        ``getattr(settings, "X")``, a setting's name in a string) or imports by name
+        (``from m import X``): a legacy setting name in it has readers (CEL804, CEL507)."""
+        found: set[str] = set()
+        for facts in self.by_path.values():
+            found.update(facts.setting_reads, facts.setting_name_reads)
+            found.update(i.name for i in facts.imports if i.name is not None)
+        return frozenset(found)
+
     # -- project configuration --------------------------------------------------------------
 
     @property

@@ -17,12 +17,7 @@ def rename_fix(index: ProjectIndex, path: str, site: Span | None, old: str, new:
     found = next((f for f in facts.setting_names if f.site == site and f.name == old), None)
     if found is None:
         return None
-    read = found.reads > 0 or any(
-        old in other.setting_reads
-        or old in other.setting_name_reads
-        or any(i.name == old for i in other.imports)
-        for other in index.by_path.values()
-    )
+    read = found.reads > 0 or old in index.names_read
     closing = found.quote.lstrip("rRbBuUfF")
     content = f"{found.quote}{new}{closing}" if found.quote else new
     return Fix(
