@@ -25,11 +25,12 @@ import pickle
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
 from celerylint import __version__
+from celerylint.files import MISSING, Stat
 
 CACHE_DIR_NAME = ".celerylint_cache"
 _ALLOWED_MODULES = ("celerylint.", "builtins", "copyreg", "collections", "enum")
@@ -119,16 +120,14 @@ class ResultCache:
         self._load_shard(_shard(abspath))
         return self.entries.get(abspath)
 
-    def get(self, abspath: str, display: str, stat: os.stat_result | None) -> Any | None:
+    def get(self, abspath: str, display: str, stat: Stat) -> Any | None:
+        """The result kept for the file at ``abspath`` when its stat is ``stat`` (taken
+        before the file is read; ``MISSING`` finds nothing)."""
         entry = self.entry(abspath)
-        if entry is None or stat is None:
+        if entry is None or stat == MISSING:
             return None
         mtime, size, _, result = entry
-        if (
-            mtime == stat.st_mtime_ns
-            and size == stat.st_size
-            and getattr(result, "path", None) == display
-        ):
+        if mtime == stat[0] and size == stat[2] and getattr(result, "path", None) == display:
             return result
         return None
 
@@ -138,16 +137,25 @@ class ResultCache:
             return None
         return entry[3]
 
-    def put(self, abspath: str, stat: os.stat_result | None, digest: str, result: Any) -> None:
-        mtime, size = (stat.st_mtime_ns, stat.st_size) if stat is not None else (-1, -1)
+    def put(self, abspath: str, stat: Stat, digest: str, result: Any) -> None:
+        """Keep ``result`` for the file at ``abspath`` with this stat and content digest
+        (``MISSING`` for data given in memory: found by content only)."""
+        mtime, size = stat[0], stat[2]
         old = self.entry(abspath)  # a shard is written whole: it must be loaded first
         if old is None or old[0] != mtime or old[1] != size or old[2] != digest:
             self.entries[abspath] = (mtime, size, digest, result)
             self._dirty.add(_shard(abspath))
 
-    def save(self) -> None:
+    def save(self, existing: Collection[str] = frozenset()) -> None:
+        """Write the shards that changed, without the entries of files that no longer
+        exist; ``existing``: absolute paths the run has just found on disk (not looked up
+        again)."""
         # keys are an absolute path, optionally followed by NUL and a mode
-        stale = [k for k in self.entries if not os.path.exists(k.split("\0", 1)[0])]
+        stale = [
+            k
+            for k in self.entries
+            if (file := k.split("\0", 1)[0]) not in existing and not os.path.exists(file)
+        ]
         for p in stale:
             del self.entries[p]
             self._dirty.add(_shard(p))

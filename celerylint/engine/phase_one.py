@@ -22,6 +22,7 @@ from celerylint.engine.prefilter import analyse_in_full
 from celerylint.engine.request import RunRequest
 from celerylint.engine.source import read_bytes
 from celerylint.engine.walker import RuleCrash
+from celerylint.files import MISSING, Stat, stat_of
 from celerylint.rules import all_rules
 from celerylint.rules.base import FileRule, Rule
 
@@ -202,9 +203,10 @@ def _keys(job: FileJob) -> list[str]:
     return [job_key(job, full) for full in lookups(job)]
 
 
-def cached_result(cache: ResultCache, job: FileJob) -> FileResult | None:
+def cached_result(cache: ResultCache, job: FileJob, stat: Stat | None = None) -> FileResult | None:
     """The cached result for ``job``: by stat for a file on disk (then by content when the
-    stat changed), by content only for data given in memory."""
+    stat changed), by content only for data given in memory. ``stat``: the file's stat,
+    when the run has just taken it (before reading the file); else it is taken here."""
     if job.problem is not None:
         return None
     keys = _keys(job)
@@ -215,10 +217,8 @@ def cached_result(cache: ResultCache, job: FileJob) -> FileResult | None:
             if hit is not None:
                 return hit  # type: ignore[no-any-return]
         return None
-    try:
-        stat: os.stat_result | None = os.stat(job.abspath)
-    except OSError:
-        stat = None
+    if stat is None:
+        stat = stat_of(job.abspath)
     for key in keys:
         hit = cache.get(key, job.path, stat)
         if hit is not None:
@@ -245,13 +245,11 @@ def cache_result(cache: ResultCache, job: FileJob, result: FileResult) -> None:
     if job.problem is not None or result.crashes:
         return
     if job.data is not None:
-        cache.put(job_key(job), None, content_hash(job.data), result)
+        cache.put(job_key(job), MISSING, content_hash(job.data), result)
         return
     data, _ = read_bytes(job.abspath)
     if data is None:
         return
-    try:
-        stat = os.stat(job.abspath)
-    except OSError:
-        return
-    cache.put(job_key(job), stat, content_hash(data), result)
+    stat = stat_of(job.abspath)
+    if stat != MISSING:
+        cache.put(job_key(job), stat, content_hash(data), result)

@@ -61,6 +61,7 @@ def _check(session: Session, known: Manifest | None) -> RunReport:
     if trace is not None:  # before any file is read
         for job in plan.jobs:
             trace.record(job.abspath)
+        session.stats = trace.stats
     results = session.analyse(plan.jobs)
     session.save_cache()
     reported = plan.reported

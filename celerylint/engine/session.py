@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -48,7 +48,7 @@ from celerylint.engine.request import RunRequest
 from celerylint.engine.suppression import UNUSED_NOQA
 from celerylint.engine.walker import RuleCrash
 from celerylint.factdata import ModuleFacts
-from celerylint.files import Trace
+from celerylint.files import MISSING, Stat, Trace
 from celerylint.project.index import ProjectIndex
 from celerylint.rules import rules_by_code
 
@@ -118,6 +118,9 @@ class Session:
         #: (the files that changed since the cache last saw them)
         self.computed: set[str] = set()
         self._unsaved = False
+        #: the stat of files the run took before reading them (the run manifest's trace):
+        #: phase 1 looks their results up in the cache by it instead of taking it again
+        self.stats: Mapping[str, Stat] = {}
         self._index: ProjectIndex | None = None
         #: the project rules' findings and failures, for an index (or ``_NEXT``: for the
         #: next one built, moved from the last one's)
@@ -135,7 +138,7 @@ class Session:
     def save_cache(self) -> None:
         """Write what phase 1 added to the cache since the last save."""
         if self.cache is not None and self._unsaved:
-            self.cache.save()
+            self.cache.save(existing={p for p, stat in self.stats.items() if stat != MISSING})
         self._unsaved = False
 
     def __enter__(self) -> Session:
@@ -171,8 +174,9 @@ class Session:
         results: list[FileResult | None] = [None] * len(jobs)
         todo: list[int] = []
         cache = self.cache
+        stats = self.stats
         for i, job in enumerate(jobs):
-            hit = cached_result(cache, job) if cache is not None else None
+            hit = cached_result(cache, job, stats.get(job.abspath)) if cache is not None else None
             if hit is None:
                 todo.append(i)
             else:
