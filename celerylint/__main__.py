@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from celerylint.cli import main
+from celerylint.cli import entry
 
 if __name__ == "__main__":
-    main(prog_name="celerylint")
+    entry()

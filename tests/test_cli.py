@@ -108,6 +108,56 @@ def test_check_subcommand_console_script_and_module_agree(tmp_path: Path) -> Non
         assert proc.stderr == "Found 2 findings (1 error, 1 info).\n", how
 
 
+def test_the_command_ends_without_teardown_and_loses_nothing(tmp_path: Path) -> None:
+    """``celerylint`` ends with ``os._exit`` once the report is out (``cli.entry``): the
+    whole report still reaches a pipe, the exit codes are the documented ones, and the
+    cache written before the exit serves the next run."""
+    lines = 2000  # more output than a pipe holds
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.celerylint]\nextend-select = ["CEL001"]\n',
+            "stale.py": "x = 1  # noqa: CEL101\n" * lines,
+        },
+    )
+    first = _sh(CELERYLINT, cwd=tmp_path)
+    assert first.returncode == 1, first.stderr
+    assert first.stdout.count("CEL001 Unused `noqa` directive") == lines
+    assert first.stdout.endswith(
+        f"stale.py:{lines}:8: CEL001 Unused `noqa` directive (unused: CEL101)\n"
+    )
+    assert list((tmp_path / ".celerylint_cache").glob("run-*.pickle"))
+    again = _sh(sys.executable, "-m", "celerylint", cwd=tmp_path)
+    assert (again.returncode, again.stdout, again.stderr) == (1, first.stdout, first.stderr)
+    (tmp_path / "stale.py").write_text("x = 1\n")
+    clean = _sh(CELERYLINT, cwd=tmp_path)
+    assert (clean.returncode, clean.stdout) == (0, "")
+    (tmp_path / "pyproject.toml").write_text("[tool.celerylint]\nselect = 3\n")
+    bad = _sh(CELERYLINT, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert bad.stdout == "" and len(bad.stderr.splitlines()) == 1, bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "printed"),
+    [
+        (None, 0, ""),
+        (0, 0, ""),
+        (1, 1, ""),
+        (2, 2, ""),
+        (256 + 2, 2, ""),
+        ("stopped", 1, "stopped\n"),
+    ],
+)
+def test_exit_status_is_the_one_sys_exit_gives(
+    code: object, status: int, printed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from celerylint.cli import _status
+
+    assert _status(code) == status
+    assert capsys.readouterr().err == printed
+
+
 def _prefixed(text: str, prefix: str) -> str:
     return "".join(prefix + line for line in text.splitlines(keepends=True))
 
