@@ -214,10 +214,11 @@ def test_a_replayed_run_imports_no_parser(project: Path) -> None:
     command = [sys.executable, "-m", "celerylint", ".", "--exit-zero", "-q"]
     subprocess.run(command, cwd=project, check=True, capture_output=True)
     probe = (
-        "import sys, runpy\n"
+        "import sys\n"
         "sys.argv = ['celerylint', '.', '--exit-zero', '-q']\n"
+        "from celerylint.cli import main\n"
         "try:\n"
-        "    runpy.run_module('celerylint', run_name='__main__')\n"
+        "    main()  # what ``python -m celerylint`` runs, before its exit without teardown\n"
         "except SystemExit:\n"
         "    pass\n"
         "print('libcst' in sys.modules, file=sys.stderr)\n"

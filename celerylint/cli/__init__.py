@@ -9,6 +9,7 @@ builds each project's request), ``execute.py`` (every project's run, or the fix 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -270,10 +271,8 @@ def entry() -> NoReturn:
         sys.exit(code)
     status = _status(code)
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (``| head``)
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (``celerylint . | head``)
-            pass
     os._exit(status)
 
 
@@ -283,8 +282,6 @@ def _status(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code & 0xFF
-    try:
+    with contextlib.suppress(OSError, ValueError):
         print(code, file=sys.stderr)
-    except (OSError, ValueError):
-        pass
     return 1
