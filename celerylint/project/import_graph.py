@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from celerylint.project.index import ProjectIndex
 
 
+def _loaded_before(module: str) -> frozenset[str]:
+    """``module`` and the packages above it: loaded before its body runs, so an import of
+    one of them in it runs nothing new."""
+    parts = module.split(".")
+    return frozenset(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+
+
 @dataclass(frozen=True, slots=True)
 class ImportEdge:
     source: str
@@ -76,12 +83,12 @@ class ImportGraph:
         facts = self.modules.get(module)
         if facts is None:
             return
+        before = _loaded_before(module)
         for fact in facts.imports:
             if not fact.load_time:
                 continue
             for name in self._loaded(fact):
-                # the packages of ``module`` itself are loaded before it
-                if name != module and not module.startswith(name + "."):
+                if name not in before:
                     yield name, fact
 
     def import_edges(self, module: str) -> Iterator[ImportEdge]:
@@ -116,11 +123,8 @@ class ImportGraph:
             loaded.append(f"{target}.{name}")
         parts = target.split(".")
         loaded.extend(".".join(parts[:i]) for i in range(len(parts), 0, -1))
-        return [
-            m
-            for m in dict.fromkeys(loaded)
-            if m in self.modules and m != importer and not importer.startswith(m + ".")
-        ]
+        before = _loaded_before(importer)
+        return [m for m in dict.fromkeys(loaded) if m in self.modules and m not in before]
 
     @cached_property
     def load_graph(self) -> dict[str, tuple[str, ...]]:
@@ -128,14 +132,12 @@ class ImportGraph:
         graph: dict[str, tuple[str, ...]] = {}
         loaded = self._loaded
         for module, facts in self.modules.items():
-            parts = module.split(".")
-            # the module itself and the packages above it are loaded before its body runs
-            own = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+            before = _loaded_before(module)
             targets: dict[str, None] = {}
             for fact in facts.imports:
                 if fact.load_time:
                     for name in loaded(fact):
-                        if name not in own:
+                        if name not in before:
                             targets[name] = None
             graph[module] = tuple(targets)
         return graph
